@@ -1,0 +1,72 @@
+# roombench: every target sets itself up on first use (virtualenv, pinned
+# dependencies, redis-server / chromium from the system's packages).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SCENARIO ?= loadtests/scenarios/default.toml
+PORT ?= 5000
+ASYNC_MODE ?= eventlet
+PYTEST_ARGS ?=
+LOADTEST_ARGS ?=
+
+.PHONY: setup test test-fast serve loadtest bench report gate lint clean system-redis system-chromium
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=23"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+# Install a Debian package when its binary is missing, or say how to get it.
+# $(1) = binary, $(2) = Debian package.
+define ensure_system_package
+	@if ! command -v $(1) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "$(1) not found: installing Debian package $(2)"; \
+	    (apt-get install -y $(2) >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y $(2) >/dev/null)) \
+	      || { echo "apt-get install $(2) failed" >&2; exit 1; }; \
+	  else \
+	    echo "$(1) not found: install it (Debian: sudo apt-get install $(2))" >&2; exit 1; \
+	  fi; \
+	fi
+endef
+
+system-redis:
+	$(call ensure_system_package,redis-server,redis-server)
+
+system-chromium:
+	$(call ensure_system_package,chromium,chromium)
+
+# The whole suite: unit tests plus the bounded end-to-end tests against real servers.
+test: setup system-redis system-chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Pure-logic tests only (no servers, no browser): seconds.
+test-fast: setup
+	$(PY) -m pytest -m "not slow and not browser" $(PYTEST_ARGS)
+
+serve: setup
+	$(PY) -m target_app --port $(PORT) --async-mode $(ASYNC_MODE)
+
+loadtest: setup system-redis
+	$(PY) -m loadtests run $(SCENARIO) $(LOADTEST_ARGS)
+
+bench: setup system-redis
+	$(PY) -m bench
+
+report: setup
+	$(PY) -m reports build reports/runs/latest
+
+gate: setup system-redis
+	$(PY) -m reports gate $(GATE_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check target_app loadtests bench reports tests
+	$(VENV)/bin/mypy target_app loadtests reports
+
+clean:
+	rm -rf reports/runs .benchmarks .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""roombench load side: Locust users, measurement, cluster supervisor, matrix runner."""

@@ -1,0 +1,80 @@
+"""The results schema: one JSON document per configuration run.
+
+docs/results-schema.md is the reference. This module holds what both sides of
+the contract need: the version, the required shape, and load/validate/dump.
+The measurement core builds documents; reports and the gate read them and
+nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+KIND = "roombench.load"
+
+LATENCY_KEYS = ("fanout", "self", "connect", "join", "schedule_lag")
+SUMMARY_KEYS = ("count", "min", "p50", "p90", "p99", "p99_9", "max", "mean", "hdr")
+COUNTER_KEYS = (
+    "sent", "expected", "delivered", "lost", "duplicated", "leaked", "reordered", "errors",
+    "connects", "disconnects", "reconnects",
+)
+TOP_KEYS = (
+    "schema_version", "kind", "run_id", "config_name", "repeat", "created_utc", "git",
+    "versions", "machine", "scenario", "config", "window", "latency", "counters", "rates",
+    "generator", "timeseries", "resources", "server_stats", "flags",
+)
+TIMESERIES_KEYS = ("t_s", "phase", "sent", "delivered", "p50_us", "p99_us", "connected")
+
+
+class SchemaError(ValueError):
+    """A results document does not follow docs/results-schema.md."""
+
+
+def validate(doc: dict[str, Any], source: str = "results") -> dict[str, Any]:
+    """Return ``doc`` if it follows the schema; raise SchemaError naming what is wrong."""
+    if doc.get("schema_version") != SCHEMA_VERSION:
+        raise SchemaError(
+            f"{source}: schema_version {doc.get('schema_version')!r} is not {SCHEMA_VERSION}"
+        )
+    missing = [k for k in TOP_KEYS if k not in doc]
+    if missing:
+        raise SchemaError(f"{source}: missing keys {missing}")
+    for name in LATENCY_KEYS:
+        summary = doc["latency"].get(name)
+        if summary is None:
+            raise SchemaError(f"{source}: latency.{name} is missing")
+        absent = [k for k in SUMMARY_KEYS if k not in summary]
+        if absent:
+            raise SchemaError(f"{source}: latency.{name} lacks {absent}")
+    absent = [k for k in COUNTER_KEYS if k not in doc["counters"]]
+    if absent:
+        raise SchemaError(f"{source}: counters lack {absent}")
+    absent = [k for k in TIMESERIES_KEYS if k not in doc["timeseries"]]
+    if absent:
+        raise SchemaError(f"{source}: timeseries lacks {absent}")
+    lengths = {len(doc["timeseries"][k]) for k in TIMESERIES_KEYS}
+    if len(lengths) > 1:
+        raise SchemaError(f"{source}: timeseries columns differ in length {sorted(lengths)}")
+    return doc
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read and validate one results file."""
+    try:
+        doc = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise SchemaError(f"{path}: not JSON ({exc})") from exc
+    return validate(doc, str(path))
+
+
+def dump(doc: dict[str, Any], path: Path) -> Path:
+    """Validate and write ``doc`` to ``path`` (parents created), atomically."""
+    validate(doc, str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
+    tmp.replace(path)
+    return path
