@@ -17,6 +17,7 @@ gc = "default"              # default | freeze | off
 server_args = []            # any other target_app option, verbatim
 inject_delay_ms = 0.0       # fault injection: only to prove the harness measures truly
 inject_drop_rate = 0.0
+load = { rooms = 100 }      # optional: this configuration's changes to [load]
 ```
 
 Parsing is strict: an unknown key or a bad value is an error that names it, so a
@@ -58,6 +59,7 @@ class ConfigSpec:
     server_args: tuple[str, ...] = ()
     inject_delay_ms: float = 0.0
     inject_drop_rate: float = 0.0
+    load: Scenario | None = None
 
     def target_app_args(self) -> list[str]:
         """The extra ``python -m target_app`` arguments this configuration implies."""
@@ -71,6 +73,7 @@ class ConfigSpec:
     def to_dict(self) -> dict[str, Any]:
         doc = asdict(self)
         doc["server_args"] = list(self.server_args)
+        doc["load"] = self.load.to_dict() if self.load is not None else None
         return doc
 
 
@@ -84,6 +87,10 @@ class Matrix:
     repeat: int = 1
     generator_processes: int = 1
     source: str = ""
+
+    def load_for(self, config: ConfigSpec) -> Scenario:
+        """The load ``config`` runs: its own ``load`` table applied over ``[load]``."""
+        return config.load if config.load is not None else self.load
 
     def plan(self) -> list[tuple[ConfigSpec, int]]:
         """(configuration, repeat index) in run order: A B A B, so drift hits all alike."""
@@ -121,8 +128,8 @@ def _one_of(value: str, choices: tuple[str, ...], where: str) -> str:
     return value
 
 
-def parse_config(table: Mapping[str, Any], where: str) -> ConfigSpec:
-    """Validate one ``[[config]]`` table."""
+def parse_config(table: Mapping[str, Any], where: str, base_load: Mapping[str, Any]) -> ConfigSpec:
+    """Validate one ``[[config]]`` table; its ``load`` table overrides ``base_load``."""
     fields = ConfigSpec.__dataclass_fields__
     _check_keys(table, set(fields), where)
     if "name" not in table:
@@ -140,6 +147,14 @@ def parse_config(table: Mapping[str, Any], where: str) -> ConfigSpec:
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise ScenarioError(f"{where}.server_args: expected a list of strings, got {args!r}")
         values["server_args"] = tuple(args)
+    if "load" in table:
+        overrides = table["load"]
+        if not isinstance(overrides, Mapping):
+            raise ScenarioError(f"{where}.load: expected a table of [load] keys")
+        try:
+            values["load"] = Scenario.from_dict({**base_load, **overrides})
+        except ScenarioError as exc:
+            raise ScenarioError(f"{where}.load: {exc}") from exc
     spec = ConfigSpec(**values)
     _one_of(spec.queue, QUEUES, f"{where}.queue")
     _one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode")
@@ -168,14 +183,15 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     load_table = doc.get("load", {})
     if not isinstance(load_table, Mapping):
         raise ScenarioError(f"{source}.load: expected a table")
+    base_load = {"name": name, **load_table}
     try:
-        load = Scenario.from_dict({"name": name, **load_table})
+        load = Scenario.from_dict(base_load)
     except ScenarioError as exc:
         raise ScenarioError(f"{source} [load]: {exc}") from exc
     tables = doc.get("config")
     if not isinstance(tables, list) or not tables:
         raise ScenarioError(f"{source}: needs at least one [[config]] table")
-    configs = tuple(parse_config(t, f"{source} [[config]] #{i + 1}") for i, t in enumerate(tables))
+    configs = tuple(parse_config(t, f"{source} [[config]] #{i + 1}", base_load) for i, t in enumerate(tables))
     names = [c.name for c in configs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

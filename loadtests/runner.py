@@ -101,7 +101,9 @@ def run_config(
     progress: Progress,
 ) -> Path:
     """Run one configuration once; return the completed results file."""
-    load = matrix.load if options.window_s is None else replace(matrix.load, window_s=options.window_s)
+    load = matrix.load_for(config)
+    if options.window_s is not None:
+        load = replace(load, window_s=options.window_s)
     stem = results_name(config, repeat_index, matrix.repeat)
     out = options.out_dir
     results_path = out / f"{stem}.json"

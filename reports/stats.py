@@ -89,9 +89,7 @@ def _exact_two_sided_p(u: float, n_x: int, n_y: int) -> float:
     return min(1.0, 2.0 * tail / total)
 
 
-def mann_whitney_u(
-    x: Sequence[float], y: Sequence[float], method: str = "auto"
-) -> TestResult:
+def mann_whitney_u(x: Sequence[float], y: Sequence[float], method: str = "auto") -> TestResult:
     """Two-sided Mann-Whitney U test of ``x`` against ``y``.
 
     ``statistic`` is U of ``x`` (the number of pairs where x beats y, ties
@@ -154,6 +152,4 @@ def get_statistic(name: str) -> TwoSampleTest:
     try:
         return STATISTICS[name]
     except KeyError:
-        raise KeyError(
-            f"unknown statistic {name!r}: choose one of {sorted(STATISTICS)}"
-        ) from None
+        raise KeyError(f"unknown statistic {name!r}: choose one of {sorted(STATISTICS)}") from None

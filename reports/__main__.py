@@ -1,0 +1,87 @@
+"""Command line: ``python -m reports build|summary|gate``.
+
+Exit codes: 0 success (gate: pass), 1 regression (gate only), 2 usage error
+or unreadable input, 3 inconclusive comparison (gate only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from reports import gate_cli
+from reports.build import build_report
+from reports.configs import group_configs
+from reports.loading import InputError, load_inputs
+from reports.summary_text import render_markdown, render_text
+from reports.table import build_table
+
+EXIT_USAGE = 2
+
+
+def _alpha(text: str) -> float:
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"alpha {text} is not between 0 and 1")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m reports",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="write one self-contained HTML report")
+    build.add_argument("paths", nargs="+", type=Path, metavar="RESULTS_OR_DIR")
+    build.add_argument("-o", "--output", type=Path, help="HTML file (default: DIR/index.html)")
+    build.add_argument(
+        "--baseline",
+        metavar="CONFIG",
+        help="configuration the others are compared with (default: the first run)",
+    )
+    build.add_argument("--alpha", type=_alpha, default=0.05, help="significance level (0.05)")
+
+    summary = sub.add_parser("summary", help="print the summary table")
+    summary.add_argument("paths", nargs="+", type=Path, metavar="RESULTS_OR_DIR")
+    summary.add_argument("--markdown", action="store_true", help="Markdown instead of text")
+    summary.add_argument("--baseline", metavar="CONFIG")
+    summary.add_argument("--alpha", type=_alpha, default=0.05)
+
+    gate_cli.add_parser(sub)
+    return parser
+
+
+def _summary(args: argparse.Namespace) -> int:
+    inputs = load_inputs(args.paths)
+    if not inputs.results:
+        raise InputError(f"no results files in {', '.join(map(str, args.paths))}")
+    try:
+        table = build_table(group_configs(inputs.results), args.baseline, args.alpha)
+    except KeyError as exc:
+        raise InputError(str(exc.args[0])) from exc
+    sys.stdout.write(render_markdown(table) if args.markdown else render_text(table))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            print(build_report(args.paths, args.output, args.baseline, args.alpha))
+            return 0
+        if args.command == "summary":
+            return _summary(args)
+        return gate_cli.run(args, os.environ)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Compare one metric of two configurations: the change, and whether the samples support it.
+
+Which samples a test uses (the report states it next to every table):
+
+1. **Repeats** — one value per repeat — when both sides have at least
+   ``min_repeats`` repeats *and* that many can reach significance at all
+   (Mann-Whitney with 3 against 3 cannot go below p = 0.1, so it needs 4).
+   Repeats are independent runs: the honest unit of variation.
+2. Otherwise the **per-second samples of the window** (pooled over the
+   repeats) when the metric has them and each side has ``min_samples``.
+   Successive seconds are not fully independent, so p-values from them are
+   optimistic; the gate's minimum effect size is the guard against that.
+3. Otherwise nothing: the change is shown, not tested.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reports.configs import ConfigRuns
+from reports.metrics import Metric
+from reports.stats import TwoSampleTest, mann_whitney_u, min_attainable_p
+
+SAMPLES_REPEATS = "repeats"
+SAMPLES_SECONDS = "window seconds"
+SAMPLES_NONE = "none"
+
+
+@dataclass(frozen=True)
+class SampleChoice:
+    kind: str
+    base: list[float]
+    cand: list[float]
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The change of one metric from ``base`` to ``cand``, and its test.
+
+    ``change_pct`` is the plain relative change (+ means the value grew);
+    ``worse`` says whether it goes in the metric's bad direction.
+    ``significant`` is None when no test could be run (``reason`` says why).
+    """
+
+    base: float | None
+    cand: float | None
+    change_pct: float | None
+    samples: str
+    n_base: int
+    n_cand: int
+    p_value: float | None
+    method: str
+    significant: bool | None
+    reason: str
+    higher_is_better: bool = False
+
+    @property
+    def worse(self) -> bool | None:
+        if self.change_pct is None or self.change_pct == 0:
+            return None if self.change_pct is None else False
+        return (self.change_pct < 0) if self.higher_is_better else (self.change_pct > 0)
+
+
+def change_pct(base: float | None, cand: float | None) -> float | None:
+    """Relative change in %, None when either is missing or the base is 0."""
+    if base is None or cand is None or base == 0:
+        return None
+    return (cand - base) / abs(base) * 100.0
+
+
+def choose_samples(
+    metric: Metric,
+    base: ConfigRuns,
+    cand: ConfigRuns,
+    alpha: float,
+    min_repeats: int = 3,
+    min_samples: int = 5,
+) -> SampleChoice:
+    """Pick repeats, window seconds or nothing (see the module's note)."""
+    base_rep = [v for v in map(metric.per_repeat, base.docs) if v is not None]
+    cand_rep = [v for v in map(metric.per_repeat, cand.docs) if v is not None]
+    enough = len(base_rep) >= min_repeats and len(cand_rep) >= min_repeats
+    if enough and min_attainable_p(len(base_rep), len(cand_rep)) < alpha:
+        return SampleChoice(
+            SAMPLES_REPEATS, base_rep, cand_rep, f"{len(base_rep)} vs {len(cand_rep)} repeats"
+        )
+    why_not_repeats = (
+        f"{len(base_rep)} vs {len(cand_rep)} repeats cannot reach p < {alpha:g}"
+        if enough
+        else f"{len(base_rep)} vs {len(cand_rep)} repeats (need {min_repeats} a side)"
+    )
+    if metric.per_second is None:
+        return SampleChoice(
+            SAMPLES_NONE, [], [], f"{why_not_repeats}; no per-second samples for {metric.label}"
+        )
+    base_s, cand_s = metric.per_second(base), metric.per_second(cand)
+    if len(base_s) < min_samples or len(cand_s) < min_samples:
+        return SampleChoice(
+            SAMPLES_NONE,
+            [],
+            [],
+            f"{why_not_repeats}; too few per-second samples ({len(base_s)} vs {len(cand_s)}, "
+            f"need {min_samples} a side)",
+        )
+    return SampleChoice(
+        SAMPLES_SECONDS,
+        base_s,
+        cand_s,
+        f"{why_not_repeats}; {len(base_s)} vs {len(cand_s)} {metric.per_second_what}",
+    )
+
+
+def compare(
+    metric: Metric,
+    base: ConfigRuns,
+    cand: ConfigRuns,
+    alpha: float = 0.05,
+    statistic: TwoSampleTest = mann_whitney_u,
+    min_repeats: int = 3,
+    min_samples: int = 5,
+) -> Comparison:
+    """The change of ``metric`` from ``base`` to ``cand``, with its two-sided test.
+
+    The shown change uses the pooled values (merged histograms, summed
+    counters); the test uses the samples from ``choose_samples``. A change
+    is significant when p < ``alpha``. Counters are never tested.
+    """
+    base_value, cand_value = metric.pooled(base), metric.pooled(cand)
+    delta = change_pct(base_value, cand_value)
+    better_up = metric.higher_is_better
+    if metric.kind == "count":
+        return Comparison(
+            base_value,
+            cand_value,
+            delta,
+            SAMPLES_NONE,
+            0,
+            0,
+            None,
+            "",
+            None,
+            "counter: shown, not tested",
+            better_up,
+        )
+    choice = choose_samples(metric, base, cand, alpha, min_repeats, min_samples)
+    if choice.kind == SAMPLES_NONE:
+        return Comparison(
+            base_value,
+            cand_value,
+            delta,
+            SAMPLES_NONE,
+            0,
+            0,
+            None,
+            "",
+            None,
+            choice.reason,
+            better_up,
+        )
+    result = statistic(choice.base, choice.cand)
+    return Comparison(
+        base_value,
+        cand_value,
+        delta,
+        choice.kind,
+        len(choice.base),
+        len(choice.cand),
+        result.p_value,
+        f"{result.name} ({result.method})",
+        result.p_value < alpha,
+        choice.reason,
+        better_up,
+    )

@@ -1,0 +1,295 @@
+"""Server-rendered SVG charts: line charts (linear or log axes) and horizontal bars.
+
+Charts are plain inline SVG strings, so a report opens offline, prints, and
+needs no JavaScript library. Every data series is a ``<path class="series">``
+with a ``<title>`` (the browser shows it on hover); the page's self-check
+counts those paths to prove each chart has drawn something.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from html import escape
+
+# Okabe-Ito (readable by colour-blind viewers), ordered so the first three
+# (the usual number of configurations) differ most, then a few extra hues.
+PALETTE = (
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#009E73",
+    "#E69F00",
+    "#56B4E9",
+    "#000000",
+    "#8C564B",
+    "#7F7F7F",
+    "#F0E442",
+)
+
+Point = tuple[float, "float | None"]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis. ``ticks`` overrides the automatic ones as (value, label) pairs.
+
+    ``zero`` makes a linear axis start at 0; ``fmt`` labels automatic ticks.
+    """
+
+    label: str
+    log: bool = False
+    zero: bool = False
+    ticks: Sequence[tuple[float, str]] | None = None
+    fmt: Callable[[float], str] = lambda v: f"{v:g}"
+    lo: float | None = None
+    hi: float | None = None
+
+
+@dataclass(frozen=True)
+class Series:
+    """A named line; points with a None y break the line there."""
+
+    name: str
+    points: Sequence[Point]
+    color: str | None = None
+    dashed: bool = False
+
+
+@dataclass(frozen=True)
+class Band:
+    """A shaded x range (warm-up, drain) with a label at its top."""
+
+    x0: float
+    x1: float
+    label: str
+    fill: str = "#999999"
+
+
+LEGEND_CHARS = 24
+
+
+def _short(text: str) -> str:
+    """Legend text that fits beside the plot; the full name stays in the tooltip."""
+    return text if len(text) <= LEGEND_CHARS else text[: LEGEND_CHARS - 1] + "…"
+
+
+def color(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick values (1, 2, 5 x 10^k steps) covering [lo, hi]."""
+    if hi <= lo:
+        hi = lo + (abs(lo) or 1.0)
+    raw = (hi - lo) / target
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    first = math.floor(lo / step) * step
+    ticks = []
+    value = first
+    while value <= hi + step * 1e-9:
+        ticks.append(round(value, 12))
+        value += step
+    return ticks
+
+
+def log_ticks(lo: float, hi: float) -> list[float]:
+    """Powers of ten covering [lo, hi], with 2 and 5 between them on short ranges."""
+    first, last = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
+    mantissas = (1, 2, 5) if last - first <= 2 else (1,)
+    return [
+        m * 10.0**e
+        for e in range(first, last + 1)
+        for m in mantissas
+        if lo / 1.0001 <= m * 10.0**e <= hi * 1.0001
+    ]
+
+
+class _Scale:
+    def __init__(self, axis: Axis, values: Sequence[float], pixel_lo: float, pixel_hi: float):
+        values = [v for v in values if v is not None and (not axis.log or v > 0)]
+        lo = axis.lo if axis.lo is not None else (min(values) if values else 0.0)
+        hi = axis.hi if axis.hi is not None else (max(values) if values else 1.0)
+        if axis.ticks:
+            lo = min(lo, min(t for t, _ in axis.ticks))
+            hi = max(hi, max(t for t, _ in axis.ticks))
+        if axis.log:
+            lo = max(lo, 1e-12)
+            if hi <= lo:
+                hi = lo * 10
+            self.ticks = (
+                list(axis.ticks) if axis.ticks else [(t, axis.fmt(t)) for t in log_ticks(lo, hi)]
+            )
+        else:
+            if axis.zero:
+                lo = min(lo, 0.0)
+            if hi <= lo:
+                hi = lo + (abs(lo) or 1.0)
+            auto = nice_ticks(lo, hi)
+            if not axis.ticks and axis.lo is None and axis.hi is None:
+                lo, hi = min(lo, auto[0]), max(hi, auto[-1])
+            self.ticks = (
+                list(axis.ticks)
+                if axis.ticks
+                else [(t, axis.fmt(t)) for t in auto if lo <= t <= hi]
+            )
+        self.log, self.lo, self.hi = axis.log, lo, hi
+        self.pixel_lo, self.pixel_hi = pixel_lo, pixel_hi
+
+    def __call__(self, value: float) -> float:
+        if self.log:
+            value = max(value, self.lo)
+            frac = math.log(value / self.lo) / math.log(self.hi / self.lo)
+        else:
+            frac = (value - self.lo) / (self.hi - self.lo)
+        return self.pixel_lo + frac * (self.pixel_hi - self.pixel_lo)
+
+
+def _path(series: Series, sx: _Scale, sy: _Scale) -> str:
+    parts: list[str] = []
+    pen_down = False
+    for x, y in series.points:
+        if y is None or (sx.log and x <= 0) or (sy.log and y <= 0):
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{sx(x):.1f},{sy(y):.1f}")
+        pen_down = True
+    return " ".join(parts)
+
+
+def line_chart(
+    title: str,
+    x: Axis,
+    y: Axis,
+    series: Sequence[Series],
+    bands: Sequence[Band] = (),
+    width: int = 660,
+    height: int = 320,
+    markers: bool | None = None,
+) -> str:
+    """An inline ``<svg class="chart">`` with axes, grid, optional bands and a legend.
+
+    Series with nothing to draw are left out; with none left the chart is a
+    short "no data" note instead, so an empty axis never passes for a chart.
+    """
+    # Colours follow the position given, so a configuration keeps its colour
+    # in every chart even when it has nothing to draw in this one.
+    series = [replace(s, color=s.color or color(i)) for i, s in enumerate(series)]
+    series = [s for s in series if any(y is not None for _, y in s.points)]
+    if not series:
+        return f'<p class="no-data">{escape(title)}: no data in these results.</p>'
+    left, right, top, bottom = 64, width - 190, 34, height - 46
+    xs = [p[0] for s in series for p in s.points]
+    ys = [p[1] for s in series for p in s.points if p[1] is not None]
+    sx, sy = _Scale(x, xs, left, right), _Scale(y, ys, bottom, top)
+    out = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="{left}" y="20" class="chart-title">{escape(title)}</text>',
+    ]
+    for band in bands:
+        x0, x1 = sx(max(band.x0, sx.lo)), sx(min(band.x1, sx.hi))
+        if x1 > x0:
+            out.append(
+                f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" '
+                f'height="{bottom - top}" fill="{band.fill}" opacity="0.15"/>'
+            )
+            out.append(
+                f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 12}" class="band-label" '
+                f'text-anchor="middle">{escape(band.label)}</text>'
+            )
+    for value, label in sx.ticks:
+        px = sx(value)
+        out.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{bottom}" class="grid"/>')
+        out.append(
+            f'<text x="{px:.1f}" y="{bottom + 16}" text-anchor="middle" '
+            f'class="tick">{escape(label)}</text>'
+        )
+    for value, label in sy.ticks:
+        py = sy(value)
+        out.append(f'<line x1="{left}" y1="{py:.1f}" x2="{right}" y2="{py:.1f}" class="grid"/>')
+        out.append(
+            f'<text x="{left - 6}" y="{py + 4:.1f}" text-anchor="end" '
+            f'class="tick">{escape(label)}</text>'
+        )
+    out.append(
+        f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" class="frame"/>'
+    )
+    out.append(
+        f'<text x="{(left + right) / 2}" y="{height - 8}" text-anchor="middle" '
+        f'class="axis-label">{escape(x.label)}</text>'
+    )
+    out.append(
+        f'<text transform="translate(14,{(top + bottom) / 2}) rotate(-90)" '
+        f'text-anchor="middle" class="axis-label">{escape(y.label)}</text>'
+    )
+    for i, s in enumerate(series):
+        stroke = s.color or color(i)
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        out.append(
+            f'<path class="series" d="{_path(s, sx, sy)}" stroke="{stroke}"{dash}>'
+            f"<title>{escape(s.name)}</title></path>"
+        )
+        show_markers = markers if markers is not None else len(s.points) <= 12
+        if show_markers:
+            for xv, yv in s.points:
+                if yv is not None and (not sx.log or xv > 0) and (not sy.log or yv > 0):
+                    out.append(
+                        f'<circle cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="3" '
+                        f'fill="{stroke}"><title>{escape(s.name)}: {yv:g}</title></circle>'
+                    )
+        ly = top + 6 + i * 18
+        out.append(
+            f'<line x1="{right + 14}" y1="{ly}" x2="{right + 38}" y2="{ly}" '
+            f'stroke="{stroke}" stroke-width="2.5"{dash}/>'
+        )
+        out.append(
+            f'<text x="{right + 44}" y="{ly + 4}" class="legend">{escape(_short(s.name))}'
+            f"<title>{escape(s.name)}</title></text>"
+        )
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def bar_chart(
+    title: str,
+    bars: Sequence[tuple[str, float]],
+    unit_label: str,
+    width: int = 660,
+    reference: float | None = None,
+) -> str:
+    """Horizontal bars, one per (label, value), with an optional reference line (e.g. 1.0x)."""
+    row_h, left, top = 26, 180, 34
+    right = width - 60
+    height = top + row_h * len(bars) + 40
+    hi = max([v for _, v in bars] + [reference or 0.0, 1e-12]) * 1.1
+    out = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="12" y="20" class="chart-title">{escape(title)}</text>',
+    ]
+    for i, (label, value) in enumerate(bars):
+        y0 = top + i * row_h
+        bar_w = (right - left) * value / hi
+        out.append(
+            f'<text x="{left - 8}" y="{y0 + 17}" text-anchor="end" '
+            f'class="tick">{escape(label)}</text>'
+        )
+        out.append(
+            f'<path class="series bar" d="M{left},{y0 + 4} h{bar_w:.1f} v18 h{-bar_w:.1f} Z" '
+            f'style="fill:{color(i)}"><title>{escape(label)}: {value:.3g}</title></path>'
+        )
+        out.append(
+            f'<text x="{left + bar_w + 6:.1f}" y="{y0 + 17}" class="tick">'
+            f"{value:.3g}{escape(unit_label)}</text>"
+        )
+    if reference is not None:
+        px = left + (right - left) * reference / hi
+        out.append(
+            f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{top + row_h * len(bars)}" '
+            'class="reference"/>'
+        )
+    out.append("</svg>")
+    return "\n".join(out)
