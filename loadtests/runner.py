@@ -129,6 +129,7 @@ def run_config(
             locustfile=options.locustfile, scenario=load, node_urls=running.urls,
             config=config_doc, results_path=results_path, progress_path=progress_path,
             csv_prefix=out / stem, processes=matrix.generator_processes,
+            run_id=out.name, repeat=repeat_index,
         )
         locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
         stack.callback(locust.stop)
@@ -178,8 +179,9 @@ def run_matrix(
 ) -> Manifest:
     """Run every (configuration, repeat) of ``matrix``; a failed one is recorded, the rest go on."""
     plan = matrix.plan()
-    per_run_s = matrix.load.warmup_s + (options.window_s or matrix.load.window_s) + matrix.load.drain_s
     for index, (config, repeat_index) in enumerate(plan):
+        load = matrix.load_for(config)
+        per_run_s = load.warmup_s + (options.window_s or load.window_s) + load.drain_s
         label = f"[{index + 1}/{len(plan)}] {results_name(config, repeat_index, matrix.repeat)}"
         say(f"{label}: {config.nodes} node(s), queue {config.queue}, {config.async_mode}, gc {config.gc}")
         outcome = ConfigOutcome(config.name, repeat_index)
