@@ -1,4 +1,10 @@
-"""``python -m loadtests run SCENARIO.toml``: run and compare server configurations."""
+"""``python -m loadtests``: run and compare server configurations, or A/B-gate two.
+
+``run SCENARIO.toml`` runs every configuration of a scenario file and writes
+results; ``gate [SCENARIO.toml]`` runs an A/B scenario (configurations ``base``
+and ``candidate``, interleaved) and exits with the regression gate's verdict:
+0 pass, 1 regression, 3 inconclusive, 2 usage error.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +13,56 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from loadtests.matrix import load_matrix
+from loadtests import ab
+from loadtests.matrix import Matrix, load_matrix
 from loadtests.processes import ProcessError
 from loadtests.rundir import RUNS_ROOT, new_run_dir, point_latest
 from loadtests.runner import Manifest, RunOptions, run_matrix
 from loadtests.scenario import ScenarioError
 
+GATE_SCENARIO = Path(__file__).with_name("scenarios") / "gate.toml"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: reports/runs/<UTC timestamp>/, "
+                             "linked as reports/runs/latest)")
+    parser.add_argument("--duration", type=float, default=None, metavar="S",
+                        help="measurement window in seconds, overriding the scenario's window_s")
+    parser.add_argument("--repeat", type=int, default=None, metavar="K",
+                        help="runs of each configuration, interleaved A B A B "
+                             "(default: the scenario's repeat)")
+    parser.add_argument("--redis-server", default=None, metavar="PATH",
+                        help="redis-server binary (default: found on PATH)")
+    parser.add_argument("--redis-url", default=None, metavar="URL",
+                        help="use this running Redis (redis://127.0.0.1:PORT/0) instead of "
+                             "starting one")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m loadtests", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m loadtests", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario file's configurations and write results")
     run.add_argument("scenario", type=Path, help="scenario TOML (see loadtests/scenarios/)")
-    run.add_argument("--out", type=Path, default=None,
-                     help="output folder (default: reports/runs/<UTC timestamp>/, linked as reports/runs/latest)")
-    run.add_argument("--duration", type=float, default=None, metavar="S",
-                     help="measurement window in seconds, overriding the scenario's window_s")
-    run.add_argument("--repeat", type=int, default=None, metavar="K",
-                     help="runs of each configuration, interleaved A B A B (default: the scenario's repeat)")
     run.add_argument("--only", nargs="+", default=None, metavar="NAME",
                      help="run only these configurations")
-    run.add_argument("--redis-server", default=None, metavar="PATH",
-                     help="redis-server binary (default: found on PATH)")
-    run.add_argument("--redis-url", default=None, metavar="URL",
-                     help="use this running Redis (redis://127.0.0.1:PORT/0) instead of starting one")
     run.add_argument("--no-summary", action="store_true", help="do not print the summary table")
+    _common(run)
+    gate = sub.add_parser("gate", help="A/B: run base and candidate interleaved, then gate")
+    gate.add_argument("scenario", type=Path, nargs="?", default=GATE_SCENARIO,
+                      help="A/B scenario with configurations 'base' and 'candidate' "
+                           "(default: loadtests/scenarios/gate.toml)")
+    gate.add_argument("--base-ref", default=None, metavar="REF",
+                      help="run the base from a git worktree of this commit (e.g. origin/main)")
+    gate.add_argument("--rules", type=Path, default=None,
+                      help="gate rules TOML (default: reports/gate.toml)")
+    _common(gate)
     return parser
 
 
@@ -43,30 +71,30 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    try:
-        matrix = load_matrix(args.scenario)
-        if args.only:
-            matrix = matrix.only(args.only)
-        if args.repeat is not None:
-            if args.repeat < 1:
-                raise ScenarioError("--repeat must be at least 1")
-            matrix = type(matrix)(matrix.name, matrix.load, matrix.configs, args.repeat,
-                                  matrix.generator_processes, matrix.source)
-        if args.duration is not None and args.duration <= 0:
-            raise ScenarioError("--duration must be positive")
-    except ScenarioError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def _prepare(args: argparse.Namespace) -> Matrix:
+    matrix = load_matrix(args.scenario)
+    if getattr(args, "only", None):
+        matrix = matrix.only(args.only)
+    if args.repeat is not None:
+        if not 1 <= args.repeat <= 100:
+            raise ScenarioError("--repeat must be in 1..100")
+        matrix = replace(matrix, repeat=args.repeat)
+    if args.duration is not None and args.duration <= 0:
+        raise ScenarioError("--duration must be positive")
+    return matrix
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
     if args.out is None:
-        out_dir = new_run_dir()
-    else:
-        out_dir = args.out
-        out_dir.mkdir(parents=True, exist_ok=True)
-        if out_dir.resolve().parent == RUNS_ROOT.resolve():
-            point_latest(out_dir)
+        return new_run_dir()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if args.out.resolve().parent == RUNS_ROOT.resolve():
+        point_latest(args.out)
+    return Path(args.out)
+
+
+def _run(matrix: Matrix, args: argparse.Namespace, out_dir: Path) -> Manifest:
+    """Run ``matrix`` into ``out_dir``; KeyboardInterrupt and ProcessError propagate."""
     options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
     manifest = Manifest(
         run_id=out_dir.name, scenario_file=str(args.scenario), command=sys.argv,
@@ -78,30 +106,70 @@ def main(argv: list[str] | None = None) -> int:
     print(f"roombench: scenario {matrix.name}, {len(matrix.plan())} run(s), output {out_dir}")
     try:
         run_matrix(matrix, options, manifest)
-        failed = [o for o in manifest.outcomes if o.error]
-        manifest.status = "failed" if failed else "ok"
+        manifest.status = "failed" if any(o.error for o in manifest.outcomes) else "ok"
     except KeyboardInterrupt:
         manifest.status = "interrupted"
-        print("\ninterrupted: every process started was stopped", file=sys.stderr)
-        return 130
-    except ProcessError as exc:
+        raise
+    except ProcessError:
         manifest.status = "failed"
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        raise
     finally:
         manifest.finished_utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         manifest.write(out_dir)
-    written = [o.results_path for o in manifest.outcomes if o.results_path]
-    if written and not args.no_summary:
+    return manifest
+
+
+def _report_failures(manifest: Manifest, out_dir: Path) -> None:
+    for outcome in manifest.outcomes:
+        if outcome.error:
+            print(f"FAILED {outcome.config} (repeat {outcome.repeat}): logs in {out_dir}/logs",
+                  file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    matrix = _prepare(args)
+    out_dir = _out_dir(args)
+    manifest = _run(matrix, args, out_dir)
+    if any(o.results_path for o in manifest.outcomes) and not args.no_summary:
         # The table is the reports package's (one place renders it); it reads only the files.
         subprocess.run([sys.executable, "-m", "reports", "summary", str(out_dir)], check=False)
     print(f"results: {out_dir}")
     if manifest.status != "ok":
-        for outcome in manifest.outcomes:
-            if outcome.error:
-                print(f"FAILED {outcome.config}.{outcome.repeat}: see {out_dir}/logs", file=sys.stderr)
+        _report_failures(manifest, out_dir)
         return 1
     return 0
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    matrix = _prepare(args)
+    ab.check_sides(matrix)
+    with ExitStack() as stack:
+        if args.base_ref:
+            matrix = ab.with_base_app(matrix, stack.enter_context(ab.worktree(args.base_ref)))
+        out_dir = _out_dir(args)
+        manifest = _run(matrix, args, out_dir)
+    if manifest.status != "ok":
+        _report_failures(manifest, out_dir)
+    return ab.judge(out_dir, args.rules)
+
+
+COMMANDS = {"run": cmd_run, "gate": cmd_gate}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        return COMMANDS[args.command](args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: every process started was stopped", file=sys.stderr)
+        return 130
+    except ProcessError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

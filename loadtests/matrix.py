@@ -18,6 +18,8 @@ server_args = []            # any other target_app option, verbatim
 inject_delay_ms = 0.0       # fault injection: only to prove the harness measures truly
 inject_drop_rate = 0.0
 load = { rooms = 100 }      # optional: this configuration's changes to [load]
+app_dir = "../base"         # optional: run target_app from this checkout (a git
+                            # worktree of another commit), relative to the file
 ```
 
 Parsing is strict: an unknown key or a bad value is an error that names it, so a
@@ -60,6 +62,7 @@ class ConfigSpec:
     inject_delay_ms: float = 0.0
     inject_drop_rate: float = 0.0
     load: Scenario | None = None
+    app_dir: Path | None = None
 
     def target_app_args(self) -> list[str]:
         """The extra ``python -m target_app`` arguments this configuration implies."""
@@ -74,6 +77,7 @@ class ConfigSpec:
         doc = asdict(self)
         doc["server_args"] = list(self.server_args)
         doc["load"] = self.load.to_dict() if self.load is not None else None
+        doc["app_dir"] = str(self.app_dir) if self.app_dir is not None else None
         return doc
 
 
@@ -128,8 +132,13 @@ def _one_of(value: str, choices: tuple[str, ...], where: str) -> str:
     return value
 
 
-def parse_config(table: Mapping[str, Any], where: str, base_load: Mapping[str, Any]) -> ConfigSpec:
-    """Validate one ``[[config]]`` table; its ``load`` table overrides ``base_load``."""
+def parse_config(
+    table: Mapping[str, Any], where: str, base_load: Mapping[str, Any], base_dir: Path = Path(".")
+) -> ConfigSpec:
+    """Validate one ``[[config]]`` table; its ``load`` table overrides ``base_load``.
+
+    A relative ``app_dir`` is relative to ``base_dir`` (the scenario file's folder).
+    """
     fields = ConfigSpec.__dataclass_fields__
     _check_keys(table, set(fields), where)
     if "name" not in table:
@@ -147,6 +156,11 @@ def parse_config(table: Mapping[str, Any], where: str, base_load: Mapping[str, A
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise ScenarioError(f"{where}.server_args: expected a list of strings, got {args!r}")
         values["server_args"] = tuple(args)
+    if "app_dir" in table:
+        app_dir = base_dir / _typed(table, "app_dir", str, where)
+        if not (app_dir / "target_app" / "__main__.py").is_file():
+            raise ScenarioError(f"{where}.app_dir: {app_dir} holds no target_app package")
+        values["app_dir"] = app_dir
     if "load" in table:
         overrides = table["load"]
         if not isinstance(overrides, Mapping):
@@ -191,7 +205,7 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     tables = doc.get("config")
     if not isinstance(tables, list) or not tables:
         raise ScenarioError(f"{source}: needs at least one [[config]] table")
-    configs = tuple(parse_config(t, f"{source} [[config]] #{i + 1}", base_load) for i, t in enumerate(tables))
+    configs = tuple(parse_config(t, f"{source} [[config]] #{i + 1}", base_load, Path(source).parent) for i, t in enumerate(tables))
     names = [c.name for c in configs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -116,7 +116,8 @@ def run_config(
                   "generator_processes": matrix.generator_processes}
     with ExitStack() as stack:
         started = cluster(log_dir, config.nodes, config.queue, config.async_mode,
-                          config.target_app_args(), options.redis_url, options.redis_binary)
+                          config.target_app_args(), options.redis_url, options.redis_binary,
+                          config.app_dir)
         running = stack.enter_context(started)
         sampler = Sampler()
         for node in running.nodes:

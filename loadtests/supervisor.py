@@ -113,7 +113,11 @@ class TargetNode:
         if spec.message_queue:
             argv += ["--message-queue", spec.message_queue]
         argv += list(spec.extra_args)
-        self.process = ManagedProcess(f"target_app node-{index}", argv, log_dir / f"node-{index}.log")
+        # `python -m` imports from the working directory first, so a node started
+        # in another checkout runs that checkout's target_app.
+        self.process = ManagedProcess(
+            f"target_app node-{index}", argv, log_dir / f"node-{index}.log", cwd=spec.app_dir
+        )
 
     @property
     def pid(self) -> int:
@@ -161,6 +165,7 @@ def cluster(
     extra_args: Sequence[str] = (),
     redis_url: str | None = None,
     redis_binary: str | None = None,
+    app_dir: Path | None = None,
 ) -> Iterator[Cluster]:
     """Start redis (when ``queue == "redis"`` and no ``redis_url``) and ``nodes`` nodes.
 
@@ -178,7 +183,7 @@ def cluster(
             stack.callback(redis.stop)
             redis.start()
             redis_url = redis.url
-        spec = NodeSpec(async_mode, redis_url if queue == "redis" else None, tuple(extra_args))
+        spec = NodeSpec(async_mode, redis_url if queue == "redis" else None, tuple(extra_args), app_dir)
         started: list[TargetNode] = []
         for index in range(nodes):
             node = TargetNode(spec, log_dir, index)
