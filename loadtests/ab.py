@@ -37,6 +37,9 @@ def check_sides(matrix: Matrix) -> None:
 
 def with_base_app(matrix: Matrix, app_dir: Path) -> Matrix:
     """The same matrix with the base configuration running ``app_dir``'s target_app."""
+    if not (app_dir / "target_app" / "__main__.py").is_file():
+        raise ScenarioError(f"the base checkout {app_dir} has no target_app package: "
+                            "choose a --base-ref that has one")
     configs = tuple(replace(c, app_dir=app_dir) if c.name == BASE else c for c in matrix.configs)
     return replace(matrix, configs=configs)
 

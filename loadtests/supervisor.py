@@ -84,12 +84,15 @@ class NodeSpec:
 
     ``async_mode`` defaults to eventlet (the user's card); ``message_queue`` is a
     redis:// URL or None for a single node; ``extra_args`` are passed verbatim to
-    ``python -m target_app`` (e.g. ``("--gc", "freeze", "--inject-delay-ms", "5")``).
+    ``python -m target_app`` (e.g. ``("--gc", "freeze", "--inject-delay-ms", "5")``);
+    ``app_dir`` is a checkout whose ``target_app`` runs instead of this one (None:
+    this one), e.g. a git worktree of another commit for an A/B gate.
     """
 
     async_mode: str = "eventlet"
     message_queue: str | None = None
     extra_args: tuple[str, ...] = ()
+    app_dir: Path | None = None
 
 
 def _http_json(url: str, timeout_s: float = 2.0) -> Any:

@@ -1,0 +1,238 @@
+"""Delivery accounting: what each receiver got, and what it should have got. Pure.
+
+Receiver side (``ReceiverLedger``, one per user, in the worker process): every
+receipt of a room message ``(room, sender, seq, t_ns)`` is
+
+* a duplicate if that receiver already had ``(sender, room, seq)`` — a bitmap
+  (``bytearray``) per (sender, room) indexed by ``seq`` makes this exact and small;
+* reordered if ``seq`` is lower than the highest already seen for (sender, room);
+* a leak if the receiver is not in the room (never joined, or its leave ack
+  already arrived: one websocket delivers in order, so after the ack the server
+  had removed it);
+* otherwise delivered, and *strict* if ``t_ns`` lies in the membership's strict
+  interval ``[join_ack, leave_sent - grace)``, else *optional* (sent while the
+  membership was changing). Strict-ness is decided lazily: a receipt is strict
+  until a leave is sent, when receipts of the last ``grace`` are reclassified.
+
+Every counter goes to the ``Bucket`` of the message's *send* second
+(``t_ns // 1e9``): the master sums the buckets of the window's seconds, so the
+worker never needs to know the window to count.
+
+Master side (``expected_strict``): for each closed strict interval of each
+receiver, the number of window sends in that room whose ``t_ns`` lies inside it
+(send logs per room, sorted, bisected). Then
+
+    expected  = expected_strict + optional
+    delivered = strict + optional           (== fanout.count + self.count)
+    lost      = expected - delivered        (= expected_strict - strict)
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+
+NS_PER_S = 1_000_000_000
+OPEN_END_NS = 2**62  # the end of a membership still open at the flush
+
+# Membership states
+JOINING = 1  # join sent, ack not yet received
+JOINED = 2
+LEAVING = 3  # leave sent, ack not yet received
+
+
+class Bucket:
+    """Counters and raw latencies (µs) of the messages sent in one second."""
+
+    __slots__ = (
+        "sent",
+        "strict",
+        "optional",
+        "duplicated",
+        "leaked",
+        "reordered",
+        "fanout_us",
+        "self_us",
+        "lag_us",
+    )
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.strict = 0
+        self.optional = 0
+        self.duplicated = 0
+        self.leaked = 0
+        self.reordered = 0
+        self.fanout_us = array("q")
+        self.self_us = array("q")
+        self.lag_us = array("q")
+
+
+def bucket(buckets: dict[int, Bucket], second: int) -> Bucket:
+    found = buckets.get(second)
+    if found is None:
+        found = buckets[second] = Bucket()
+    return found
+
+
+class Membership:
+    __slots__ = ("state", "join_sent_ns", "join_ack_ns", "leave_sent_ns", "recent")
+
+    def __init__(self, join_sent_ns: int) -> None:
+        self.state = JOINING
+        self.join_sent_ns = join_sent_ns
+        self.join_ack_ns = OPEN_END_NS
+        self.leave_sent_ns = OPEN_END_NS
+        # (t_ns, send second) of strict receipts of the last grace period, to
+        # reclassify as optional when a leave is sent or the connection drops.
+        self.recent: deque[tuple[int, int]] = deque()
+
+
+# A closed strict interval: (receiver, room, start_ns, end_ns)
+Interval = tuple[int, str, int, int]
+
+
+class ReceiverLedger:
+    """One receiver's memberships, dedupe bitmaps and counters.
+
+    ``buckets`` is the process's shared ``{send second: Bucket}``; closed strict
+    intervals are appended to ``intervals``. The last ``grace_s`` of strict
+    receipts are kept per membership to reclassify them when a leave is sent
+    (or the connection drops).
+    """
+
+    def __init__(
+        self,
+        receiver: int,
+        buckets: dict[int, Bucket],
+        intervals: list[Interval],
+        grace_s: float = 1.0,
+    ) -> None:
+        self.receiver = receiver
+        self.buckets = buckets
+        self.intervals = intervals
+        self.grace_ns = int(grace_s * NS_PER_S)
+        self.rooms: dict[str, Membership] = {}
+        self._seen: dict[tuple[int, str], list] = {}
+
+    # -- membership -----------------------------------------------------------------
+    def join_sent(self, room: str, now_ns: int) -> None:
+        self.rooms[room] = Membership(now_ns)
+
+    def join_acked(self, room: str, now_ns: int) -> None:
+        m = self.rooms.get(room)
+        if m is not None and m.state == JOINING:
+            m.state = JOINED
+            m.join_ack_ns = now_ns
+
+    def joined(self, room: str) -> bool:
+        m = self.rooms.get(room)
+        return m is not None and m.state == JOINED
+
+    def leave_sent(self, room: str, now_ns: int) -> None:
+        m = self.rooms.get(room)
+        if m is None or m.state == LEAVING:
+            return
+        if m.state == JOINING:  # never acked: nothing was strict
+            m.state = LEAVING
+            m.leave_sent_ns = now_ns
+            return
+        m.state = LEAVING
+        m.leave_sent_ns = now_ns
+        cutoff = now_ns - self.grace_ns
+        buckets = self.buckets
+        for t_ns, second in m.recent:
+            if t_ns >= cutoff:
+                b = bucket(buckets, second)
+                b.strict -= 1
+                b.optional += 1
+        m.recent.clear()
+        if cutoff > m.join_ack_ns:
+            self.intervals.append((self.receiver, room, m.join_ack_ns, cutoff))
+
+    def leave_acked(self, room: str) -> None:
+        m = self.rooms.get(room)
+        if m is not None and m.state == LEAVING:
+            del self.rooms[room]
+
+    def disconnected(self, now_ns: int) -> None:
+        """The connection is gone: every membership ended now (a new sid has no rooms)."""
+        for room in list(self.rooms):
+            self.leave_sent(room, now_ns)
+        self.rooms.clear()
+
+    def open_intervals(self) -> list[Interval]:
+        """Strict intervals of memberships still open (for the final flush)."""
+        out: list[Interval] = []
+        for room, m in self.rooms.items():
+            if m.state == JOINED:
+                out.append((self.receiver, room, m.join_ack_ns, OPEN_END_NS))
+        return out
+
+    # -- receipts -------------------------------------------------------------------
+    def receive(self, room: str, sender: int, seq: int, t_ns: int, recv_ns: int) -> None:
+        second = t_ns // NS_PER_S
+        b = self.buckets.get(second)
+        if b is None:
+            b = self.buckets[second] = Bucket()
+        key = (sender, room)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = [bytearray(max(64, (seq >> 3) + 1)), -1]
+        bits = seen[0]
+        index = seq >> 3
+        if index >= len(bits):
+            bits.extend(bytes(max(index + 1 - len(bits), len(bits))))
+        flag = 1 << (seq & 7)
+        if bits[index] & flag:
+            b.duplicated += 1
+            return
+        bits[index] |= flag
+        if seq < seen[1]:
+            b.reordered += 1
+        else:
+            seen[1] = seq
+        m = self.rooms.get(room)
+        if m is None:
+            b.leaked += 1
+            return
+        if sender == self.receiver:
+            b.self_us.append((recv_ns - t_ns) // 1000)
+        else:
+            b.fanout_us.append((recv_ns - t_ns) // 1000)
+        state = m.state
+        if state == JOINED and t_ns >= m.join_ack_ns:
+            b.strict += 1
+            recent = m.recent
+            recent.append((t_ns, second))
+            horizon = recv_ns - self.grace_ns
+            while recent[0][0] < horizon:
+                recent.popleft()
+        elif state == LEAVING and m.join_ack_ns <= t_ns < m.leave_sent_ns - self.grace_ns:
+            b.strict += 1
+        else:
+            b.optional += 1
+
+
+def expected_strict(
+    intervals: Iterable[Interval],
+    sends_by_room: Mapping[str, Sequence[int]],
+    start_ns: int,
+    end_ns: int,
+) -> int:
+    """Σ over strict intervals of the window sends in that room inside the interval.
+
+    ``sends_by_room`` values must be sorted send instants (``t_ns``).
+    """
+    total = 0
+    for _receiver, room, a, b in intervals:
+        sends = sends_by_room.get(room)
+        if not sends:
+            continue
+        lo = a if a > start_ns else start_ns
+        hi = b if b < end_ns else end_ns
+        if hi > lo:
+            total += bisect_left(sends, hi) - bisect_left(sends, lo)
+    return total

@@ -1,0 +1,181 @@
+"""The load one configuration run applies: the typed ``Scenario``.
+
+Built once at the edge (a scenario file's ``[load]`` table, or the
+``--roombench-scenario`` JSON given to the locustfile) and passed down as a
+frozen value. ``Scenario.from_dict`` is strict: an unknown key or a bad value
+raises ``ScenarioError`` naming it, so a typo never falls back to a default
+and silently measures something else.
+
+    >>> Scenario.from_dict({"users": 20, "rooms": 2, "churn": {"reconnect_per_user_per_min": 1}})
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+USER_CLASSES = ("room", "broadcast", "echo")
+MAX_ROOMS_PER_USER = 64  # the reference server's default per-client limit
+MAX_PAYLOAD_BYTES = 64 * 1024  # the reference server's default message limit
+
+
+class ScenarioError(ValueError):
+    """A scenario key is unknown or its value is out of range; the message names it."""
+
+
+@dataclass(frozen=True)
+class Churn:
+    """Membership churn per user, as Poisson rates (0 = none, the default).
+
+    ``leave_rejoin_per_user_per_min``: leave one of the user's rooms and join it again.
+    ``reconnect_per_user_per_min``: close the connection, reconnect, re-join every room
+    (a new sid has no rooms).
+    """
+
+    leave_rejoin_per_user_per_min: float = 0.0
+    reconnect_per_user_per_min: float = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        return self.leave_rejoin_per_user_per_min > 0 or self.reconnect_per_user_per_min > 0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One load. Defaults are those of ``loadtests/scenarios/default.toml``.
+
+    ``user_class``: ``room`` (join rooms, send ``room_message``), ``broadcast``
+    (send ``broadcast`` to everyone) or ``echo`` (``message`` -> ``Received: ...``).
+    ``users`` users are spread round-robin over the nodes and over ``rooms`` rooms
+    (each joins ``rooms_per_user``); the first ``senders`` of them send at
+    ``rate_per_sender_per_s`` on a fixed open-model schedule, ``payload_bytes``
+    of JSON each. Only messages sent inside the ``window_s`` window (after every
+    user joined and ``warmup_s`` passed) count; ``drain_s`` collects late deliveries.
+    A fractional ``window_s`` is rounded up to whole seconds (the per-second
+    series needs whole-second buckets). ``join_timeout_s`` (default 60 s) bounds
+    the wait for every user to join; ``churn_grace_s`` (default 1 s) is how long
+    before a leave a message stops being strictly expected.
+    """
+
+    name: str = "default"
+    user_class: str = "room"
+    users: int = 200
+    rooms: int = 10
+    rooms_per_user: int = 1
+    senders: int = 200
+    rate_per_sender_per_s: float = 1.0
+    payload_bytes: int = 64
+    warmup_s: float = 5.0
+    window_s: float = 30.0
+    drain_s: float = 3.0
+    churn: Churn = field(default_factory=Churn)
+    join_timeout_s: float = 60.0
+    churn_grace_s: float = 1.0
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any]) -> Scenario:
+        """Build and validate a Scenario; missing keys take their defaults."""
+        if not isinstance(mapping, Mapping):
+            raise ScenarioError(f"scenario: expected a table of keys, got {mapping!r}")
+        values = dict(mapping)
+        churn_value = values.pop("churn", {})
+        if isinstance(churn_value, Churn):
+            churn = churn_value
+        elif isinstance(churn_value, Mapping):
+            churn = _build(Churn, churn_value, "churn.")
+        else:
+            raise ScenarioError(f"churn: expected a table of keys, got {churn_value!r}")
+        scenario = _build(cls, values, "", churn=churn)
+        scenario.check()
+        return scenario
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def check(self) -> None:
+        """Raise ScenarioError naming the first value out of range."""
+        rules: list[tuple[str, bool, str]] = [
+            ("name", bool(self.name), "must not be empty"),
+            (
+                "user_class",
+                self.user_class in USER_CLASSES,
+                f"must be one of {', '.join(USER_CLASSES)}",
+            ),
+            ("users", self.users >= 1, "must be >= 1"),
+            ("rooms", self.rooms >= 1, "must be >= 1"),
+            (
+                "rooms_per_user",
+                1 <= self.rooms_per_user <= min(self.rooms, MAX_ROOMS_PER_USER),
+                f"must be in 1..min(rooms, {MAX_ROOMS_PER_USER})",
+            ),
+            ("senders", 0 <= self.senders <= self.users, "must be in 0..users"),
+            (
+                "rate_per_sender_per_s",
+                0 < self.rate_per_sender_per_s <= 10_000,
+                "must be in (0, 10000]",
+            ),
+            (
+                "payload_bytes",
+                0 <= self.payload_bytes <= MAX_PAYLOAD_BYTES,
+                f"must be in 0..{MAX_PAYLOAD_BYTES}",
+            ),
+            ("warmup_s", 0 <= self.warmup_s <= 3600, "must be in 0..3600"),
+            ("window_s", 0 < self.window_s <= 24 * 3600, "must be in (0, 86400]"),
+            ("drain_s", 0 <= self.drain_s <= 600, "must be in 0..600"),
+            ("join_timeout_s", 0 < self.join_timeout_s <= 3600, "must be in (0, 3600]"),
+            ("churn_grace_s", 0 <= self.churn_grace_s <= 60, "must be in 0..60"),
+            (
+                "churn.leave_rejoin_per_user_per_min",
+                0 <= self.churn.leave_rejoin_per_user_per_min <= 600,
+                "must be in 0..600",
+            ),
+            (
+                "churn.reconnect_per_user_per_min",
+                0 <= self.churn.reconnect_per_user_per_min <= 600,
+                "must be in 0..600",
+            ),
+        ]
+        for key, ok, rule in rules:
+            if not ok:
+                owner, attr = (self.churn, key[6:]) if key.startswith("churn.") else (self, key)
+                raise ScenarioError(f"scenario.{key} = {getattr(owner, attr)!r}: {rule}")
+        if self.churn.leave_rejoin_per_user_per_min and self.user_class != "room":
+            raise ScenarioError(
+                "scenario.churn.leave_rejoin_per_user_per_min: only the room user joins rooms"
+            )
+
+
+def _build(cls: type[Any], values: Mapping[str, Any], prefix: str, **extra: Any) -> Any:
+    """Construct dataclass ``cls`` from ``values``, checking key names and value types."""
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - set(fields) - set(extra))
+    if unknown:
+        raise ScenarioError(
+            f"scenario: unknown key {prefix + unknown[0]!r} (allowed: {', '.join(sorted(fields))})"
+        )
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        kind = fields[key].type
+        kwargs[key] = _coerce(value, kind, prefix + key)
+    return cls(**kwargs, **extra)
+
+
+def _coerce(value: Any, kind: Any, where: str) -> Any:
+    # Annotations are strings under `from __future__ import annotations`.
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ScenarioError(f"scenario.{where}: expected a string, got {value!r}")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return int(value)
+            raise ScenarioError(f"scenario.{where}: expected an integer, got {value!r}")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(f"scenario.{where}: expected a number, got {value!r}")
+        return float(value)
+    raise ScenarioError(f"scenario.{where}: cannot be set to {value!r}")  # pragma: no cover
