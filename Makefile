@@ -52,6 +52,7 @@ test-fast: setup
 serve: setup
 	$(PY) -m target_app --port $(PORT) --async-mode $(ASYNC_MODE)
 
+# Runs the scenario, prints the summary table, writes reports/runs/<stamp>/index.html.
 loadtest: setup system-redis
 	$(PY) -m loadtests run $(SCENARIO) $(LOADTEST_ARGS)
 
@@ -61,8 +62,20 @@ bench: setup system-redis
 report: setup
 	$(PY) -m reports build reports/runs/latest
 
+# A/B in one job: base and candidate interleaved, then judged (exit 0 pass,
+# 1 regression, 3 inconclusive). BASE_REF=origin/main runs the base from a git
+# worktree of that commit. With BASELINE=dir (and CANDIDATE=dir, default the
+# latest run) it judges stored results instead. make reports any failure as
+# its own exit 2; call `python -m loadtests gate` / `python -m reports gate`
+# directly where the exact code matters (CI).
+GATE_SCENARIO ?= loadtests/scenarios/gate.toml
+CANDIDATE ?= reports/runs/latest
 gate: setup system-redis
-	$(PY) -m reports gate $(GATE_ARGS)
+ifdef BASELINE
+	$(PY) -m reports gate --baseline $(BASELINE) --candidate $(CANDIDATE) $(GATE_ARGS)
+else
+	$(PY) -m loadtests gate $(GATE_SCENARIO) $(if $(BASE_REF),--base-ref $(BASE_REF)) $(GATE_ARGS)
+endif
 
 lint: setup
 	$(VENV)/bin/ruff check target_app loadtests bench reports tests

@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("scenario", type=Path, help="scenario TOML (see loadtests/scenarios/)")
     run.add_argument("--only", nargs="+", default=None, metavar="NAME",
                      help="run only these configurations")
-    run.add_argument("--no-summary", action="store_true", help="do not print the summary table")
+    run.add_argument("--no-summary", action="store_true",
+                     help="do not print the summary table nor build the HTML report")
     _common(run)
     gate = sub.add_parser("gate", help="A/B: run base and candidate interleaved, then gate")
     gate.add_argument("scenario", type=Path, nargs="?", default=GATE_SCENARIO,
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="run the base from a git worktree of this commit (e.g. origin/main)")
     gate.add_argument("--rules", type=Path, default=None,
                       help="gate rules TOML (default: reports/gate.toml)")
+    gate.add_argument("--no-summary", action="store_true",
+                      help="do not print the summary table nor build the HTML report")
     _common(gate)
     return parser
 
@@ -126,13 +129,22 @@ def _report_failures(manifest: Manifest, out_dir: Path) -> None:
                   file=sys.stderr)
 
 
+def _summarize(out_dir: Path) -> None:
+    """Print the summary table and build the HTML report (both the reports package's).
+
+    They run as their own processes: reports reads only results files, and a
+    failure there must not hide the results already written.
+    """
+    subprocess.run([sys.executable, "-m", "reports", "summary", str(out_dir)], check=False)
+    subprocess.run([sys.executable, "-m", "reports", "build", str(out_dir)], check=False)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     matrix = _prepare(args)
     out_dir = _out_dir(args)
     manifest = _run(matrix, args, out_dir)
     if any(o.results_path for o in manifest.outcomes) and not args.no_summary:
-        # The table is the reports package's (one place renders it); it reads only the files.
-        subprocess.run([sys.executable, "-m", "reports", "summary", str(out_dir)], check=False)
+        _summarize(out_dir)
     print(f"results: {out_dir}")
     if manifest.status != "ok":
         _report_failures(manifest, out_dir)
@@ -150,6 +162,8 @@ def cmd_gate(args: argparse.Namespace) -> int:
         manifest = _run(matrix, args, out_dir)
     if manifest.status != "ok":
         _report_failures(manifest, out_dir)
+    elif not args.no_summary:
+        _summarize(out_dir)
     return ab.judge(out_dir, args.rules)
 
 

@@ -1,0 +1,140 @@
+"""``python -m bench``: run the micro-benchmarks into a new run directory, then report.
+
+Steps: create ``reports/runs/<UTC timestamp>/`` and point ``reports/runs/latest``
+at it (``loadtests.rundir``); run pytest on ``bench/`` in a child process with
+``--benchmark-json <run dir>/bench.json``; run the eventlet benchmarks in a
+second child (``python -m bench.eventlet_main``: eventlet must monkey-patch
+before anything is imported) and merge its results into the same
+``bench.json``; print the headline numbers (``bench.summary``); and, when the
+``reports`` package has a command line (``reports/__main__.py``), run
+``python -m reports build <run dir>`` and print where the HTML went.
+
+Arguments this command does not know are passed to both pytest runs, e.g.
+``python -m bench -k fanout`` or ``python -m bench --benchmark-verbose``.
+pytest runs as a child so that the benchmarks get a fresh interpreter and a
+benchmark that crashes the interpreter still leaves this command able to say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bench.merge import merge_benchmarks
+from bench.summary import summary_lines
+from loadtests.rundir import RUNS_ROOT, new_run_dir
+
+REPO = Path(__file__).resolve().parent.parent
+BENCH_DIR = REPO / "bench"
+JSON_NAME = "bench.json"
+EVENTLET_JSON_NAME = "bench-eventlet.json"
+NO_TESTS_COLLECTED = 5  # pytest's exit code when -k selects nothing in a run
+# Options of both pytest runs; the measurement plans live in the benchmark modules.
+COMMON_OPTIONS = (
+    # pyproject turns warnings into errors; a -k that leaves one of the two runs
+    # without benchmarks must not fail it.
+    "-W", "ignore:Not saving anything:pytest_benchmark.logger.PytestBenchmarkWarning",
+    "--benchmark-group-by=group",
+    "--benchmark-sort=name",
+    "--benchmark-columns=min,median,mean,stddev,iqr,rounds,iterations",
+)
+
+
+def pytest_argv(json_path: Path, extra: Sequence[str] = ()) -> list[str]:
+    """The main child pytest command, writing its results to ``json_path``."""
+    return [
+        sys.executable, "-m", "pytest", str(BENCH_DIR),
+        f"--benchmark-json={json_path}", *COMMON_OPTIONS, *extra,
+    ]
+
+
+def eventlet_argv(json_path: Path, extra: Sequence[str] = ()) -> list[str]:
+    """The eventlet child pytest command (``bench.eventlet_main``)."""
+    return [
+        sys.executable, "-m", "bench.eventlet_main",
+        f"--benchmark-json={json_path}", *COMMON_OPTIONS, *extra,
+    ]
+
+
+def report_argv(run_dir: Path) -> list[str]:
+    return [sys.executable, "-m", "reports", "build", str(run_dir)]
+
+
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Run roombench's micro-benchmarks (pytest-benchmark) and build the report. "
+        "Unknown arguments are passed to pytest.",
+    )
+    parser.add_argument(
+        "--runs-root", type=Path, default=REPO / RUNS_ROOT,
+        help="where run directories are created (default: reports/runs)",
+    )
+    parser.add_argument("--no-report", action="store_true", help="do not build the HTML report")
+    parser.add_argument(
+        "--no-eventlet", action="store_true",
+        help="skip the eventlet run (bench/eventlet_fanout.py)",
+    )
+    args, extra = parser.parse_known_args(argv)
+    if extra[:1] == ["--"]:
+        extra = extra[1:]
+    return args, extra
+
+
+def run_eventlet(run_dir: Path, json_path: Path, extra: Sequence[str]) -> int:
+    """Run the eventlet benchmarks and merge them into ``json_path``; return pytest's code."""
+    eventlet_json = run_dir / EVENTLET_JSON_NAME
+    code = subprocess.run(eventlet_argv(eventlet_json, extra), cwd=REPO).returncode
+    if code == NO_TESTS_COLLECTED:
+        code = 0
+    if eventlet_json.exists() and json_path.exists():
+        merged = merge_benchmarks(
+            json.loads(json_path.read_text()), json.loads(eventlet_json.read_text())
+        )
+        json_path.write_text(json.dumps(merged, indent=4))
+        eventlet_json.unlink()
+    elif eventlet_json.exists():
+        eventlet_json.replace(json_path)
+    return code
+
+
+def build_report(run_dir: Path) -> int:
+    if not (REPO / "reports" / "__main__.py").exists():
+        print("reports/__main__.py not found: skipping the HTML report")
+        return 0
+    result = subprocess.run(report_argv(run_dir), cwd=REPO)
+    if result.returncode != 0:
+        command = " ".join(report_argv(run_dir))
+        print(f"report build failed (exit code {result.returncode}): {command}")
+        return result.returncode
+    for html in sorted(run_dir.glob("*.html")):
+        print(f"HTML report: {html}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, extra = parse_args(argv)
+    run_dir = new_run_dir(args.runs_root)
+    json_path = run_dir / JSON_NAME
+    print(f"benchmarks -> {json_path}", flush=True)
+    code = subprocess.run(pytest_argv(json_path, extra), cwd=REPO).returncode
+    if not args.no_eventlet:
+        if code == NO_TESTS_COLLECTED:
+            code = 0  # -k selected only eventlet benchmarks
+        eventlet_code = run_eventlet(run_dir, json_path, extra)
+        code = code or eventlet_code
+    if not json_path.exists():
+        print(f"no benchmark results were written (pytest exit code {code})")
+        return code or 1
+    print("\n".join(["", "summary:", *summary_lines(json.loads(json_path.read_text()))]))
+    print(f"results: {json_path}")
+    report_code = 0 if args.no_report else build_report(run_dir)
+    return code or report_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
