@@ -1,0 +1,63 @@
+"""``create_app(config)``: the Flask app and its Socket.IO server, with no side effects.
+
+Importing this module starts nothing, and neither does ``create_app``: no
+socket is opened and Redis is not contacted until the server runs
+(``server.serve``). Micro-benchmarks build an app with ``create_app`` and call
+the handlers of ``app.extensions["roombench"]`` (a ``NodeApp``) directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from target_app import acks, events, http_routes
+from target_app.config import ServerConfig
+from target_app.faults import FaultInjector
+from target_app.managers import build_manager
+from target_app.redis_queue import RobustRedisManager
+from target_app.state import NodeState
+
+EXTENSION_KEY = "roombench"
+
+
+@dataclass(frozen=True)
+class NodeApp:
+    """What ``create_app`` wires together, reachable as ``app.extensions["roombench"]``."""
+
+    state: NodeState
+    events: events.RoomEvents
+
+
+def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
+    """Build the Flask app and Flask-SocketIO server for ``config`` (default ``ServerConfig()``)."""
+    config = config or ServerConfig()
+    faults = FaultInjector(config.faults) if config.faults.active else None
+    state = NodeState(config=config, faults=faults)
+    manager = build_manager(config, state.counters, faults)
+    if isinstance(manager, RobustRedisManager):
+        state.queue = manager.health
+
+    app = Flask("target_app")
+    sio = SocketIO(
+        app,
+        async_mode=config.async_mode,
+        client_manager=manager,
+        # Complete the Socket.IO handshake before the connect handler runs, so
+        # the `welcome` it emits reaches a client that is already connected.
+        always_connect=True,
+        # Engine.IO refuses (and disconnects) messages over this size before
+        # any handler sees them; keep it well above --max-message-bytes so an
+        # oversized message gets a `too_large` reply instead.
+        max_http_buffer_size=max(1_000_000, 4 * config.limits.max_message_bytes),
+        logger=False,
+        engineio_logger=False,
+    )
+    acks.install(sio)
+    room_events = events.RoomEvents(sio.server, state)
+    events.register(sio, room_events)
+    http_routes.register(app, state)
+    app.extensions[EXTENSION_KEY] = NodeApp(state=state, events=room_events)
+    return app, sio

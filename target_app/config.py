@@ -1,0 +1,219 @@
+"""The server's configuration: one frozen object, built once at the command line.
+
+Everything tunable lives here with its default, so ``ServerConfig()`` is a
+complete, runnable configuration (what micro-benchmarks and tests build) and
+``parse_args`` is the only place that reads ``argv``. This module imports only
+the standard library: ``__main__`` parses arguments *before* monkey-patching,
+so nothing here may pull in socket, Flask or Socket.IO code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+GC_MODES = ("default", "freeze", "off")
+QUEUE_SCHEMES = ("redis", "rediss")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-event payload limits.
+
+    ``max_room_chars`` (default 128) bounds a room name; ``max_rooms_per_client``
+    (default 64) bounds how many rooms one connection may be in;
+    ``max_message_bytes`` (default 65536) bounds the compact JSON encoding of a
+    ``room_message``, ``broadcast`` or ``message`` payload; ``max_member_sids``
+    (default 100) caps the sids listed in a ``members`` reply (the count is not
+    capped).
+    """
+
+    max_room_chars: int = 128
+    max_rooms_per_client: int = 64
+    max_message_bytes: int = 64 * 1024
+    max_member_sids: int = 100
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """Faults injected into ``room_message`` deliveries; all off by default.
+
+    ``delay_ms`` (default 0) delays every delivery of a room message by that
+    many milliseconds; ``drop_rate`` (default 0.0) drops each delivery to each
+    recipient independently with that probability, drawn from a generator
+    seeded with ``seed`` (default 0).
+    """
+
+    delay_ms: float = 0.0
+    drop_rate: float = 0.0
+    seed: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self.delay_ms > 0 or self.drop_rate > 0
+
+
+@dataclass(frozen=True)
+class RedisQueueOptions:
+    """How the Redis message queue client talks to Redis.
+
+    Defaults are chosen for a loaded node on loopback, see ``redis_queue``:
+    ``publish_pool_size`` 32 connections, waiting at most ``pool_wait_s`` 30 s
+    for a free one; ``publish_timeout_s`` 30 s for a PUBLISH reply;
+    ``connect_timeout_s`` 5 s; the listener re-subscribes after a failure
+    with a back-off from ``resubscribe_min_s`` 0.05 s to ``resubscribe_max_s`` 2 s.
+    """
+
+    publish_pool_size: int = 32
+    pool_wait_s: float = 30.0
+    publish_timeout_s: float = 30.0
+    connect_timeout_s: float = 5.0
+    resubscribe_min_s: float = 0.05
+    resubscribe_max_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """One target_app node. ``ServerConfig()`` is a valid single-node eventlet server.
+
+    Defaults: host 127.0.0.1, port 5000, async mode eventlet, node id "node",
+    no message queue (channel "flask-socketio" when there is one), presence
+    notices off, ``Limits()``, at most 100000 simultaneous connections
+    (eventlet's own default is 1024), TCP_NODELAY on accepted sockets, gc mode
+    "freeze", no faults, log level WARNING.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 5000
+    async_mode: str = "eventlet"
+    node_id: str = "node"
+    message_queue: str | None = None
+    queue_channel: str = "flask-socketio"
+    presence: bool = False
+    limits: Limits = field(default_factory=Limits)
+    max_connections: int = 100_000
+    tcp_nodelay: bool = True
+    gc_mode: str = "freeze"
+    faults: FaultPlan = field(default_factory=FaultPlan)
+    redis: RedisQueueOptions = field(default_factory=RedisQueueOptions)
+    log_level: str = "WARNING"
+
+    def __post_init__(self) -> None:
+        problems = config_problems(self)
+        if problems:
+            raise ValueError("; ".join(problems))
+
+
+def config_problems(config: ServerConfig) -> list[str]:
+    """Every reason ``config`` cannot run, each naming the option to fix ([] when valid)."""
+    problems = []
+    if config.async_mode not in ASYNC_MODES:
+        problems.append(f"--async-mode must be one of {', '.join(ASYNC_MODES)}")
+    if not 0 < config.port < 65536:
+        problems.append(f"--port must be 1..65535, not {config.port}")
+    if config.gc_mode not in GC_MODES:
+        problems.append(f"--gc must be one of {', '.join(GC_MODES)}")
+    if config.log_level not in LOG_LEVELS:
+        problems.append(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
+    if config.message_queue is not None:
+        parts = urlsplit(config.message_queue)
+        if parts.scheme not in QUEUE_SCHEMES or not parts.hostname:
+            problems.append(
+                f"--message-queue must look like redis://HOST:PORT/DB, not {config.message_queue!r}"
+            )
+    limits = config.limits
+    for name in ("max_room_chars", "max_rooms_per_client", "max_message_bytes", "max_member_sids"):
+        if getattr(limits, name) < 1:
+            problems.append(f"--{name.replace('_', '-')} must be at least 1")
+    if config.max_connections < 1:
+        problems.append("--max-connections must be at least 1")
+    if not 0.0 <= config.faults.drop_rate <= 1.0:
+        problems.append(f"--inject-drop-rate must be in 0..1, not {config.faults.drop_rate}")
+    if config.faults.delay_ms < 0:
+        problems.append(f"--inject-delay-ms must be >= 0, not {config.faults.delay_ms}")
+    return problems
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``python -m target_app`` command line; ``--help`` shows every default."""
+    d = ServerConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m target_app",
+        description="roombench reference Flask-SocketIO room server.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add = parser.add_argument
+    add("--host", default=d.host, help="address to listen on")
+    add("--port", type=int, default=d.port, help="TCP port to listen on")
+    add("--async-mode", choices=ASYNC_MODES, default=d.async_mode,
+        help="Flask-SocketIO async mode (eventlet warns that it is deprecated; expected)")
+    add("--node-id", default=d.node_id, help="this node's name, in welcome, /healthz and /stats")
+    add("--message-queue", default=d.message_queue, metavar="redis://HOST:PORT/DB",
+        help="Redis URL shared by all nodes (channel 'flask-socketio'); none = single node")
+    add("--presence", action=argparse.BooleanOptionalAction, default=d.presence,
+        help="send 'status' notices to a room on join, leave and disconnect")
+    add("--max-room-chars", type=int, default=d.limits.max_room_chars,
+        help="longest accepted room name, in characters")
+    add("--max-rooms-per-client", type=int, default=d.limits.max_rooms_per_client,
+        help="most rooms one connection may be in")
+    add("--max-message-bytes", type=int, default=d.limits.max_message_bytes,
+        help="largest accepted payload, in bytes of its compact JSON encoding")
+    add("--max-member-sids", type=int, default=d.limits.max_member_sids,
+        help="most sids listed in a 'members' reply (the count is exact)")
+    add("--max-connections", type=int, default=d.max_connections,
+        help="simultaneous connections eventlet accepts (its own default, 1024, hangs the "
+             "1025th websocket); gevent and threading have no cap")
+    add("--tcp-nodelay", action=argparse.BooleanOptionalAction, default=d.tcp_nodelay,
+        help="set TCP_NODELAY on accepted sockets (no server sets it by default)")
+    add("--gc", dest="gc_mode", choices=GC_MODES, default=d.gc_mode,
+        help="garbage collector: default = CPython's, freeze = gc.freeze() after start-up "
+             "(shorter full collections), off = gc.disable()")
+    add("--inject-delay-ms", type=float, default=d.faults.delay_ms,
+        help="FAULT INJECTION: delay every room_message delivery by this many ms")
+    add("--inject-drop-rate", type=float, default=d.faults.drop_rate,
+        help="FAULT INJECTION: drop each room_message delivery with this probability (0..1)")
+    add("--inject-seed", type=int, default=d.faults.seed,
+        help="seed of the drop decisions of --inject-drop-rate")
+    add("--log-level", choices=LOG_LEVELS, default=d.log_level,
+        help="level of per-event and library logs (start-up and shutdown lines are always shown)")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
+    """Build the ``ServerConfig`` from ``argv``; exit with a usage error when it is invalid."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    try:
+        return ServerConfig(
+            host=ns.host,
+            port=ns.port,
+            async_mode=ns.async_mode,
+            node_id=ns.node_id,
+            message_queue=ns.message_queue or None,
+            presence=ns.presence,
+            limits=Limits(
+                max_room_chars=ns.max_room_chars,
+                max_rooms_per_client=ns.max_rooms_per_client,
+                max_message_bytes=ns.max_message_bytes,
+                max_member_sids=ns.max_member_sids,
+            ),
+            max_connections=ns.max_connections,
+            tcp_nodelay=ns.tcp_nodelay,
+            gc_mode=ns.gc_mode,
+            faults=FaultPlan(
+                delay_ms=ns.inject_delay_ms, drop_rate=ns.inject_drop_rate, seed=ns.inject_seed
+            ),
+            log_level=ns.log_level,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def log_level_number(name: str) -> int:
+    """``logging`` level number of a ``LOG_LEVELS`` name."""
+    return int(logging.getLevelName(name))

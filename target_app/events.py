@@ -1,0 +1,189 @@
+"""The Socket.IO protocol handlers (DESIGN.md's table), one method per event.
+
+Each method takes the client's sid and the event's arguments and *returns* its
+reply: ``{"ok": true, ...}`` or an error body. python-socketio sends the reply
+as the ack when one was asked for; ``acks.AckingServer`` turns an error reply
+into an ``error`` event when none was. Because the methods take ``sid``
+explicitly instead of reading Flask's request context, micro-benchmarks can
+call them directly (``app.extensions["roombench"].events.room_message(sid, p)``).
+
+``register`` binds them to Flask-SocketIO through one adapter that counts the
+event, supplies ``request.sid`` and turns an unexpected exception into an
+``internal_error`` reply, so a bug never kills the connection.
+
+Emits go straight to ``socketio.Server.emit``. Replies addressed to the sender
+alone (``welcome``, ``message``) use ``ignore_queue=True``: that client is on
+this node, so publishing them to Redis would only make every other node decode
+a message with no recipient.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from itertools import islice
+from typing import Any
+
+import flask_socketio
+import socketio
+from flask import request
+
+from target_app import protocol as p
+from target_app.state import NodeState
+from target_app.stats import UNKNOWN_EVENT_KEY
+from target_app.validation import (
+    Rejection,
+    check_room_budget,
+    parse_broadcast,
+    parse_join,
+    parse_message,
+    parse_room_field,
+    parse_room_message,
+    unknown_event,
+)
+
+logger = logging.getLogger(__name__)
+
+Reply = dict[str, Any]
+
+
+class RoomEvents:
+    """The handlers of one node."""
+
+    def __init__(self, server: socketio.Server, state: NodeState) -> None:
+        self.server = server
+        self.state = state
+        self.limits = state.config.limits
+        self.membership = state.membership
+        self.presence = state.config.presence
+
+    # -- connection lifecycle ------------------------------------------------
+
+    def connect(self, sid: str, auth: Any = None) -> None:
+        self.membership.connect(sid)
+        self.server.emit(p.WELCOME, {"sid": sid, "node": self.state.config.node_id},
+                         to=sid, namespace=p.NAMESPACE, ignore_queue=True)
+
+    def disconnect(self, sid: str, reason: Any = None) -> None:
+        # python-socketio removes the sid from every room after this returns.
+        rooms = self.membership.disconnect(sid)
+        if self.presence:
+            for room in rooms:
+                self._status(room, sid, "disconnected")
+
+    # -- rooms -----------------------------------------------------------------
+
+    def join(self, sid: str, *args: Any) -> Reply:
+        rooms = parse_join(args, self.limits)
+        if isinstance(rooms, Rejection):
+            return self._reject(rooms)
+        current = self.membership.rooms_of(sid)
+        new = [room for room in rooms if room not in current]
+        budget = check_room_budget(len(current), len(new), self.limits)
+        if budget is not None:
+            return self._reject(budget)
+        for room in new:
+            if self.server.manager.is_sid_room(p.NAMESPACE, room):
+                return self._reject(Rejection(p.BAD_ROOM, "room name is reserved (a client's sid)"))
+        for room in new:
+            self.server.enter_room(sid, room, namespace=p.NAMESPACE)
+            self.membership.add(sid, room)
+            if self.presence:
+                self._status(room, sid, "joined")
+        return {"ok": True, "rooms": rooms}
+
+    def leave(self, sid: str, *args: Any) -> Reply:
+        room = parse_room_field(args, self.limits)
+        if isinstance(room, Rejection):
+            return self._reject(room)
+        if not self.membership.remove(sid, room):
+            return self._reject(Rejection(p.NOT_A_MEMBER, f"not in room {room!r}"))
+        self.server.leave_room(sid, room, namespace=p.NAMESPACE)
+        if self.presence:
+            self._status(room, sid, "left")
+        return {"ok": True, "room": room}
+
+    def members(self, sid: str, *args: Any) -> Reply:
+        room = parse_room_field(args, self.limits)
+        if isinstance(room, Rejection):
+            return self._reject(room)
+        sids = self.server.manager.rooms.get(p.NAMESPACE, {}).get(room, {})
+        listed = list(islice(sids, self.limits.max_member_sids))
+        return {"ok": True, "room": room, "count": len(sids), "sids": listed}
+
+    # -- messages --------------------------------------------------------------
+
+    def room_message(self, sid: str, *args: Any) -> Reply:
+        parsed = parse_room_message(args, self.limits)
+        if isinstance(parsed, Rejection):
+            return self._reject(parsed)
+        room, payload = parsed
+        if not self.membership.is_member(sid, room):
+            return self._reject(Rejection(p.NOT_A_MEMBER, f"join {room!r} before sending to it"))
+        self.server.emit(p.ROOM_MESSAGE, payload, to=room, namespace=p.NAMESPACE)
+        return {"ok": True}
+
+    def broadcast(self, sid: str, *args: Any) -> Reply:
+        payload = parse_broadcast(args, self.limits)
+        if isinstance(payload, Rejection):
+            return self._reject(payload)
+        self.server.emit(p.BROADCAST, payload, namespace=p.NAMESPACE)
+        return {"ok": True}
+
+    def message(self, sid: str, *args: Any) -> Reply:
+        text = parse_message(args, self.limits)
+        if isinstance(text, Rejection):
+            return self._reject(text)
+        self.server.emit(p.MESSAGE, f"Received: {text}", to=sid, namespace=p.NAMESPACE,
+                         ignore_queue=True)
+        return {"ok": True}
+
+    def unknown(self, sid: str, event: Any, *args: Any) -> Reply:
+        return self._reject(unknown_event(event))
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _reject(self, rejection: Rejection) -> Reply:
+        self.state.counters.error(rejection.code)
+        return rejection.reply()
+
+    def _status(self, room: str, sid: str, change: str) -> None:
+        self.server.emit(p.STATUS, {"room": room, "sid": sid, "change": change},
+                         to=room, skip_sid=sid, namespace=p.NAMESPACE)
+
+
+# event name -> (RoomEvents method, key under which /stats counts it)
+EVENTS: dict[str, tuple[Callable[..., Any], str]] = {
+    "connect": (RoomEvents.connect, "connect"),
+    "disconnect": (RoomEvents.disconnect, "disconnect"),
+    p.JOIN: (RoomEvents.join, p.JOIN),
+    p.LEAVE: (RoomEvents.leave, p.LEAVE),
+    p.MEMBERS: (RoomEvents.members, p.MEMBERS),
+    p.ROOM_MESSAGE: (RoomEvents.room_message, p.ROOM_MESSAGE),
+    p.BROADCAST: (RoomEvents.broadcast, p.BROADCAST),
+    p.MESSAGE: (RoomEvents.message, p.MESSAGE),
+    "*": (RoomEvents.unknown, UNKNOWN_EVENT_KEY),
+}
+
+
+def register(sio: flask_socketio.SocketIO, events: RoomEvents) -> None:
+    """Register every handler of ``EVENTS`` on ``sio`` (namespace ``/``)."""
+    for name, (method, stats_key) in EVENTS.items():
+        sio.on(name, namespace=p.NAMESPACE)(_adapter(events, method, stats_key))
+
+
+def _adapter(events: RoomEvents, method: Callable[..., Any], stats_key: str) -> Callable[..., Any]:
+    counters = events.state.counters
+
+    def on_event(*args: Any) -> Any:
+        counters.event_in(stats_key)
+        sid = request.sid  # type: ignore[attr-defined]
+        try:
+            return method(events, sid, *args)
+        except Exception:
+            logger.exception("handler for %s failed (sid %s)", stats_key, sid)
+            counters.error(p.INTERNAL_ERROR)
+            return p.error_reply(p.INTERNAL_ERROR, "the server failed handling this event")
+
+    on_event.__name__ = f"on_{stats_key}"
+    return on_event

@@ -1,0 +1,49 @@
+"""Names on the wire: events, error codes and reply shapes (DESIGN.md's protocol table).
+
+Kept in one place so the handlers, the fault injector (which targets
+``room_message`` only) and the ack layer (which turns an error reply into an
+``error`` event when no ack was asked) agree on spelling.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+NAMESPACE = "/"
+
+# client -> server
+JOIN = "join"
+LEAVE = "leave"
+ROOM_MESSAGE = "room_message"
+BROADCAST = "broadcast"
+MESSAGE = "message"
+MEMBERS = "members"
+
+# server -> client (ROOM_MESSAGE, BROADCAST and MESSAGE are echoed under their own names)
+WELCOME = "welcome"
+STATUS = "status"
+ERROR = "error"
+
+# error codes
+BAD_PAYLOAD = "bad_payload"
+BAD_ROOM = "bad_room"
+TOO_MANY_ROOMS = "too_many_rooms"
+TOO_LARGE = "too_large"
+NOT_A_MEMBER = "not_a_member"
+UNKNOWN_EVENT = "unknown_event"
+# Not in DESIGN.md's list: a handler raised (a server bug). Counted and replied
+# to like any error so that a bug shows in /stats instead of a silent no-ack.
+INTERNAL_ERROR = "internal_error"
+
+ERROR_CODES = (
+    BAD_PAYLOAD, BAD_ROOM, TOO_MANY_ROOMS, TOO_LARGE, NOT_A_MEMBER, UNKNOWN_EVENT, INTERNAL_ERROR,
+)
+
+def error_reply(code: str, detail: str) -> dict[str, Any]:
+    """The body of an error ack (or ``error`` event): ``{"ok": false, "error", "detail"}``."""
+    return {"ok": False, "error": code, "detail": detail}
+
+
+def is_error_reply(reply: object) -> bool:
+    """True for a body made by :func:`error_reply`."""
+    return isinstance(reply, dict) and reply.get("ok") is False and "error" in reply

@@ -1,0 +1,41 @@
+"""Everything one node holds, in one object handed to handlers and HTTP routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from target_app.config import ServerConfig
+from target_app.faults import FaultInjector
+from target_app.membership import Membership
+from target_app.redis_queue import QueueHealth
+from target_app.stats import Counters, ProcessClock, stats_document
+
+
+@dataclass
+class NodeState:
+    """The node's configuration, membership index, counters and queue/fault state."""
+
+    config: ServerConfig
+    counters: Counters = field(default_factory=Counters)
+    membership: Membership = field(default_factory=Membership)
+    clock: ProcessClock = field(default_factory=ProcessClock)
+    faults: FaultInjector | None = None
+    queue: QueueHealth | None = None
+
+    def healthy(self) -> bool:
+        """Ready to serve: always without a queue, once subscribed with one."""
+        return self.queue is None or self.queue.subscribed
+
+    def stats(self) -> dict[str, Any]:
+        return stats_document(
+            node_id=self.config.node_id,
+            async_mode=self.config.async_mode,
+            message_queue=self.queue.describe() if self.queue is not None else None,
+            connections=self.membership.client_count,
+            rooms=self.membership.room_count,
+            counters=self.counters,
+            clock=self.clock,
+            faults=self.faults.describe() if self.faults is not None else None,
+            gc_mode=self.config.gc_mode,
+        )
