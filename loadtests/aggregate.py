@@ -178,15 +178,20 @@ class Aggregate:
         for second in range(first, last):
             found = self.seconds.get(second)
             fanout = found.histograms.get("fanout") if found is not None else None
-            has_fanout = fanout is not None and fanout.get_total_count() > 0
+            if fanout is None or fanout.get_total_count() == 0:
+                fanout = None
             series["t_s"].append(second - window.start_s)
             series["phase"].append(window.phase(second))
             series["sent"].append(found.counts["sent"] if found else 0)
             series["delivered"].append(
                 found.counts["strict"] + found.counts["optional"] if found else 0
             )
-            series["p50_us"].append(fanout.get_value_at_percentile(50.0) if has_fanout else None)
-            series["p99_us"].append(fanout.get_value_at_percentile(99.0) if has_fanout else None)
+            series["p50_us"].append(
+                fanout.get_value_at_percentile(50.0) if fanout is not None else None
+            )
+            series["p99_us"].append(
+                fanout.get_value_at_percentile(99.0) if fanout is not None else None
+            )
             series["connected"].append(connected.get(second))
         return series
 

@@ -154,7 +154,7 @@ def locust_sampler(environment: Environment) -> Any:
 
 # -- worker side (also the local runner) ------------------------------------------------
 def install_worker(environment: Environment) -> None:
-    runner = environment.runner
+    runner: Any = environment.runner  # Local or Worker: both have send/register_message
     setattr(environment, _READY_ATTR, Event())
     sample = locust_sampler(environment)
 
@@ -204,7 +204,7 @@ class Coordinator:
 
     def __init__(self, environment: Environment, settings: RunSettings) -> None:
         self.environment = environment
-        self.runner = environment.runner
+        self.runner: Any = environment.runner  # LocalRunner or MasterRunner
         self.settings = settings
         self.local = isinstance(self.runner, LocalRunner)
         self.planner: WindowPlanner | None = None
@@ -228,7 +228,7 @@ class Coordinator:
     def workers(self) -> list[str]:
         if self.local:
             return [LOCAL_ID]
-        runner: MasterRunner = self.runner
+        runner = self.runner
         return [
             c.id for c in runner.clients.ready + runner.clients.spawning + runner.clients.running
         ]

@@ -13,7 +13,7 @@ name = "single"
 nodes = 1
 queue = "none"              # or "redis": a private redis-server, nodes share it
 async_mode = "eventlet"     # eventlet | gevent | threading
-gc = "default"              # default | freeze | off
+gc = "freeze"               # freeze (the server's default) | default | off
 server_args = []            # any other target_app option, verbatim
 inject_delay_ms = 0.0       # fault injection: only to prove the harness measures truly
 inject_drop_rate = 0.0
@@ -51,13 +51,18 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 @dataclass(frozen=True)
 class ConfigSpec:
-    """One server configuration to measure. Defaults: 1 node, no queue, eventlet, gc default."""
+    """One server configuration to measure.
+
+    Defaults: 1 node, no queue, eventlet, gc ``freeze`` (target_app's own default:
+    gc.freeze() after start-up, measured to cut full-collection pauses from 20-57 ms
+    to 4-7 ms on this machine).
+    """
 
     name: str
     nodes: int = 1
     queue: str = "none"
     async_mode: str = "eventlet"
-    gc: str = "default"
+    gc: str = "freeze"
     server_args: tuple[str, ...] = ()
     inject_delay_ms: float = 0.0
     inject_drop_rate: float = 0.0

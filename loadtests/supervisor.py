@@ -59,6 +59,10 @@ class RedisServer:
                 self.binary, "--port", str(self.port), "--bind", LOOPBACK,
                 "--save", "", "--appendonly", "no", "--daemonize", "no",
                 "--dir", str(log_dir),
+                # redis-server's default disconnects a pub/sub subscriber that falls
+                # 8 MB behind for 60 s; a node under load would lose every message of
+                # that gap. A benchmark wants the backlog visible as latency instead.
+                "--client-output-buffer-limit", "pubsub 0 0 0",
             ],
             log_dir / f"redis-{self.port}.log",
         )
