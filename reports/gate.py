@@ -318,6 +318,19 @@ def evaluate(
     reasons: list[str] = []
     notes: list[str] = []
     compared = 0
+    if (
+        len(base_configs) == 1
+        and len(cand_configs) == 1
+        and cand_configs[0].config_name not in base_configs
+    ):
+        # One configuration a side (an A/B run: "base" against "candidate"):
+        # they are the comparison, whatever their names.
+        (only_base,) = base_configs.values()
+        notes.append(
+            f"one configuration a side: {only_base.config_name} (baseline) "
+            f"against {cand_configs[0].config_name} (candidate)"
+        )
+        base_configs = {cand_configs[0].config_name: only_base}
     for cand in cand_configs:
         base = base_configs.get(cand.config_name)
         checks += _correctness(cand, base, rules)

@@ -118,9 +118,22 @@ def test_mismatched_scenario_is_inconclusive() -> None:
 
 
 def test_nothing_in_common_is_inconclusive() -> None:
-    verdict = evaluate(_base(), [make_results("other", seed=2)], RULES)
+    base = _base() + [make_results("redis-2", seed=3)]
+    verdict = evaluate(base, [make_results("other", seed=2)], RULES)
     assert verdict.exit_code == EXIT_INCONCLUSIVE
     assert any("nothing to compare" in r for r in verdict.reasons)
+
+
+def test_one_configuration_a_side_is_compared_whatever_its_name() -> None:
+    # An A/B run names its sides "base" and "candidate".
+    same = evaluate([make_results("base", seed=1)], [make_results("candidate", seed=2)], RULES)
+    assert same.exit_code == EXIT_PASS, render_text(same)
+    assert any("base (baseline) against candidate (candidate)" in n for n in same.notes)
+    slower = evaluate(
+        [make_results("base", seed=1)], [make_results("candidate", seed=2, sigma=0.75)], RULES
+    )
+    assert slower.exit_code == EXIT_REGRESSION
+    assert "fanout_p99" in _checks(slower, REGRESSION)
 
 
 def test_four_repeats_a_side_judge_p99_9_over_repeats() -> None:
