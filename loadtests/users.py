@@ -250,7 +250,14 @@ class BenchUser(User):
         dumps = json.JSONEncoder(separators=(",", ":")).encode
         monotonic_ns = time.monotonic_ns
         time_ns = time.time_ns
-        t0 = monotonic_ns() + int(interval_ns * ((sender * GOLDEN) % 1.0))
+        # Phases sit on a grid of the shared wall clock, not on this user's start
+        # time: all senders (in every worker process) then interleave the same
+        # way in every run, so identical configurations see identical arrival
+        # patterns instead of a different random bunching each run.
+        wall_now, mono_now = time_ns(), monotonic_ns()
+        phase_ns = int(interval_ns * ((sender * GOLDEN) % 1.0))
+        first_wall = (wall_now // interval_ns + 1) * interval_ns + phase_ns
+        t0 = mono_now + (first_wall - wall_now)
         k = 0
         while not self._stopping:
             due = t0 + k * interval_ns

@@ -25,7 +25,7 @@ def test_shipped_rules_cover_the_documented_metrics() -> None:
     assert rules.statistic == "mann-whitney"
     assert rules.alpha == 0.05
     assert rules.fail_on_counters == ("lost", "leaked", "duplicated")
-    assert rules.metrics["fanout_p50"].min_change_abs == 200
+    assert rules.metrics["fanout_p50"].min_change_abs == 300
 
 
 def test_rule_values_and_defaults() -> None:
