@@ -79,7 +79,7 @@ endif
 
 lint: setup
 	$(VENV)/bin/ruff check target_app loadtests bench reports tests
-	$(VENV)/bin/mypy target_app loadtests reports
+	$(VENV)/bin/mypy target_app loadtests reports bench
 
 clean:
 	rm -rf reports/runs .benchmarks .pytest_cache .mypy_cache .ruff_cache

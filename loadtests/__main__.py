@@ -29,42 +29,82 @@ GATE_SCENARIO = Path(__file__).with_name("scenarios") / "gate.toml"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: reports/runs/<UTC timestamp>/, "
-                             "linked as reports/runs/latest)")
-    parser.add_argument("--duration", type=float, default=None, metavar="S",
-                        help="measurement window in seconds, overriding the scenario's window_s")
-    parser.add_argument("--repeat", type=int, default=None, metavar="K",
-                        help="runs of each configuration, interleaved A B A B "
-                             "(default: the scenario's repeat)")
-    parser.add_argument("--redis-server", default=None, metavar="PATH",
-                        help="redis-server binary (default: found on PATH)")
-    parser.add_argument("--redis-url", default=None, metavar="URL",
-                        help="use this running Redis (redis://127.0.0.1:PORT/0) instead of "
-                             "starting one")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: reports/runs/<UTC timestamp>/, "
+        "linked as reports/runs/latest)",
+    )
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        metavar="S",
+        help="measurement window in seconds, overriding the scenario's window_s",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        metavar="K",
+        help="runs of each configuration, interleaved A B A B (default: the scenario's repeat)",
+    )
+    parser.add_argument(
+        "--redis-server",
+        default=None,
+        metavar="PATH",
+        help="redis-server binary (default: found on PATH)",
+    )
+    parser.add_argument(
+        "--redis-url",
+        default=None,
+        metavar="URL",
+        help="use this running Redis (redis://127.0.0.1:PORT/0) instead of starting one",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m loadtests", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario file's configurations and write results")
     run.add_argument("scenario", type=Path, help="scenario TOML (see loadtests/scenarios/)")
-    run.add_argument("--only", nargs="+", default=None, metavar="NAME",
-                     help="run only these configurations")
-    run.add_argument("--no-summary", action="store_true",
-                     help="do not print the summary table nor build the HTML report")
+    run.add_argument(
+        "--only", nargs="+", default=None, metavar="NAME", help="run only these configurations"
+    )
+    run.add_argument(
+        "--no-summary",
+        action="store_true",
+        help="do not print the summary table nor build the HTML report",
+    )
     _common(run)
     gate = sub.add_parser("gate", help="A/B: run base and candidate interleaved, then gate")
-    gate.add_argument("scenario", type=Path, nargs="?", default=GATE_SCENARIO,
-                      help="A/B scenario with configurations 'base' and 'candidate' "
-                           "(default: loadtests/scenarios/gate.toml)")
-    gate.add_argument("--base-ref", default=None, metavar="REF",
-                      help="run the base from a git worktree of this commit (e.g. origin/main)")
-    gate.add_argument("--rules", type=Path, default=None,
-                      help="gate rules TOML (default: reports/gate.toml)")
-    gate.add_argument("--no-summary", action="store_true",
-                      help="do not print the summary table nor build the HTML report")
+    gate.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=GATE_SCENARIO,
+        help="A/B scenario with configurations 'base' and 'candidate' "
+        "(default: loadtests/scenarios/gate.toml)",
+    )
+    gate.add_argument(
+        "--base-ref",
+        default=None,
+        metavar="REF",
+        help="run the base from a git worktree of this commit (e.g. origin/main)",
+    )
+    gate.add_argument(
+        "--rules", type=Path, default=None, help="gate rules TOML (default: reports/gate.toml)"
+    )
+    gate.add_argument(
+        "--no-summary",
+        action="store_true",
+        help="do not print the summary table nor build the HTML report",
+    )
     _common(gate)
     return parser
 
@@ -100,10 +140,16 @@ def _run(matrix: Matrix, args: argparse.Namespace, out_dir: Path) -> Manifest:
     """Run ``matrix`` into ``out_dir``; KeyboardInterrupt and ProcessError propagate."""
     options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
     manifest = Manifest(
-        run_id=out_dir.name, scenario_file=str(args.scenario), command=sys.argv,
-        matrix={"name": matrix.name, "repeat": matrix.repeat,
-                "generator_processes": matrix.generator_processes,
-                "load": matrix.load.to_dict(), "configs": [c.to_dict() for c in matrix.configs]},
+        run_id=out_dir.name,
+        scenario_file=str(args.scenario),
+        command=sys.argv,
+        matrix={
+            "name": matrix.name,
+            "repeat": matrix.repeat,
+            "generator_processes": matrix.generator_processes,
+            "load": matrix.load.to_dict(),
+            "configs": [c.to_dict() for c in matrix.configs],
+        },
         started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
     print(f"roombench: scenario {matrix.name}, {len(matrix.plan())} run(s), output {out_dir}")
@@ -125,8 +171,10 @@ def _run(matrix: Matrix, args: argparse.Namespace, out_dir: Path) -> Manifest:
 def _report_failures(manifest: Manifest, out_dir: Path) -> None:
     for outcome in manifest.outcomes:
         if outcome.error:
-            print(f"FAILED {outcome.config} (repeat {outcome.repeat}): logs in {out_dir}/logs",
-                  file=sys.stderr)
+            print(
+                f"FAILED {outcome.config} (repeat {outcome.repeat}): logs in {out_dir}/logs",
+                file=sys.stderr,
+            )
 
 
 def _summarize(out_dir: Path) -> None:

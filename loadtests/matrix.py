@@ -110,15 +110,21 @@ class Matrix:
         known = {c.name for c in self.configs}
         unknown = [n for n in names if n not in known]
         if unknown:
-            raise ScenarioError(f"--only {', '.join(unknown)}: no such configuration (have {sorted(known)})")
+            raise ScenarioError(
+                f"--only {', '.join(unknown)}: no such configuration (have {sorted(known)})"
+            )
         kept = tuple(c for c in self.configs if c.name in names)
-        return Matrix(self.name, self.load, kept, self.repeat, self.generator_processes, self.source)
+        return Matrix(
+            self.name, self.load, kept, self.repeat, self.generator_processes, self.source
+        )
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ScenarioError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+        raise ScenarioError(
+            f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+        )
 
 
 def _typed(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
@@ -150,10 +156,18 @@ def parse_config(
         raise ScenarioError(f"{where}: missing key 'name'")
     name = _typed(table, "name", str, where)
     if not _NAME.match(name):
-        raise ScenarioError(f"{where}.name: {name!r} must be 1-64 of letters, digits, '_', '.', '-'")
+        raise ScenarioError(
+            f"{where}.name: {name!r} must be 1-64 of letters, digits, '_', '.', '-'"
+        )
     values: dict[str, Any] = {"name": name}
-    for key, kind in (("nodes", int), ("queue", str), ("async_mode", str), ("gc", str),
-                      ("inject_delay_ms", float), ("inject_drop_rate", float)):
+    for key, kind in (
+        ("nodes", int),
+        ("queue", str),
+        ("async_mode", str),
+        ("gc", str),
+        ("inject_delay_ms", float),
+        ("inject_drop_rate", float),
+    ):
         if key in table:
             values[key] = _typed(table, key, kind, where)
     if "server_args" in table:
@@ -181,7 +195,9 @@ def parse_config(
     if not 1 <= spec.nodes <= MAX_NODES:
         raise ScenarioError(f"{where}.nodes: {spec.nodes} is not in 1..{MAX_NODES}")
     if spec.nodes > 1 and spec.queue != "redis":
-        raise ScenarioError(f"{where}: nodes = {spec.nodes} needs queue = \"redis\" (rooms span nodes through it)")
+        raise ScenarioError(
+            f'{where}: nodes = {spec.nodes} needs queue = "redis" (rooms span nodes through it)'
+        )
     if spec.inject_delay_ms < 0:
         raise ScenarioError(f"{where}.inject_delay_ms: {spec.inject_delay_ms} is negative")
     if not 0.0 <= spec.inject_drop_rate <= 1.0:
@@ -196,7 +212,9 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     repeat = _typed(doc, "repeat", int, source) if "repeat" in doc else 1
     if not 1 <= repeat <= 100:
         raise ScenarioError(f"{source}.repeat: {repeat} is not in 1..100")
-    processes = _typed(doc, "generator_processes", int, source) if "generator_processes" in doc else 1
+    processes = (
+        _typed(doc, "generator_processes", int, source) if "generator_processes" in doc else 1
+    )
     if not 1 <= processes <= 64:
         raise ScenarioError(f"{source}.generator_processes: {processes} is not in 1..64")
     load_table = doc.get("load", {})
@@ -210,7 +228,10 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     tables = doc.get("config")
     if not isinstance(tables, list) or not tables:
         raise ScenarioError(f"{source}: needs at least one [[config]] table")
-    configs = tuple(parse_config(t, f"{source} [[config]] #{i + 1}", base_load, Path(source).parent) for i, t in enumerate(tables))
+    configs = tuple(
+        parse_config(t, f"{source} [[config]] #{i + 1}", base_load, Path(source).parent)
+        for i, t in enumerate(tables)
+    )
     names = [c.name for c in configs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

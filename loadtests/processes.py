@@ -78,7 +78,9 @@ class ManagedProcess:
 
     def failure(self, what: str) -> ProcessError:
         """An error naming this process, its exit status and its last log lines."""
-        status = "running" if self.alive() else f"exit code {self.proc.returncode if self.proc else '?'}"
+        status = (
+            "running" if self.alive() else f"exit code {self.proc.returncode if self.proc else '?'}"
+        )
         return ProcessError(
             f"{self.name} {what} ({status}); command: {' '.join(self.argv)}\n"
             f"last lines of {self.log_path}:\n{tail(self.log_path) or '(empty log)'}"

@@ -18,13 +18,39 @@ KIND = "roombench.load"
 LATENCY_KEYS = ("fanout", "self", "connect", "join", "schedule_lag")
 SUMMARY_KEYS = ("count", "min", "p50", "p90", "p99", "p99_9", "max", "mean", "hdr")
 COUNTER_KEYS = (
-    "sent", "expected", "delivered", "lost", "duplicated", "leaked", "reordered", "errors",
-    "connects", "disconnects", "reconnects",
+    "sent",
+    "expected",
+    "delivered",
+    "lost",
+    "duplicated",
+    "leaked",
+    "reordered",
+    "errors",
+    "connects",
+    "disconnects",
+    "reconnects",
 )
 TOP_KEYS = (
-    "schema_version", "kind", "run_id", "config_name", "repeat", "created_utc", "git",
-    "versions", "machine", "scenario", "config", "window", "latency", "counters", "rates",
-    "generator", "timeseries", "resources", "server_stats", "flags",
+    "schema_version",
+    "kind",
+    "run_id",
+    "config_name",
+    "repeat",
+    "created_utc",
+    "git",
+    "versions",
+    "machine",
+    "scenario",
+    "config",
+    "window",
+    "latency",
+    "counters",
+    "rates",
+    "generator",
+    "timeseries",
+    "resources",
+    "server_stats",
+    "flags",
 )
 TIMESERIES_KEYS = ("t_s", "phase", "sent", "delivered", "p50_us", "p99_us", "connected")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -81,8 +80,9 @@ class Manifest:
 def redis_server_version(binary: str | None) -> str | None:
     """``redis-server --version``'s v=X.Y.Z, or None when there is no binary."""
     try:
-        out = subprocess.run([find_redis_server(binary), "--version"], capture_output=True,
-                             text=True, timeout=10).stdout
+        out = subprocess.run(
+            [find_redis_server(binary), "--version"], capture_output=True, text=True, timeout=10
+        ).stdout
     except (ProcessError, OSError, subprocess.TimeoutExpired):
         return None
     match = re.search(r"v=(\S+)", out)
@@ -110,14 +110,26 @@ def run_config(
     progress_path = out / "logs" / f"{stem}.progress.json"
     log_dir = out / "logs" / stem
     budget_s = load.warmup_s + load.window_s + load.drain_s + OVERHEAD_ALLOWANCE_S
-    config_doc = {**config.to_dict(), "server_args": config.target_app_args(),
-                  "faults": {"inject_delay_ms": config.inject_delay_ms,
-                             "inject_drop_rate": config.inject_drop_rate},
-                  "generator_processes": matrix.generator_processes}
+    config_doc = {
+        **config.to_dict(),
+        "server_args": config.target_app_args(),
+        "faults": {
+            "inject_delay_ms": config.inject_delay_ms,
+            "inject_drop_rate": config.inject_drop_rate,
+        },
+        "generator_processes": matrix.generator_processes,
+    }
     with ExitStack() as stack:
-        started = cluster(log_dir, config.nodes, config.queue, config.async_mode,
-                          config.target_app_args(), options.redis_url, options.redis_binary,
-                          config.app_dir)
+        started = cluster(
+            log_dir,
+            config.nodes,
+            config.queue,
+            config.async_mode,
+            config.target_app_args(),
+            options.redis_url,
+            options.redis_binary,
+            config.app_dir,
+        )
         running = stack.enter_context(started)
         sampler = Sampler()
         for node in running.nodes:
@@ -127,10 +139,16 @@ def run_config(
         sampler.start()
         stack.callback(sampler.stop)
         run = LocustRun(
-            locustfile=options.locustfile, scenario=load, node_urls=running.urls,
-            config=config_doc, results_path=results_path, progress_path=progress_path,
-            csv_prefix=out / stem, processes=matrix.generator_processes,
-            run_id=out.name, repeat=repeat_index,
+            locustfile=options.locustfile,
+            scenario=load,
+            node_urls=running.urls,
+            config=config_doc,
+            results_path=results_path,
+            progress_path=progress_path,
+            csv_prefix=out / stem,
+            processes=matrix.generator_processes,
+            run_id=out.name,
+            repeat=repeat_index,
         )
         locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
         stack.callback(locust.stop)
@@ -166,7 +184,8 @@ def run_config(
         )
         if config.inject_delay_ms or config.inject_drop_rate:
             doc["flags"]["faults_injected"] = (
-                f"inject_delay_ms={config.inject_delay_ms}, inject_drop_rate={config.inject_drop_rate}"
+                f"inject_delay_ms={config.inject_delay_ms}, "
+                f"inject_drop_rate={config.inject_drop_rate}"
             )
         results.dump(doc, results_path)
     return results_path
@@ -184,7 +203,10 @@ def run_matrix(
         load = matrix.load_for(config)
         per_run_s = load.warmup_s + (options.window_s or load.window_s) + load.drain_s
         label = f"[{index + 1}/{len(plan)}] {results_name(config, repeat_index, matrix.repeat)}"
-        say(f"{label}: {config.nodes} node(s), queue {config.queue}, {config.async_mode}, gc {config.gc}")
+        say(
+            f"{label}: {config.nodes} node(s), queue {config.queue}, "
+            f"{config.async_mode}, gc {config.gc}"
+        )
         outcome = ConfigOutcome(config.name, repeat_index)
         manifest.outcomes.append(outcome)
         started = time.monotonic()

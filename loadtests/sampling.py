@@ -44,7 +44,12 @@ class ProcessSeries:
     def to_schema(self, window_start_ns: int, window_end_ns: int) -> dict[str, Any]:
         """The ``resources[]`` entry of docs/results-schema.md, times relative to the window."""
         cpu_percent = [0.0] + [
-            round(100.0 * (self.cpu_s[i] - self.cpu_s[i - 1]) / max(1e-9, (self.t_ns[i] - self.t_ns[i - 1]) / 1e9), 1)
+            round(
+                100.0
+                * (self.cpu_s[i] - self.cpu_s[i - 1])
+                / max(1e-9, (self.t_ns[i] - self.t_ns[i - 1]) / 1e9),
+                1,
+            )
             for i in range(1, len(self.t_ns))
         ]
         return {
@@ -58,7 +63,9 @@ class ProcessSeries:
             "peak_rss_bytes": max(self.rss_bytes, default=0),
         }
 
-    def busy_fraction(self, window_start_ns: int, window_end_ns: int, above_percent: float) -> float:
+    def busy_fraction(
+        self, window_start_ns: int, window_end_ns: int, above_percent: float
+    ) -> float:
         """Fraction of the window's sample intervals in which CPU was above ``above_percent``."""
         busy = total = 0
         for i in range(1, len(self.t_ns)):
@@ -67,7 +74,10 @@ class ProcessSeries:
                 continue
             elapsed_s = (self.t_ns[i] - self.t_ns[i - 1]) / 1e9
             total += 1
-            if elapsed_s > 0 and 100.0 * (self.cpu_s[i] - self.cpu_s[i - 1]) / elapsed_s > above_percent:
+            if (
+                elapsed_s > 0
+                and 100.0 * (self.cpu_s[i] - self.cpu_s[i - 1]) / elapsed_s > above_percent
+            ):
                 busy += 1
         return busy / total if total else 0.0
 

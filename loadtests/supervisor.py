@@ -56,13 +56,24 @@ class RedisServer:
         self.process = ManagedProcess(
             "redis-server",
             [
-                self.binary, "--port", str(self.port), "--bind", LOOPBACK,
-                "--save", "", "--appendonly", "no", "--daemonize", "no",
-                "--dir", str(log_dir),
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(log_dir),
                 # redis-server's default disconnects a pub/sub subscriber that falls
                 # 8 MB behind for 60 s; a node under load would lose every message of
                 # that gap. A benchmark wants the backlog visible as latency instead.
-                "--client-output-buffer-limit", "pubsub 0 0 0",
+                "--client-output-buffer-limit",
+                "pubsub 0 0 0",
             ],
             log_dir / f"redis-{self.port}.log",
         )
@@ -107,15 +118,25 @@ def _http_json(url: str, timeout_s: float = 2.0) -> Any:
 class TargetNode:
     """One ``python -m target_app`` process on a free loopback port."""
 
-    def __init__(self, spec: NodeSpec, log_dir: Path, index: int = 0, port: int | None = None) -> None:
+    def __init__(
+        self, spec: NodeSpec, log_dir: Path, index: int = 0, port: int | None = None
+    ) -> None:
         self.spec = spec
         self.index = index
         self.port = port or free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         argv = [
-            sys.executable, "-m", "target_app",
-            "--host", LOOPBACK, "--port", str(self.port),
-            "--async-mode", spec.async_mode, "--node-id", f"node-{index}",
+            sys.executable,
+            "-m",
+            "target_app",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--async-mode",
+            spec.async_mode,
+            "--node-id",
+            f"node-{index}",
         ]
         if spec.message_queue:
             argv += ["--message-queue", spec.message_queue]
@@ -132,7 +153,9 @@ class TargetNode:
 
     def start(self, timeout_s: float = 30.0) -> TargetNode:
         if port_in_use(self.port):
-            raise ProcessError(f"port {self.port} is in use: cannot start target_app node-{self.index}")
+            raise ProcessError(
+                f"port {self.port} is in use: cannot start target_app node-{self.index}"
+            )
         self.process.start()
         self.process.wait_until(self.healthy, timeout_s, "healthy (GET /healthz)")
         return self
@@ -181,7 +204,9 @@ def cluster(
     if queue not in ("none", "redis"):
         raise ValueError(f"queue must be 'none' or 'redis', not {queue!r}")
     if nodes > 1 and queue == "none":
-        raise ValueError("more than one node needs queue = 'redis' (rooms span nodes through Redis)")
+        raise ValueError(
+            "more than one node needs queue = 'redis' (rooms span nodes through Redis)"
+        )
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         redis: RedisServer | None = None
@@ -190,7 +215,9 @@ def cluster(
             stack.callback(redis.stop)
             redis.start()
             redis_url = redis.url
-        spec = NodeSpec(async_mode, redis_url if queue == "redis" else None, tuple(extra_args), app_dir)
+        spec = NodeSpec(
+            async_mode, redis_url if queue == "redis" else None, tuple(extra_args), app_dir
+        )
         started: list[TargetNode] = []
         for index in range(nodes):
             node = TargetNode(spec, log_dir, index)

@@ -59,7 +59,10 @@ NodeFactory = Callable[..., TargetNode]
 
 @pytest.fixture
 def node_factory(log_dir: Path) -> Iterator[NodeFactory]:
-    """Start target_app nodes: ``node_factory(async_mode="gevent", message_queue=url, extra_args=[...])``."""
+    """Start target_app nodes, stopped on teardown.
+
+    ``node_factory(async_mode="gevent", message_queue=url, extra_args=[...])``
+    """
     started: list[TargetNode] = []
 
     def start(
@@ -67,7 +70,9 @@ def node_factory(log_dir: Path) -> Iterator[NodeFactory]:
         message_queue: str | None = None,
         extra_args: Sequence[str] = (),
     ) -> TargetNode:
-        node = TargetNode(NodeSpec(async_mode, message_queue, tuple(extra_args)), log_dir, len(started))
+        node = TargetNode(
+            NodeSpec(async_mode, message_queue, tuple(extra_args)), log_dir, len(started)
+        )
         started.append(node)
         return node.start()
 

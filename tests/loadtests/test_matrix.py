@@ -51,13 +51,22 @@ def test_room_sizes_keep_deliveries_per_second_equal() -> None:
         room_size = load.users // load.rooms
         rates.add(round(load.senders * load.rate_per_sender_per_s * room_size))
     assert rates == {2000}
-    assert [matrix.load_for(c).users // matrix.load_for(c).rooms for c in matrix.configs] == [2, 20, 200]
+    assert [matrix.load_for(c).users // matrix.load_for(c).rooms for c in matrix.configs] == [
+        2,
+        20,
+        200,
+    ]
 
 
 def test_plan_interleaves_configurations() -> None:
     matrix = parse_matrix(_doc(repeat=3))
     assert [(c.name, k) for c, k in matrix.plan()] == [
-        ("a", 0), ("b", 0), ("a", 1), ("b", 1), ("a", 2), ("b", 2),
+        ("a", 0),
+        ("b", 0),
+        ("a", 1),
+        ("b", 1),
+        ("a", 2),
+        ("b", 2),
     ]
 
 
@@ -80,7 +89,10 @@ def test_only_restricts_and_rejects_unknown_names() -> None:
         (_doc(config=[{"name": "a", "nodes": 2}]), 'nodes = 2 needs queue = "redis"'),
         (_doc(config=[{"name": "a", "nodes": 0}]), "nodes: 0 is not in 1..16"),
         (_doc(config=[{"name": "a", "nodes": "two"}]), "nodes: expected int, got 'two'"),
-        (_doc(config=[{"name": "a", "inject_drop_rate": 1.5}]), "inject_drop_rate: 1.5 is not in 0..1"),
+        (
+            _doc(config=[{"name": "a", "inject_drop_rate": 1.5}]),
+            "inject_drop_rate: 1.5 is not in 0..1",
+        ),
         (_doc(config=[{"name": "a", "server_args": "--gc off"}]), "server_args: expected a list"),
         (_doc(config=[{"name": "a"}, {"name": "a"}]), "'a' is used twice"),
         (_doc(config=[{"nodes": 1}]), "missing key 'name'"),
@@ -105,10 +117,17 @@ def test_config_load_overrides_the_shared_load() -> None:
 
 
 def test_target_app_args_carry_gc_faults_and_extra_args() -> None:
-    spec = ConfigSpec("x", gc="freeze", inject_delay_ms=5.0, inject_drop_rate=0.01,
-                      server_args=("--presence",))
+    spec = ConfigSpec(
+        "x", gc="freeze", inject_delay_ms=5.0, inject_drop_rate=0.01, server_args=("--presence",)
+    )
     assert spec.target_app_args() == [
-        "--gc", "freeze", "--inject-delay-ms", "5.0", "--inject-drop-rate", "0.01", "--presence",
+        "--gc",
+        "freeze",
+        "--inject-delay-ms",
+        "5.0",
+        "--inject-drop-rate",
+        "0.01",
+        "--presence",
     ]
 
 

@@ -41,7 +41,10 @@ def test_stop_kills_the_whole_process_group(tmp_path: Path) -> None:
         proc.stop(grace_s=2)
     assert not proc.alive()
     deadline = time.monotonic() + 5
-    while psutil.pid_exists(grandchild) and psutil.Process(grandchild).status() != psutil.STATUS_ZOMBIE:
+    while (
+        psutil.pid_exists(grandchild)
+        and psutil.Process(grandchild).status() != psutil.STATUS_ZOMBIE
+    ):
         assert time.monotonic() < deadline, "grandchild survived the group stop"
         time.sleep(0.02)
 
@@ -71,8 +74,9 @@ def test_early_exit_names_the_process_and_shows_its_log(tmp_path: Path) -> None:
 
 
 def test_timeout_is_reported(tmp_path: Path) -> None:
-    proc = ManagedProcess("sleeper", [sys.executable, "-c", "import time; time.sleep(60)"],
-                          tmp_path / "s.log").start()
+    proc = ManagedProcess(
+        "sleeper", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path / "s.log"
+    ).start()
     try:
         with pytest.raises(ProcessError, match="was not ready within 0 s"):
             proc.wait_until(lambda: False, timeout_s=0.2)

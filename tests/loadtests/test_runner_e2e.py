@@ -44,7 +44,9 @@ def _marked(marker: str) -> list[str]:
     return found
 
 
-def _start_run(tmp_path: Path, scenario: str, *extra: str) -> tuple[subprocess.Popen[str], str, Path]:
+def _start_run(
+    tmp_path: Path, scenario: str, *extra: str
+) -> tuple[subprocess.Popen[str], str, Path]:
     path = tmp_path / "scenario.toml"
     path.write_text(scenario)
     out = tmp_path / "run"
@@ -52,7 +54,11 @@ def _start_run(tmp_path: Path, scenario: str, *extra: str) -> tuple[subprocess.P
     env = {**os.environ, "ROOMBENCH_TEST_MARKER": marker}
     proc = subprocess.Popen(
         [sys.executable, "-m", "loadtests", "run", str(path), "--out", str(out), *extra],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     return proc, marker, out
@@ -76,7 +82,10 @@ def _finish(proc: subprocess.Popen[str], marker: str, timeout_s: float = 240) ->
 
 @pytest.mark.slow
 def test_two_configurations_run_with_exact_accounting(tmp_path: Path) -> None:
-    scenario = 'name = "e2e"\n' + TINY_LOAD + """
+    scenario = (
+        'name = "e2e"\n'
+        + TINY_LOAD
+        + """
 [[config]]
 name = "single"
 
@@ -85,12 +94,16 @@ name = "redis-2"
 nodes = 2
 queue = "redis"
 """
+    )
     proc, marker, out = _start_run(tmp_path, scenario)
     output = _finish(proc, marker)
     assert proc.returncode == 0, output
     manifest = json.loads((out / "run.json").read_text())
     assert manifest["status"] == "ok"
-    assert [(o["config"], o["error"]) for o in manifest["outcomes"]] == [("single", None), ("redis-2", None)]
+    assert [(o["config"], o["error"]) for o in manifest["outcomes"]] == [
+        ("single", None),
+        ("redis-2", None),
+    ]
     for name, nodes in (("single", 1), ("redis-2", 2)):
         doc = json.loads((out / f"{name}.json").read_text())
         counters = doc["counters"]
@@ -113,13 +126,17 @@ queue = "redis"
 
 @pytest.mark.slow
 def test_a_node_that_crashes_at_start_is_reported_and_everything_stops(tmp_path: Path) -> None:
-    scenario = 'name = "crash"\n' + TINY_LOAD + """
+    scenario = (
+        'name = "crash"\n'
+        + TINY_LOAD
+        + """
 [[config]]
 name = "broken"
 nodes = 2
 queue = "redis"
 server_args = ["--no-such-option"]
 """
+    )
     proc, marker, out = _start_run(tmp_path, scenario)
     output = _finish(proc, marker, timeout_s=120)
     assert proc.returncode == 1, output
@@ -132,12 +149,16 @@ server_args = ["--no-such-option"]
 
 @pytest.mark.slow
 def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
-    scenario = 'name = "interrupt"\n' + TINY_LOAD.replace("window_s = 3.0", "window_s = 60.0") + """
+    scenario = (
+        'name = "interrupt"\n'
+        + TINY_LOAD.replace("window_s = 3.0", "window_s = 60.0")
+        + """
 [[config]]
 name = "redis-2"
 nodes = 2
 queue = "redis"
 """
+    )
     proc, marker, out = _start_run(tmp_path, scenario)
     progress = out / "logs" / "redis-2.progress.json"
     deadline = time.monotonic() + 60

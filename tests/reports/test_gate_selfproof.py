@@ -59,9 +59,20 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "scenario.toml").write_text(SCENARIO)
     out = root / "run"
     done = subprocess.run(
-        [sys.executable, "-m", "loadtests", "run", str(root / "scenario.toml"),
-         "--out", str(out), "--no-summary"],
-        cwd=REPO, capture_output=True, text=True, timeout=400,
+        [
+            sys.executable,
+            "-m",
+            "loadtests",
+            "run",
+            str(root / "scenario.toml"),
+            "--out",
+            str(out),
+            "--no-summary",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return out
@@ -70,9 +81,22 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _gate(base: Path, candidate: Path, tmp_path: Path) -> tuple[int, str, dict[str, Any]]:
     verdict_path = tmp_path / "verdict.json"
     done = subprocess.run(
-        [sys.executable, "-m", "reports", "gate", "--baseline", str(base),
-         "--candidate", str(candidate), "--json-out", str(verdict_path)],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "reports",
+            "gate",
+            "--baseline",
+            str(base),
+            "--candidate",
+            str(candidate),
+            "--json-out",
+            str(verdict_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     return done.returncode, done.stdout + done.stderr, json.loads(verdict_path.read_text())
 
@@ -82,8 +106,9 @@ def _failing(verdict: dict[str, Any]) -> set[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("base", "candidate"), [("a", "a-prime"), ("a", "a-second"),
-                                                 ("a-prime", "a-second")])
+@pytest.mark.parametrize(
+    ("base", "candidate"), [("a", "a-prime"), ("a", "a-second"), ("a-prime", "a-second")]
+)
 def test_same_configuration_passes(runs: Path, tmp_path: Path, base: str, candidate: str) -> None:
     code, output, verdict = _gate(runs / f"{base}.json", runs / f"{candidate}.json", tmp_path)
     assert code == 0, output
