@@ -11,7 +11,7 @@ ASYNC_MODE ?= eventlet
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: setup test test-fast serve loadtest bench report gate lint clean system-redis system-chromium
+.PHONY: setup test test-fast serve loadtest bench report gate lint clean system-redis system-chromium system-ss
 
 setup: $(STAMP)
 
@@ -41,8 +41,11 @@ system-redis:
 system-chromium:
 	$(call ensure_system_package,chromium,chromium)
 
+system-ss:
+	$(call ensure_system_package,ss,iproute2)
+
 # The whole suite: unit tests plus the bounded end-to-end tests against real servers.
-test: setup system-redis system-chromium
+test: setup system-redis system-chromium system-ss
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Pure-logic tests only (no servers, no browser): seconds.

@@ -97,6 +97,7 @@ class ServerConfig:
     presence: bool = False
     limits: Limits = field(default_factory=Limits)
     max_connections: int = 100_000
+    listen_backlog: int = 1024
     tcp_nodelay: bool = True
     gc_mode: str = "freeze"
     faults: FaultPlan = field(default_factory=FaultPlan)
@@ -132,6 +133,8 @@ def config_problems(config: ServerConfig) -> list[str]:
             problems.append(f"--{name.replace('_', '-')} must be at least 1")
     if config.max_connections < 1:
         problems.append("--max-connections must be at least 1")
+    if config.listen_backlog < 1:
+        problems.append("--listen-backlog must be at least 1")
     if not 0.0 <= config.faults.drop_rate <= 1.0:
         problems.append(f"--inject-drop-rate must be in 0..1, not {config.faults.drop_rate}")
     if config.faults.delay_ms < 0:
@@ -168,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--max-connections", type=int, default=d.max_connections,
         help="simultaneous connections eventlet accepts (its own default, 1024, hangs the "
              "1025th websocket); gevent and threading have no cap")
+    add("--listen-backlog", type=int, default=d.listen_backlog,
+        help="queue of connections waiting to be accepted (eventlet's own default, 50, "
+             "drops SYNs in a connect burst: each dropped client waits 1 s to retry)")
     add("--tcp-nodelay", action=argparse.BooleanOptionalAction, default=d.tcp_nodelay,
         help="set TCP_NODELAY on accepted sockets (no server sets it by default)")
     add("--gc", dest="gc_mode", choices=GC_MODES, default=d.gc_mode,
@@ -203,6 +209,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
                 max_member_sids=ns.max_member_sids,
             ),
             max_connections=ns.max_connections,
+            listen_backlog=ns.listen_backlog,
             tcp_nodelay=ns.tcp_nodelay,
             gc_mode=ns.gc_mode,
             faults=FaultPlan(

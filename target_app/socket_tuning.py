@@ -23,6 +23,14 @@ handlers here close the connection once a websocket request is done.
 eventlet also caps simultaneous connections at ``max_size`` = 1024 by
 default (the 1025th websocket hangs); it is raised to ``--max-connections``.
 
+The listen backlog (eventlet 50, Werkzeug 128, gevent 256 by default) bounds
+the connections the kernel holds for ``accept``; a burst of connects beyond it
+has its SYNs dropped, and each of those clients waits a 1 s retransmit — a
+1 s connect p99 that measures the default, not the server. It is raised to
+``--listen-backlog`` (default 1024). ``socketio.run`` passes no backlog to
+eventlet's ``listen`` nor to Werkzeug, so for those two the library default is
+replaced before the listening socket is made.
+
 Server modules are imported inside the functions: only the selected mode's
 server may be imported (and only after monkey-patching).
 """
@@ -49,8 +57,17 @@ def _is_websocket(environ: dict[str, Any]) -> bool:
 
 
 def _eventlet_options(config: ServerConfig) -> dict[str, Any]:
+    import eventlet
     import eventlet.wsgi
 
+    listen = eventlet.listen
+
+    def listen_with_backlog(addr: Any, family: int = socket.AF_INET, **kwargs: Any) -> Any:
+        kwargs["backlog"] = config.listen_backlog
+        return listen(addr, family, **kwargs)
+
+    # Flask-SocketIO calls eventlet.listen(addr, family): its backlog is 50.
+    eventlet.listen = listen_with_backlog
     options: dict[str, Any] = {"max_size": config.max_connections}
     if config.tcp_nodelay:
         class NoDelayHttpProtocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]
@@ -76,11 +93,14 @@ def _gevent_options(config: ServerConfig) -> dict[str, Any]:
             if _is_websocket(self.environ):
                 self.close_connection = True
 
-    return {"handler_class": TunedWSGIHandler}
+    return {"handler_class": TunedWSGIHandler, "backlog": config.listen_backlog}
 
 
 def _threading_options(config: ServerConfig) -> dict[str, Any]:
-    from werkzeug.serving import WSGIRequestHandler
+    from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+
+    # run_simple has no backlog parameter; the server class reads this attribute.
+    BaseWSGIServer.request_queue_size = config.listen_backlog
 
     class TunedRequestHandler(WSGIRequestHandler):
         disable_nagle_algorithm = config.tcp_nodelay

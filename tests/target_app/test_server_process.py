@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import socket
+import subprocess
 import urllib.error
 from contextlib import ExitStack
 
@@ -127,3 +128,21 @@ def test_losing_redis_is_logged_and_recovered(
         "WARNING target_app.redis_queue: redis listener subscribed to 'flask-socketio' again"
         in log
     )
+
+
+def _listen_backlog(port: int) -> int:
+    # For a listening socket, ss reports the accept-queue limit (backlog) as Send-Q.
+    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return int(out[2])
+
+
+@pytest.mark.parametrize("async_mode", ASYNC_MODES)
+def test_listen_backlog_is_raised_and_configurable(
+    async_mode: str, node_factory: NodeFactory
+) -> None:
+    # The libraries' own backlogs (eventlet 50, Werkzeug 128, gevent 256) drop SYNs
+    # in a connect burst; each dropped client then waits a 1 s retransmit.
+    assert _listen_backlog(node_factory(async_mode=async_mode).port) == 1024
+    node = node_factory(async_mode=async_mode, extra_args=["--listen-backlog", "300"])
+    assert _listen_backlog(node.port) == 300
