@@ -85,9 +85,10 @@ class Membership:
         self.join_sent_ns = join_sent_ns
         self.join_ack_ns = OPEN_END_NS
         self.leave_sent_ns = OPEN_END_NS
-        # (t_ns, send second) of strict receipts of the last grace period, to
-        # reclassify as optional when a leave is sent or the connection drops.
-        self.recent: deque[tuple[int, int]] = deque()
+        # t_ns of strict receipts of the last grace period, to reclassify as
+        # optional when a leave is sent or the connection drops. Plain ints, not
+        # tuples: nothing here for the cyclic garbage collector to track.
+        self.recent: deque[int] = deque()
 
 
 # A closed strict interval: (receiver, room, start_ns, end_ns)
@@ -143,9 +144,9 @@ class ReceiverLedger:
         m.leave_sent_ns = now_ns
         cutoff = now_ns - self.grace_ns
         buckets = self.buckets
-        for t_ns, second in m.recent:
+        for t_ns in m.recent:
             if t_ns >= cutoff:
-                b = bucket(buckets, second)
+                b = bucket(buckets, t_ns // NS_PER_S)
                 b.strict -= 1
                 b.optional += 1
         m.recent.clear()
@@ -206,9 +207,9 @@ class ReceiverLedger:
         if state == JOINED and t_ns >= m.join_ack_ns:
             b.strict += 1
             recent = m.recent
-            recent.append((t_ns, second))
+            recent.append(t_ns)
             horizon = recv_ns - self.grace_ns
-            while recent[0][0] < horizon:
+            while recent[0] < horizon:
                 recent.popleft()
         elif state == LEAVING and m.join_ack_ns <= t_ns < m.leave_sent_ns - self.grace_ns:
             b.strict += 1

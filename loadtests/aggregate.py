@@ -58,6 +58,7 @@ class Aggregate:
         self.processes: dict[str, ProcessSeries] = {}
         self.joined: dict[str, int] = {}
         self.finals: set[str] = set()
+        self.receive: dict[str, int] = {}  # readpoll.ReceiveStats summed over processes
 
     def add(self, delta: dict[str, Any]) -> None:
         if not delta:
@@ -94,6 +95,8 @@ class Aggregate:
         ):
             series.add(t_ns, cpu_s, rss)
         self.joined[name] = delta["joined"]
+        for key, n in delta.get("receive", {}).items():
+            self.receive[key] = self.receive.get(key, 0) + n
         if delta.get("final"):
             self.finals.add(name)
 
@@ -157,6 +160,8 @@ class Aggregate:
                 "processes": sum(1 for s in generator_series if s.role == "generator"),
                 "cpu_s": round(cpu_s, 4),
                 "cpu_us_per_delivery": round(cpu_s * 1e6 / delivered, 3) if delivered else None,
+                # whole run, not only the window: how receipts were stamped (loadtests.readpoll)
+                "receive": dict(self.receive),
             },
             "timeseries": self.timeseries(window),
             "resources": [

@@ -3,15 +3,16 @@
 Why not python-socketio's ``Client``: inside Locust it costs 52-63 µs of
 generator CPU per received message (a thread/greenlet per message, generic
 packet classes, a polling-capable engine). Here no greenlet reads at all:
-after the HTTP upgrade the socket gets a libev I/O watcher whose callback runs
-in gevent's hub when data is ready — no greenlet switch and no failed
-``recv`` per message. The callback reads a large chunk, takes
-``time.time_ns()`` once right after the read returns (every frame in that
-chunk arrived then), parses all complete frames, and hands each event's first
-argument straight to a handler registered by event name. Everything the
-protocol asks for is still done: HTTP upgrade, the Engine.IO open packet, the
-namespace connect (``40``), Engine.IO ping -> pong, acks (``42<id>[...]`` out,
-``43<id>[...]`` in), websocket ping/pong/close, fragmentation, masked client frames.
+after the HTTP upgrade the socket joins the process's ``ReadPoller``
+(``loadtests.readpoll``), which every 2 ms calls the reader of each socket
+with data, in gevent's hub. The reader takes a large chunk with ``recvmsg``,
+whose ``SO_TIMESTAMPNS`` stamp — the kernel's receive time — is the receipt
+time of every frame in that chunk, parses all complete frames, and hands each
+event's first argument straight to a handler registered by event name.
+Everything the protocol asks for is still done: HTTP upgrade, the Engine.IO
+open packet, the namespace connect (``40``), Engine.IO ping -> pong, acks
+(``42<id>[...]`` out, ``43<id>[...]`` in), websocket ping/pong/close,
+fragmentation, masked client frames.
 
 Handlers (and ack callbacks) run in the hub and must never block; replies the
 protocol needs from there (pongs, the namespace connect) are sent from a
@@ -22,7 +23,6 @@ serialised by a lock so frames never interleave.
 from __future__ import annotations
 
 import json
-import os
 import random
 import time
 from collections.abc import Callable
@@ -35,11 +35,15 @@ from gevent import socket
 from gevent.event import Event
 from gevent.lock import Semaphore
 
-from loadtests import siopacket, wsframe
+from loadtests import readpoll, siopacket, wsframe
 
 EventHandler = Callable[[Any, int], None]  # (first argument, recv_ns)
 AckCallback = Callable[[list[Any], int], None]  # (ack arguments, recv_ns)
 RECV_BYTES = 64 * 1024  # below glibc's mmap threshold: no mmap/munmap per read
+# json.loads on bytes detects the encoding, decodes and matches whitespace with a
+# regex in Python; the C scanner parses the decoded text from an offset directly.
+_scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+_timespec = readpoll.TIMESPEC.unpack_from
 
 
 class ConnectError(Exception):
@@ -51,6 +55,7 @@ class SioClient:
 
     ``handlers`` maps event names to ``handler(first_arg, recv_ns)``;
     ``on_close(reason)`` is called once when the connection ends, whoever ended it.
+    ``stats`` counts this connection's reads (shared by a process's clients).
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class SioClient:
         on_close: Callable[[str], None] | None = None,
         on_error: Callable[[str], None] | None = None,
         path: str = "/socket.io/",
+        stats: readpoll.ReceiveStats | None = None,
     ) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
@@ -78,8 +84,10 @@ class SioClient:
         self._ready = Event()
         self._failure: str | None = None
         self._closed = False
-        self._watcher: Any = None
+        self._poller: readpoll.ReadPoller | None = None
+        self._recvmsg: Callable[..., Any] | None = None
         self._fd = -1
+        self.stats = stats if stats is not None else readpoll.ReceiveStats()
         self._feed: Callable[[bytes], list[tuple[int, bytes]]] = wsframe.FrameParser().feed
 
     # -- lifecycle ------------------------------------------------------------------
@@ -137,6 +145,7 @@ class SioClient:
         """TCP connect and websocket upgrade (blocking, in the caller's greenlet)."""
         sock = socket.create_connection((self.host, self.port))
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        readpoll.enable_timestamps(sock)
         self._sock = sock
         key = wsframe.new_key()
         sock.sendall(wsframe.handshake_request(self.host, self.port, self.path, key))
@@ -153,38 +162,66 @@ class SioClient:
         self.connected = True
         self._fd = sock.fileno()
         self._feed = wsframe.FrameParser().feed
-        # From here on, reading happens in a libev I/O watcher callback run by
-        # gevent's hub: no greenlet switch and no failed recv per message.
-        watcher = gevent.get_hub().loop.io(self._fd, 1)
-        self._watcher = watcher
-        watcher.start(self._on_readable)
+        # From here on, the process's poller calls _on_readable in gevent's hub:
+        # no greenlet switch and no wake-up of its own per message. The raw
+        # non-blocking socket under gevent's (``_sock``) reads without ever waiting.
+        self._recvmsg = sock._sock.recvmsg
+        self._poller = readpoll.poller()
+        self._poller.add(self._fd, self._on_readable)
         if rest:
             self._dispatch(self._feed(rest), time.time_ns())
 
     def _on_readable(self) -> None:
+        recvmsg = self._recvmsg
+        if recvmsg is None:
+            return
         try:
-            chunk = os.read(self._fd, RECV_BYTES)
+            chunk, ancdata, _flags, _addr = recvmsg(RECV_BYTES, readpoll.ANCILLARY_BYTES)
         except BlockingIOError:
             return
         except OSError as exc:
             self._finish(f"{type(exc).__name__}: {exc}")
             return
-        now = time.time_ns()
         if not chunk:
             self._finish("connection closed by server")
             return
+        # The kernel's receive time of the data (of the last segment, if several):
+        # readpoll.kernel_time_ns inlined, as only SO_TIMESTAMPNS is enabled.
+        if ancdata and ancdata[0][1] == readpoll.SCM_TIMESTAMPNS:
+            sec, nsec = _timespec(ancdata[0][2])
+            now = sec * 1_000_000_000 + nsec
+            stamped = True
+        else:
+            now = time.time_ns()
+            stamped = False
         try:
-            self._dispatch(self._feed(chunk), now)
+            frames = self._feed(chunk)
+            stats = self.stats  # ReceiveStats.note, inlined: this runs per delivery
+            stats.reads += 1
+            n = len(frames)
+            stats.frames += n
+            if n > 1:
+                stats.multi_frame_reads += 1
+                stats.frames_in_multi_frame_reads += n
+            if not stamped:
+                stats.unstamped_reads += 1
+            self._dispatch(frames, now)
         except (wsframe.ProtocolError, ValueError, ConnectError) as exc:
             self._finish(f"{type(exc).__name__}: {exc}")
 
     def _dispatch(self, frames: list[tuple[int, bytes]], now: int) -> None:
         handlers = self.handlers
-        loads = json.loads
+        scan = _scan_json
         for opcode, payload in frames:
             # Fast path: a Socket.IO event without ack id, '42["name",arg]'.
             if opcode == 1 and payload[:3] == b"42[":
-                msg = loads(payload[2:])
+                text = payload.decode("utf-8")
+                try:
+                    msg, end = scan(text, 2)
+                except StopIteration as exc:
+                    raise ValueError(f"bad JSON in event frame {text[:60]!r}") from exc
+                if end != len(text):
+                    msg = json.loads(text[2:])  # trailing data: let json judge it
                 handler = handlers.get(msg[0])
                 if handler is not None:
                     handler(msg[1] if len(msg) > 1 else None, now)
@@ -244,10 +281,10 @@ class SioClient:
         self._closed = True
         self.connected = False
         self._ready.set()
-        if self._watcher is not None:
-            self._watcher.stop()
-            self._watcher.close()
-            self._watcher = None
+        self._recvmsg = None
+        if self._poller is not None:
+            self._poller.remove(self._fd)  # before the close frees the fd number
+            self._poller = None
         sock, self._sock = self._sock, None
         if sock is not None:
             try:

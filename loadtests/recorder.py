@@ -23,7 +23,7 @@ from typing import Any
 
 import psutil
 
-from loadtests import hdr
+from loadtests import hdr, readpoll
 from loadtests.accounting import Bucket, Interval, ReceiverLedger, bucket
 
 NS_PER_S = 1_000_000_000
@@ -47,6 +47,7 @@ class Recorder:
         self.connected = 0  # users connected right now
         self.joined = 0  # users that completed their first join
         self.ledgers: list[ReceiverLedger] = []
+        self.receive_stats = readpoll.ReceiveStats()  # shared by the process's clients
         self.closed = False  # set after the final delta: later deltas are empty
         self._connected_by_second: dict[int, int] = {}
         self._process = psutil.Process(os.getpid())
@@ -134,6 +135,7 @@ class Recorder:
             "connected": {str(s): n for s, n in self._connected_by_second.items()},
             "samples": self._samples,
             "joined": self.joined,
+            "receive": self.receive_stats.take(),
             "final": final,
         }
         self.connect_us = array("q")

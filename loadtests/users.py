@@ -82,10 +82,12 @@ class BenchUser(User):
         self.client: SioClient | None = None
         self._welcome = Event()
         self._stopping = False
+        self._stopped = Event()  # set on stop: idle users wait on it without waking
         self._churn: gevent.Greenlet | None = None
 
     def on_stop(self) -> None:
         self._stopping = True
+        self._stopped.set()
         if self._churn is not None:
             self._churn.kill(block=False)
         if self.client is not None:
@@ -120,6 +122,7 @@ class BenchUser(User):
                 "error": self._on_error_event,
             },
             on_close=lambda reason: self._on_close(client, reason),
+            stats=recorder.receive_stats,
         )
         try:
             client.connect(timeout_s=self.scenario.join_timeout_s)
@@ -196,7 +199,7 @@ class BenchUser(User):
             return False
         return done.wait(self.scenario.join_timeout_s) is True
 
-    # -- receiving (runs in the client's reader greenlet) ----------------------------
+    # -- receiving (runs in gevent's hub, called by the client's reader) -------------
     def _receiver(self) -> Any:
         receive = self.ledger.receive
         count = self.recorder.count
@@ -283,8 +286,7 @@ class BenchUser(User):
                 self.recorder.count("errors")
 
     def _idle(self) -> None:
-        while not self._stopping:
-            gevent.sleep(1.0)
+        self._stopped.wait()
 
     # -- churn ----------------------------------------------------------------------
     def _churn_loop(self) -> None:

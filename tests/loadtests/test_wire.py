@@ -81,3 +81,17 @@ def test_socketio_packets() -> None:
     assert siopacket.decode_socketio('2/admin,["x"]').data == ["x"]
     with pytest.raises(ValueError):
         siopacket.decode_open("4hello")
+
+
+def test_client_dispatch_fast_path_parses_like_json_loads() -> None:
+    from loadtests.client import SioClient
+
+    got: list[tuple[object, int]] = []
+    client = SioClient("http://127.0.0.1:1", {"m": lambda arg, now: got.append((arg, now))})
+    client._dispatch([(wsframe.OP_TEXT, b'42["m",{"a":[1,2.5,"\\u00e9"]}]')], 7)
+    client._dispatch([(wsframe.OP_TEXT, b'42["m"] ')], 8)  # trailing whitespace is fine
+    client._dispatch([(wsframe.OP_TEXT, b'42["other",1]')], 9)  # no handler: ignored
+    assert got == [({"a": [1, 2.5, "\u00e9"]}, 7), (None, 8)]
+    for bad in (b'42["m",1]x', b'42["m",', b"42[nope]"):
+        with pytest.raises(ValueError):
+            client._dispatch([(wsframe.OP_TEXT, bad)], 10)
