@@ -21,7 +21,11 @@ MAX_SPAWN_RATE_PER_PROCESS = 100  # Locust warns above 100 users/s per worker
 
 @dataclass(frozen=True)
 class LocustRun:
-    """One headless Locust run. ``processes`` 0 = a single process (LocalRunner)."""
+    """One headless Locust run.
+
+    ``processes`` N >= 1 = a master and N worker processes (``--processes N``: the
+    path a multi-host run takes, merged at the master); 0 = one process (LocalRunner).
+    """
 
     scenario: Scenario
     node_urls: list[str]
@@ -69,7 +73,7 @@ def build_argv(run: LocustRun) -> list[str]:
         run.loglevel,
         "--only-summary",
     ]
-    if run.processes > 1:
+    if run.processes >= 1:
         argv += ["--processes", str(run.processes)]
     if run.progress_path is not None:
         argv += ["--roombench-progress", str(run.progress_path)]

@@ -3,7 +3,7 @@
 ```toml
 name = "default"
 repeat = 1                  # runs of each configuration, interleaved A B A B
-generator_processes = 1     # Locust worker processes
+generator_processes = 1     # Locust worker processes (plus a master); 0 = one process
 
 [load]                      # loadtests.scenario.Scenario: users, rooms, rates, window...
 users = 200
@@ -88,7 +88,11 @@ class ConfigSpec:
 
 @dataclass(frozen=True)
 class Matrix:
-    """A parsed scenario file. ``repeat`` default 1, ``generator_processes`` default 1."""
+    """A parsed scenario file.
+
+    ``repeat`` default 1; ``generator_processes`` default 1: Locust runs a master and
+    that many worker processes (0: one process, no master).
+    """
 
     name: str
     load: Scenario
@@ -215,8 +219,8 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     processes = (
         _typed(doc, "generator_processes", int, source) if "generator_processes" in doc else 1
     )
-    if not 1 <= processes <= 64:
-        raise ScenarioError(f"{source}.generator_processes: {processes} is not in 1..64")
+    if not 0 <= processes <= 64:
+        raise ScenarioError(f"{source}.generator_processes: {processes} is not in 0..64")
     load_table = doc.get("load", {})
     if not isinstance(load_table, Mapping):
         raise ScenarioError(f"{source}.load: expected a table")

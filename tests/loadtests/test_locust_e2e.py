@@ -94,7 +94,11 @@ def test_no_fault_delivers_exactly_what_is_expected(node_factory: Any, tmp_path:
     assert c["connects"] == 20 and doc["latency"]["connect"]["count"] == 20
     assert doc["latency"]["join"]["count"] == 20
     assert doc["latency"]["self"]["count"] == c["sent"]
-    assert doc["generator"]["cpu_s"] > 0 and doc["resources"][0]["role"] == "generator"
+    assert doc["generator"]["cpu_s"] > 0
+    # A master and one worker (processes=1): both sampled.
+    assert sorted((r["role"], r["name"]) for r in doc["resources"]) == [
+        ("generator", "worker-0"), ("master", "master"),
+    ]
     assert "lost" not in doc["flags"]
 
 
