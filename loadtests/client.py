@@ -43,7 +43,6 @@ RECV_BYTES = 64 * 1024  # below glibc's mmap threshold: no mmap/munmap per read
 # json.loads on bytes detects the encoding, decodes and matches whitespace with a
 # regex in Python; the C scanner parses the decoded text from an offset directly.
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_timespec = readpoll.TIMESPEC.unpack_from
 
 
 class ConnectError(Exception):
@@ -185,26 +184,12 @@ class SioClient:
         if not chunk:
             self._finish("connection closed by server")
             return
-        # The kernel's receive time of the data (of the last segment, if several):
-        # readpoll.kernel_time_ns inlined, as only SO_TIMESTAMPNS is enabled.
-        if ancdata and ancdata[0][1] == readpoll.SCM_TIMESTAMPNS:
-            sec, nsec = _timespec(ancdata[0][2])
-            now = sec * 1_000_000_000 + nsec
-            stamped = True
-        else:
-            now = time.time_ns()
-            stamped = False
+        # The kernel's receive time of the data (of the last segment, if several).
+        stamp_ns = readpoll.kernel_time_ns(ancdata)
+        now = time.time_ns() if stamp_ns is None else stamp_ns
         try:
             frames = self._feed(chunk)
-            stats = self.stats  # ReceiveStats.note, inlined: this runs per delivery
-            stats.reads += 1
-            n = len(frames)
-            stats.frames += n
-            if n > 1:
-                stats.multi_frame_reads += 1
-                stats.frames_in_multi_frame_reads += n
-            if not stamped:
-                stats.unstamped_reads += 1
+            self.stats.note(len(frames), stamped=stamp_ns is not None)
             self._dispatch(frames, now)
         except (wsframe.ProtocolError, ValueError, ConnectError) as exc:
             self._finish(f"{type(exc).__name__}: {exc}")
