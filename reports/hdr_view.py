@@ -12,30 +12,17 @@ from dataclasses import dataclass
 
 from hdrh.histogram import HdrHistogram
 
-# The range and precision the measurement core records with (DESIGN.md rule 1).
-LOWEST_US = 1
-HIGHEST_US = 60_000_000
-SIGNIFICANT_DIGITS = 3
+from loadtests import hdr
 
 # Percentile-distribution x axis: 1/(1-p) from p50 to p99.99, the usual HDR plot.
 PERCENTILE_TICKS = (50.0, 90.0, 99.0, 99.9, 99.99)
 
 
-def new_histogram() -> HdrHistogram:
-    return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
-
-
-def decode(encoded: str) -> HdrHistogram:
-    """Decode one base64 ``HISTFAA…`` blob from a results file."""
-    return HdrHistogram.decode(encoded)
-
-
 def merge(encoded_blobs: Iterable[str]) -> HdrHistogram:
-    """Add every histogram into a fresh one with the standard range (empty blobs skipped)."""
-    merged = new_histogram()
+    """Add every histogram into a fresh one with the measurement core's range (empty skipped)."""
+    merged = hdr.new_histogram()
     for blob in encoded_blobs:
-        if blob:
-            merged.add(decode(blob))
+        hdr.add_encoded(merged, blob)
     return merged
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadtests import hdr
 from loadtests.results import validate
 
 WARMUP_S = 3
@@ -27,28 +28,14 @@ DRAIN_S = 2
 
 
 def _histogram(values_us: Sequence[int]) -> HdrHistogram:
-    hist = HdrHistogram(1, 60_000_000, 3)
-    for value in values_us:
-        hist.record_value(max(1, int(value)))
+    hist = hdr.new_histogram()
+    hdr.record_many(hist, (max(1, int(value)) for value in values_us))
     return hist
 
 
 def latency_summary(values_us: Sequence[int]) -> dict[str, Any]:
-    """An HDR summary block as the measurement core writes it."""
-    hist = _histogram(values_us)
-    empty = hist.get_total_count() == 0
-    return {
-        "count": hist.get_total_count(),
-        "min": 0 if empty else hist.get_min_value(),
-        "p50": hist.get_value_at_percentile(50),
-        "p90": hist.get_value_at_percentile(90),
-        "p99": hist.get_value_at_percentile(99),
-        "p99_9": hist.get_value_at_percentile(99.9),
-        "max": 0 if empty else hist.get_max_value(),
-        # The plain mean: hdrh's get_mean_value walks every bucket and is slow.
-        "mean": sum(values_us) / len(values_us) if values_us else 0.0,
-        "hdr": hist.encode().decode("ascii"),
-    }
+    """An HDR summary block, made by the measurement core's own ``hdr.summary``."""
+    return hdr.summary(_histogram(values_us))
 
 
 def _percentile(sorted_values: Sequence[int], pct: float) -> int:
