@@ -130,45 +130,26 @@ def compare(
     delta = change_pct(base_value, cand_value)
     better_up = metric.higher_is_better
     if metric.kind == "count":
-        return Comparison(
-            base_value,
-            cand_value,
-            delta,
-            SAMPLES_NONE,
-            0,
-            0,
-            None,
-            "",
-            None,
-            "counter: shown, not tested",
-            better_up,
-        )
-    choice = choose_samples(metric, base, cand, alpha, min_repeats, min_samples)
-    if choice.kind == SAMPLES_NONE:
-        return Comparison(
-            base_value,
-            cand_value,
-            delta,
-            SAMPLES_NONE,
-            0,
-            0,
-            None,
-            "",
-            None,
-            choice.reason,
-            better_up,
-        )
-    result = statistic(choice.base, choice.cand)
+        reason = "counter: shown, not tested"
+    else:
+        choice = choose_samples(metric, base, cand, alpha, min_repeats, min_samples)
+        if choice.kind != SAMPLES_NONE:
+            result = statistic(choice.base, choice.cand)
+            return Comparison(
+                base_value,
+                cand_value,
+                delta,
+                choice.kind,
+                len(choice.base),
+                len(choice.cand),
+                result.p_value,
+                f"{result.name} ({result.method})",
+                result.p_value < alpha,
+                choice.reason,
+                better_up,
+            )
+        reason = choice.reason
+    # Shown but not tested: a counter, or no samples that could carry a test.
     return Comparison(
-        base_value,
-        cand_value,
-        delta,
-        choice.kind,
-        len(choice.base),
-        len(choice.cand),
-        result.p_value,
-        f"{result.name} ({result.method})",
-        result.p_value < alpha,
-        choice.reason,
-        better_up,
+        base_value, cand_value, delta, SAMPLES_NONE, 0, 0, None, "", None, reason, better_up
     )
