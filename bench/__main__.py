@@ -1,7 +1,7 @@
 """``python -m bench``: run the micro-benchmarks into a new run directory, then report.
 
 Steps: create ``reports/runs/<UTC timestamp>/`` and point ``reports/runs/latest``
-at it (``loadtests.rundir``); run pytest on ``bench/`` in a child process with
+at it (``loadtests.orchestrate.rundir``); run pytest on ``bench/`` in a child process with
 ``--benchmark-json <run dir>/bench.json``; run the eventlet benchmarks in a
 second child (``python -m bench.eventlet_main``: eventlet must monkey-patch
 before anything is imported) and merge its results into the same
@@ -26,7 +26,7 @@ from pathlib import Path
 
 from bench.merge import merge_benchmarks
 from bench.summary import summary_lines
-from loadtests.rundir import RUNS_ROOT, new_run_dir
+from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "bench"

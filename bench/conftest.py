@@ -1,7 +1,7 @@
 """Benchmark fixtures: a private redis-server for the queue case, and the JSON summary.
 
 ``redis_url`` starts ``redis-server`` on a free loopback port (no persistence,
-its own process group) through ``loadtests.supervisor.RedisServer`` — the code
+its own process group) through ``loadtests.cluster.supervisor.RedisServer`` — the code
 the load tests use — once per session, and stops it at the end, however the
 session ends. Only benchmarks that ask for it start it.
 
@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from bench.ratio import add_handler_ratio
-from loadtests.supervisor import RedisServer
+from loadtests.cluster.supervisor import RedisServer
 
 
 @pytest.fixture(scope="session")

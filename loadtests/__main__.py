@@ -18,12 +18,12 @@ from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
-from loadtests import ab
-from loadtests.matrix import Matrix, load_matrix
-from loadtests.processes import ProcessError
-from loadtests.rundir import RUNS_ROOT, new_run_dir, point_latest
-from loadtests.runner import Manifest, RunOptions, run_matrix
-from loadtests.scenario import ScenarioError
+from loadtests.cluster.processes import ProcessError
+from loadtests.orchestrate import ab
+from loadtests.orchestrate.matrix import Matrix, load_matrix
+from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
+from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
+from loadtests.orchestrate.scenario import ScenarioError
 
 GATE_SCENARIO = Path(__file__).with_name("scenarios") / "gate.toml"
 

@@ -12,7 +12,7 @@ collects every process's final report, writes one results JSON
 (docs/results-schema.md) and quits. See docs/loadtests.md.
 
 Options (each also from an environment variable):
-``--roombench-scenario`` JSON of loadtests.scenario.Scenario (ROOMBENCH_SCENARIO);
+``--roombench-scenario`` JSON of loadtests.orchestrate.scenario.Scenario (ROOMBENCH_SCENARIO);
 ``--roombench-nodes`` comma-separated node URLs, default ``--host`` (ROOMBENCH_NODES);
 ``--roombench-config`` JSON copied to the results' ``config`` (ROOMBENCH_CONFIG);
 ``--roombench-results`` where the results JSON goes (ROOMBENCH_RESULTS,
@@ -31,9 +31,9 @@ from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from loadtests.coordination import Coordinator, RunSettings, install_worker
-from loadtests.scenario import Scenario, ScenarioError
-from loadtests.users import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
+from loadtests.coordination.coordinator import Coordinator, RunSettings, install_worker
+from loadtests.orchestrate.scenario import Scenario, ScenarioError
+from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
 
 __all__ = ["RoomUser", "BroadcastUser", "EchoUser"]
 log = logging.getLogger("roombench")

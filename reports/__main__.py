@@ -12,9 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from reports import gate_cli
 from reports.build import build_report
 from reports.configs import group_configs
+from reports.gate import cli as gate_cli
 from reports.loading import InputError, load_inputs
 from reports.summary_text import render_markdown, render_text
 from reports.table import build_table

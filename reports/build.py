@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from reports.configs import group_configs
-from reports.html import render_page
+from reports.html.page import render_page
 from reports.loading import InputError, default_output_dir, load_inputs
 from reports.table import build_table
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hdrh.histogram import HdrHistogram
 
-from loadtests import hdr
+from loadtests.measure import hdr
 
 # Percentile-distribution x axis: 1/(1-p) from p50 to p99.99, the usual HDR plot.
 PERCENTILE_TICKS = (50.0, 90.0, 99.0, 99.9, 99.99)

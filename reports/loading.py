@@ -4,7 +4,7 @@ A directory is scanned one level deep (a run directory holds one file per
 configuration and repeat, a ``run.json`` manifest, maybe a ``bench.json``);
 JSON files that are neither kind are skipped there, but a file named
 explicitly must be one of the two. Results are validated against the schema
-by ``loadtests.results``, the owner of the contract.
+by ``loadtests.measure.results``, the owner of the contract.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from loadtests.results import KIND, SchemaError, validate
+from loadtests.measure.results import KIND, SchemaError, validate
 
 
 class InputError(ValueError):

@@ -1,7 +1,7 @@
 """Shared fixtures: real servers on free loopback ports, always stopped.
 
 ``node_factory`` and ``redis_server`` start real processes through
-``loadtests.supervisor`` (the same code the runner uses) and stop them on
+``loadtests.cluster.supervisor`` (the same code the runner uses) and stop them on
 teardown, pass or fail. After every test, no child process may be left
 behind: the ``no_orphans`` check fails the test that leaked one.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from loadtests.supervisor import NodeSpec, RedisServer, TargetNode
+from loadtests.cluster.supervisor import NodeSpec, RedisServer, TargetNode
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 

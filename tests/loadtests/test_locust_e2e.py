@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from loadtests.locust_cmd import LocustRun, build_argv
-from loadtests.processes import ManagedProcess
-from loadtests.scenario import Scenario
+from loadtests.cluster.processes import ManagedProcess
+from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
+from loadtests.orchestrate.scenario import Scenario
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,7 @@
 """Realistic results and bench documents for the reports tests.
 
 Results follow docs/results-schema.md exactly (checked with
-loadtests.results.validate) and carry real encoded HDR histograms; bench
+loadtests.measure.results.validate) and carry real encoded HDR histograms; bench
 documents follow pytest-benchmark's ``--benchmark-json`` output. Everything is
 seeded, so figures computed from them are reproducible.
 
@@ -20,8 +20,8 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadtests import hdr
-from loadtests.results import validate
+from loadtests.measure import hdr
+from loadtests.measure.results import validate
 
 WARMUP_S = 3
 DRAIN_S = 2

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loadtests.supervisor import NodeSpec, TargetNode
+from loadtests.cluster.supervisor import NodeSpec, TargetNode
 from tests.conftest import ASYNC_MODES
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from loadtests.supervisor import TargetNode
+from loadtests.cluster.supervisor import TargetNode
 from tests.target_app.sio_client import connected, room_name
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from loadtests.supervisor import RedisServer, TargetNode
+from loadtests.cluster.supervisor import RedisServer, TargetNode
 from tests.conftest import ASYNC_MODES, NodeFactory
 from tests.target_app.sio_client import connected, get_json, room_name, wait_until
 

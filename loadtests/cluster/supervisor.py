@@ -1,0 +1,227 @@
+"""The cluster under test: a private redis-server and N target_app nodes.
+
+Both the matrix runner and the test fixtures start servers through this module,
+so what the tests exercise is what users run. Everything listens on loopback,
+on ports chosen here, and is stopped by process group when the ``cluster``
+context exits — on success, failure, timeout or Ctrl-C alike.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sys
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
+from loadtests.cluster.processes import ManagedProcess, ProcessError
+
+REDIS_INSTALL_HINT = (
+    "install it (Debian: apt-get install redis-server), pass --redis-server PATH, "
+    "or pass --redis-url redis://127.0.0.1:PORT/0 for a server you run"
+)
+
+
+def find_redis_server(explicit: str | None = None) -> str:
+    """Path of the redis-server binary, or a ProcessError saying how to get one."""
+    if explicit:
+        if Path(explicit).is_file():
+            return explicit
+        raise ProcessError(f"redis-server not found at {explicit}: {REDIS_INSTALL_HINT}")
+    found = shutil.which("redis-server")
+    if found is None:
+        raise ProcessError(f"redis-server not found on PATH: {REDIS_INSTALL_HINT}")
+    return found
+
+
+def _redis_ping(port: int) -> bool:
+    with socket.create_connection((LOOPBACK, port), timeout=0.5) as sock:
+        sock.sendall(b"PING\r\n")
+        return sock.recv(16).startswith(b"+PONG")
+
+
+class RedisServer:
+    """A throw-away redis-server on a free loopback port, without persistence."""
+
+    def __init__(self, log_dir: Path, binary: str | None = None, port: int | None = None) -> None:
+        self.binary = find_redis_server(binary)
+        self.port = port or free_port()
+        self.url = f"redis://{LOOPBACK}:{self.port}/0"
+        self.process = ManagedProcess(
+            "redis-server",
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(log_dir),
+                # redis-server's default disconnects a pub/sub subscriber that falls
+                # 8 MB behind for 60 s; a node under load would lose every message of
+                # that gap. A benchmark wants the backlog visible as latency instead.
+                "--client-output-buffer-limit",
+                "pubsub 0 0 0",
+            ],
+            log_dir / f"redis-{self.port}.log",
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def start(self, timeout_s: float = 10.0) -> RedisServer:
+        if port_in_use(self.port):
+            raise ProcessError(f"port {self.port} is in use: cannot start redis-server there")
+        self.process.start()
+        self.process.wait_until(lambda: _redis_ping(self.port), timeout_s, "answering PING")
+        return self
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """How to start one target_app node.
+
+    ``async_mode`` defaults to eventlet (the user's card); ``message_queue`` is a
+    redis:// URL or None for a single node; ``extra_args`` are passed verbatim to
+    ``python -m target_app`` (e.g. ``("--gc", "freeze", "--inject-delay-ms", "5")``);
+    ``app_dir`` is a checkout whose ``target_app`` runs instead of this one (None:
+    this one), e.g. a git worktree of another commit for an A/B gate.
+    """
+
+    async_mode: str = "eventlet"
+    message_queue: str | None = None
+    extra_args: tuple[str, ...] = ()
+    app_dir: Path | None = None
+
+
+def _http_json(url: str, timeout_s: float = 2.0) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout_s) as response:  # noqa: S310 (loopback only)
+        return json.loads(response.read())
+
+
+class TargetNode:
+    """One ``python -m target_app`` process on a free loopback port."""
+
+    def __init__(
+        self, spec: NodeSpec, log_dir: Path, index: int = 0, port: int | None = None
+    ) -> None:
+        self.spec = spec
+        self.index = index
+        self.port = port or free_port()
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        argv = [
+            sys.executable,
+            "-m",
+            "target_app",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            "--async-mode",
+            spec.async_mode,
+            "--node-id",
+            f"node-{index}",
+        ]
+        if spec.message_queue:
+            argv += ["--message-queue", spec.message_queue]
+        argv += list(spec.extra_args)
+        # `python -m` imports from the working directory first, so a node started
+        # in another checkout runs that checkout's target_app.
+        self.process = ManagedProcess(
+            f"target_app node-{index}", argv, log_dir / f"node-{index}.log", cwd=spec.app_dir
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def start(self, timeout_s: float = 30.0) -> TargetNode:
+        if port_in_use(self.port):
+            raise ProcessError(
+                f"port {self.port} is in use: cannot start target_app node-{self.index}"
+            )
+        self.process.start()
+        self.process.wait_until(self.healthy, timeout_s, "healthy (GET /healthz)")
+        return self
+
+    def healthy(self) -> bool:
+        return bool(_http_json(f"{self.url}/healthz", timeout_s=1.0).get("ok"))
+
+    def stats(self) -> dict[str, Any]:
+        """The node's ``GET /stats`` document."""
+        result: dict[str, Any] = _http_json(f"{self.url}/stats")
+        return result
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+@dataclass
+class Cluster:
+    """What ``cluster()`` started: the nodes, and redis when a queue is used."""
+
+    nodes: list[TargetNode]
+    redis: RedisServer | None = None
+    redis_url: str | None = None
+    processes: list[ManagedProcess] = field(default_factory=list)
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+
+@contextmanager
+def cluster(
+    log_dir: Path,
+    nodes: int = 1,
+    queue: str = "none",
+    async_mode: str = "eventlet",
+    extra_args: Sequence[str] = (),
+    redis_url: str | None = None,
+    redis_binary: str | None = None,
+    app_dir: Path | None = None,
+) -> Iterator[Cluster]:
+    """Start redis (when ``queue == "redis"`` and no ``redis_url``) and ``nodes`` nodes.
+
+    Everything started is stopped when the block exits, however it exits.
+    """
+    if queue not in ("none", "redis"):
+        raise ValueError(f"queue must be 'none' or 'redis', not {queue!r}")
+    if nodes > 1 and queue == "none":
+        raise ValueError(
+            "more than one node needs queue = 'redis' (rooms span nodes through Redis)"
+        )
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        redis: RedisServer | None = None
+        if queue == "redis" and redis_url is None:
+            redis = RedisServer(log_dir, binary=redis_binary)
+            stack.callback(redis.stop)
+            redis.start()
+            redis_url = redis.url
+        spec = NodeSpec(
+            async_mode, redis_url if queue == "redis" else None, tuple(extra_args), app_dir
+        )
+        started: list[TargetNode] = []
+        for index in range(nodes):
+            node = TargetNode(spec, log_dir, index)
+            stack.callback(node.stop)
+            started.append(node.start())
+        processes = ([redis.process] if redis else []) + [n.process for n in started]
+        yield Cluster(started, redis, redis_url, processes)

@@ -1,0 +1,84 @@
+"""The command line that runs roombench's locustfile headless for one configuration.
+
+The runner and the end-to-end tests both start Locust through ``build_argv``,
+so what the tests exercise is what users run. The test ends by itself (the
+master closes the window and quits), so there is no ``-t``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadtests.orchestrate.scenario import Scenario
+
+LOCUSTFILE = Path(__file__).resolve().parents[1] / "locustfile.py"
+MAX_SPAWN_RATE_PER_PROCESS = 100  # Locust warns above 100 users/s per worker
+
+
+@dataclass(frozen=True)
+class LocustRun:
+    """One headless Locust run.
+
+    ``processes`` N >= 1 = a master and N worker processes (``--processes N``: the
+    path a multi-host run takes, merged at the master); 0 = one process (LocalRunner).
+    """
+
+    scenario: Scenario
+    node_urls: list[str]
+    results_path: Path
+    locustfile: Path = LOCUSTFILE
+    config: dict[str, Any] = field(default_factory=dict)
+    progress_path: Path | None = None
+    csv_prefix: Path | None = None
+    processes: int = 1
+    run_id: str | None = None
+    repeat: int = 0
+    loglevel: str = "INFO"
+
+    @property
+    def spawn_rate_per_s(self) -> int:
+        return max(1, min(self.scenario.users, MAX_SPAWN_RATE_PER_PROCESS * max(1, self.processes)))
+
+
+def build_argv(run: LocustRun) -> list[str]:
+    """``python -m locust -f locustfile.py --headless ...`` for ``run``."""
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        str(run.locustfile),
+        "--headless",
+        "-u",
+        str(run.scenario.users),
+        "-r",
+        str(run.spawn_rate_per_s),
+        "--host",
+        run.node_urls[0],
+        "--roombench-scenario",
+        json.dumps(run.scenario.to_dict()),
+        "--roombench-nodes",
+        ",".join(run.node_urls),
+        "--roombench-config",
+        json.dumps(run.config),
+        "--roombench-results",
+        str(run.results_path),
+        "--roombench-repeat",
+        str(run.repeat),
+        "--loglevel",
+        run.loglevel,
+        "--only-summary",
+    ]
+    if run.processes >= 1:
+        argv += ["--processes", str(run.processes)]
+    if run.progress_path is not None:
+        argv += ["--roombench-progress", str(run.progress_path)]
+    if run.run_id:
+        argv += ["--roombench-run-id", run.run_id]
+    if run.csv_prefix is not None:
+        argv += ["--csv", str(run.csv_prefix)]
+    return argv

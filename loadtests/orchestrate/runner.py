@@ -1,0 +1,227 @@
+"""Run a scenario's configurations one after another and collect their results.
+
+For each (configuration, repeat) in A B A B order: start the cluster (private
+redis-server when queued, N nodes on free loopback ports), run Locust headless
+as its own process group against it, sample node and redis CPU/RSS each second,
+fetch every node's /stats, and complete the results file Locust's master wrote
+with what only the runner knows (server processes, redis version, config).
+Everything is stopped by process group when a configuration ends — normally,
+on error, on timeout or on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from loadtests.cluster.processes import ManagedProcess, ProcessError, tail
+from loadtests.cluster.supervisor import cluster, find_redis_server
+from loadtests.measure import results
+from loadtests.measure.sampling import Sampler
+from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
+from loadtests.orchestrate.matrix import ConfigSpec, Matrix
+from loadtests.orchestrate.progress import Progress
+
+# Time Locust may take beyond warm-up + window + drain: starting its workers,
+# connecting and joining every user, flushing and writing results.
+OVERHEAD_ALLOWANCE_S = 90.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run a matrix. ``window_s`` overrides the scenario's window when set."""
+
+    out_dir: Path
+    window_s: float | None = None
+    redis_url: str | None = None
+    redis_binary: str | None = None
+    locustfile: Path = Path(__file__).resolve().parents[1] / "locustfile.py"
+
+
+@dataclass
+class ConfigOutcome:
+    """What happened to one (configuration, repeat)."""
+
+    config: str
+    repeat: int
+    results_path: str | None = None
+    error: str | None = None
+    wall_s: float = 0.0
+
+
+@dataclass
+class Manifest:
+    """``run.json``: what was run, in which order, and where each result went."""
+
+    run_id: str
+    scenario_file: str
+    matrix: dict[str, Any]
+    command: list[str]
+    started_utc: str
+    finished_utc: str | None = None
+    status: str = "running"
+    outcomes: list[ConfigOutcome] = field(default_factory=list)
+
+    def write(self, out_dir: Path) -> Path:
+        path = out_dir / "run.json"
+        doc = dict(self.__dict__)
+        doc["outcomes"] = [o.__dict__ for o in self.outcomes]
+        path.write_text(json.dumps(doc, indent=1) + "\n")
+        return path
+
+
+def redis_server_version(binary: str | None) -> str | None:
+    """``redis-server --version``'s v=X.Y.Z, or None when there is no binary."""
+    try:
+        out = subprocess.run(
+            [find_redis_server(binary), "--version"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (ProcessError, OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.search(r"v=(\S+)", out)
+    return match.group(1) if match else None
+
+
+def results_name(config: ConfigSpec, repeat_index: int, repeats: int) -> str:
+    return config.name if repeats == 1 else f"{config.name}.{repeat_index}"
+
+
+def run_config(
+    matrix: Matrix,
+    config: ConfigSpec,
+    repeat_index: int,
+    options: RunOptions,
+    progress: Progress,
+) -> Path:
+    """Run one configuration once; return the completed results file."""
+    load = matrix.load_for(config)
+    if options.window_s is not None:
+        load = replace(load, window_s=options.window_s)
+    stem = results_name(config, repeat_index, matrix.repeat)
+    out = options.out_dir
+    results_path = out / f"{stem}.json"
+    progress_path = out / "logs" / f"{stem}.progress.json"
+    log_dir = out / "logs" / stem
+    budget_s = load.warmup_s + load.window_s + load.drain_s + OVERHEAD_ALLOWANCE_S
+    config_doc = {
+        **config.to_dict(),
+        "server_args": config.target_app_args(),
+        "faults": {
+            "inject_delay_ms": config.inject_delay_ms,
+            "inject_drop_rate": config.inject_drop_rate,
+        },
+        "generator_processes": matrix.generator_processes,
+    }
+    with ExitStack() as stack:
+        started = cluster(
+            log_dir,
+            config.nodes,
+            config.queue,
+            config.async_mode,
+            config.target_app_args(),
+            options.redis_url,
+            options.redis_binary,
+            config.app_dir,
+        )
+        running = stack.enter_context(started)
+        sampler = Sampler()
+        for node in running.nodes:
+            sampler.watch("node", f"node-{node.index}", node.pid)
+        if running.redis is not None:
+            sampler.watch("redis", "redis-server", running.redis.pid)
+        sampler.start()
+        stack.callback(sampler.stop)
+        run = LocustRun(
+            locustfile=options.locustfile,
+            scenario=load,
+            node_urls=running.urls,
+            config=config_doc,
+            results_path=results_path,
+            progress_path=progress_path,
+            csv_prefix=out / stem,
+            processes=matrix.generator_processes,
+            run_id=out.name,
+            repeat=repeat_index,
+        )
+        locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
+        stack.callback(locust.stop)
+        locust.start()
+        deadline = time.monotonic() + budget_s
+        while locust.alive():
+            progress.tick(progress_path)
+            if time.monotonic() > deadline:
+                raise locust.failure(f"did not finish within {budget_s:.0f} s")
+            time.sleep(0.5)
+        code = locust.stop()
+        if not results_path.exists():
+            raise locust.failure(f"exited (code {code}) without writing {results_path}")
+        sampler.stop()
+        doc = json.loads(results_path.read_text())
+        node_stats = []
+        for node in running.nodes:
+            try:
+                node_stats.append({"node": f"node-{node.index}", **node.stats()})
+            except OSError as exc:
+                node_stats.append({"node": f"node-{node.index}", "error": str(exc)})
+        window = doc["window"]
+        doc["resources"] = [r for r in doc["resources"] if r["role"] not in ("node", "redis")] + [
+            s.to_schema(window["start_ns"], window["end_ns"]) for s in sampler.series
+        ]
+        doc["server_stats"] = node_stats
+        doc["config"] = {**doc.get("config", {}), **config_doc}
+        doc["config_name"] = config.name
+        doc["repeat"] = repeat_index
+        doc["run_id"] = out.name
+        doc["versions"]["redis_server"] = (
+            redis_server_version(options.redis_binary) if config.queue == "redis" else None
+        )
+        if config.inject_delay_ms or config.inject_drop_rate:
+            doc["flags"]["faults_injected"] = (
+                f"inject_delay_ms={config.inject_delay_ms}, "
+                f"inject_drop_rate={config.inject_drop_rate}"
+            )
+        results.dump(doc, results_path)
+    return results_path
+
+
+def run_matrix(
+    matrix: Matrix,
+    options: RunOptions,
+    manifest: Manifest,
+    say: Callable[[str], None] = print,
+) -> Manifest:
+    """Run every (configuration, repeat) of ``matrix``; a failed one is recorded, the rest go on."""
+    plan = matrix.plan()
+    for index, (config, repeat_index) in enumerate(plan):
+        load = matrix.load_for(config)
+        per_run_s = load.warmup_s + (options.window_s or load.window_s) + load.drain_s
+        label = f"[{index + 1}/{len(plan)}] {results_name(config, repeat_index, matrix.repeat)}"
+        say(
+            f"{label}: {config.nodes} node(s), queue {config.queue}, "
+            f"{config.async_mode}, gc {config.gc}"
+        )
+        outcome = ConfigOutcome(config.name, repeat_index)
+        manifest.outcomes.append(outcome)
+        started = time.monotonic()
+        progress = Progress(label, per_run_s, say)
+        try:
+            outcome.results_path = str(run_config(matrix, config, repeat_index, options, progress))
+        except ProcessError as exc:
+            outcome.error = str(exc)
+            say(f"{label}: FAILED\n{exc}")
+        finally:
+            outcome.wall_s = round(time.monotonic() - started, 1)
+            progress.done()
+            manifest.write(options.out_dir)
+    return manifest
+
+
+def locust_log_tail(out_dir: Path, stem: str) -> str:
+    return tail(out_dir / "logs" / stem / "locust.log")

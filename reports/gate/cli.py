@@ -1,0 +1,82 @@
+"""``reports gate``: load both sides, evaluate, write the verdict, return the exit code.
+
+The I/O edge of the gate: files and directories in, stdout, Markdown (also
+appended to ``$GITHUB_STEP_SUMMARY`` when the environment names one) and a
+JSON verdict out. The judgement itself is ``reports.gate.decision.evaluate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from reports.gate.decision import evaluate
+from reports.gate.report import render_markdown, render_text
+from reports.gate.rules import DEFAULT_RULES_PATH, RulesError, load_rules
+from reports.loading import InputError, default_output_dir, load_inputs
+
+
+def add_parser(sub: Any) -> None:
+    gate = sub.add_parser(
+        "gate",
+        help="compare a candidate with a baseline: exit 0 pass, 1 regression, "
+        "3 inconclusive, 2 usage error",
+    )
+    gate.add_argument(
+        "--baseline",
+        required=True,
+        nargs="+",
+        type=Path,
+        metavar="BASE",
+        help="baseline results directory or files (results and/or bench JSON)",
+    )
+    gate.add_argument(
+        "--candidate",
+        required=True,
+        nargs="+",
+        type=Path,
+        metavar="CAND",
+        help="candidate results directory or files",
+    )
+    gate.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help=f"rules (default: {DEFAULT_RULES_PATH.name} shipped with reports)",
+    )
+    gate.add_argument("--json-out", type=Path, help="verdict JSON (default: CAND_DIR/gate.json)")
+    gate.add_argument("--markdown-out", type=Path, help="also write the Markdown table here")
+
+
+def _documents(paths: list[Path]) -> list[dict[str, Any]]:
+    inputs = load_inputs(paths)
+    docs = inputs.results + [b.doc for b in inputs.bench]
+    if not docs:
+        raise InputError(f"no results or bench files in {', '.join(map(str, paths))}")
+    return docs
+
+
+def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
+    """Run the gate for parsed ``args``; InputError (exit 2) for unreadable inputs or rules."""
+    try:
+        rules = load_rules(args.config)
+    except RulesError as exc:
+        raise InputError(str(exc)) from exc
+    verdict = evaluate(_documents(args.baseline), _documents(args.candidate), rules)
+    sys.stdout.write(render_text(verdict))
+    markdown = render_markdown(verdict)
+    if args.markdown_out:
+        args.markdown_out.write_text(markdown)
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    json_out = args.json_out or default_output_dir(args.candidate) / "gate.json"
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps(verdict.to_json(), indent=1) + "\n")
+    print(f"verdict written to {json_out}")
+    return verdict.exit_code
