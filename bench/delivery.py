@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-NS_PER_S = 1_000_000_000
+from loadtests.units import NS_PER_S
 
 
 def per_delivery_ns(seconds_per_emit: float, members: int) -> float:

@@ -15,8 +15,7 @@ import psutil
 import pytest
 
 from loadtests.cluster.supervisor import NodeSpec, RedisServer, TargetNode
-
-ASYNC_MODES = ("eventlet", "gevent", "threading")
+from target_app.config import ASYNC_MODES as ASYNC_MODES  # one list, shared with the server
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import shutil
 import socket
 import sys
 import urllib.request
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,41 +186,62 @@ class Cluster:
         return [node.url for node in self.nodes]
 
 
+QUEUES = ("none", "redis")
+
+
+def check_topology(nodes: int, queue: str) -> None:
+    """Raise ValueError when ``nodes`` nodes cannot share rooms over ``queue``."""
+    if queue not in QUEUES:
+        raise ValueError(f"queue must be 'none' or 'redis', not {queue!r}")
+    if nodes > 1 and queue == "none":
+        raise ValueError(f"{nodes} nodes need queue = 'redis' (rooms span nodes through Redis)")
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """What to start: ``nodes`` target_app nodes (default 1) in ``async_mode``
+    (default eventlet) with ``extra_args``, sharing a Redis queue when ``queue``
+    is "redis" (default "none"). ``redis_url`` uses a Redis the caller runs
+    instead of starting one (found on PATH, or ``redis_binary``); ``app_dir``
+    runs target_app from another checkout (default: this one).
+    """
+
+    nodes: int = 1
+    queue: str = "none"
+    async_mode: str = "eventlet"
+    extra_args: tuple[str, ...] = ()
+    redis_url: str | None = None
+    redis_binary: str | None = None
+    app_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        check_topology(self.nodes, self.queue)
+
+
 @contextmanager
-def cluster(
-    log_dir: Path,
-    nodes: int = 1,
-    queue: str = "none",
-    async_mode: str = "eventlet",
-    extra_args: Sequence[str] = (),
-    redis_url: str | None = None,
-    redis_binary: str | None = None,
-    app_dir: Path | None = None,
-) -> Iterator[Cluster]:
-    """Start redis (when ``queue == "redis"`` and no ``redis_url``) and ``nodes`` nodes.
+def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
+    """Start redis (when ``spec.queue == "redis"`` and no ``redis_url``) and the nodes.
 
     Everything started is stopped when the block exits, however it exits.
     """
-    if queue not in ("none", "redis"):
-        raise ValueError(f"queue must be 'none' or 'redis', not {queue!r}")
-    if nodes > 1 and queue == "none":
-        raise ValueError(
-            "more than one node needs queue = 'redis' (rooms span nodes through Redis)"
-        )
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         redis: RedisServer | None = None
-        if queue == "redis" and redis_url is None:
-            redis = RedisServer(log_dir, binary=redis_binary)
+        redis_url = spec.redis_url
+        if spec.queue == "redis" and redis_url is None:
+            redis = RedisServer(log_dir, binary=spec.redis_binary)
             stack.callback(redis.stop)
             redis.start()
             redis_url = redis.url
-        spec = NodeSpec(
-            async_mode, redis_url if queue == "redis" else None, tuple(extra_args), app_dir
+        node_spec = NodeSpec(
+            spec.async_mode,
+            redis_url if spec.queue == "redis" else None,
+            spec.extra_args,
+            spec.app_dir,
         )
         started: list[TargetNode] = []
-        for index in range(nodes):
-            node = TargetNode(spec, log_dir, index)
+        for index in range(spec.nodes):
+            node = TargetNode(node_spec, log_dir, index)
             stack.callback(node.stop)
             started.append(node.start())
         processes = ([redis.process] if redis else []) + [n.process for n in started]

@@ -34,7 +34,8 @@ from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 
-NS_PER_S = 1_000_000_000
+from loadtests.units import NS_PER_S
+
 OPEN_END_NS = 2**62  # the end of a membership still open at the flush
 
 # Membership states

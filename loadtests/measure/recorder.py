@@ -25,9 +25,9 @@ import psutil
 
 from loadtests.measure import hdr
 from loadtests.measure.accounting import Bucket, Interval, ReceiverLedger, bucket
+from loadtests.units import NS_PER_S
 from loadtests.wire import readpoll
 
-NS_PER_S = 1_000_000_000
 COUNTER_NAMES = ("errors", "connects", "disconnects", "reconnects")
 Sampler = Callable[[str, int], None]  # (kind, latency_us): feeds Locust's UI
 

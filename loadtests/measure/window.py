@@ -19,7 +19,8 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
-NS_PER_S = 1_000_000_000
+from loadtests.units import NS_PER_S
+
 MIN_WARMUP_S = 0.5  # time for the window message to reach every worker first
 
 

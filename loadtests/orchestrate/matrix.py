@@ -29,22 +29,16 @@ typo never silently falls back to a default and measures the wrong thing.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from loadtests import strict
+from loadtests.cluster.supervisor import QUEUES, check_topology
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
+from target_app.config import ASYNC_MODES, GC_MODES
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-QUEUES = ("none", "redis")
-ASYNC_MODES = ("eventlet", "gevent", "threading")
-GC_MODES = ("default", "freeze", "off")
 MAX_NODES = 16
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -123,30 +117,6 @@ class Matrix:
         )
 
 
-def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
-    unknown = sorted(set(table) - allowed)
-    if unknown:
-        raise ScenarioError(
-            f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
-        )
-
-
-def _typed(table: Mapping[str, Any], key: str, kind: type, where: str) -> Any:
-    value = table[key]
-    # TOML has no int/float distinction a user thinks about: 5 is a fine float.
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ScenarioError(f"{where}.{key}: expected {kind.__name__}, got {value!r}")
-    return value
-
-
-def _one_of(value: str, choices: tuple[str, ...], where: str) -> str:
-    if value not in choices:
-        raise ScenarioError(f"{where}: {value!r} is not one of {', '.join(choices)}")
-    return value
-
-
 def parse_config(
     table: Mapping[str, Any], where: str, base_load: Mapping[str, Any], base_dir: Path = Path(".")
 ) -> ConfigSpec:
@@ -155,13 +125,16 @@ def parse_config(
     A relative ``app_dir`` is relative to ``base_dir`` (the scenario file's folder).
     """
     fields = ConfigSpec.__dataclass_fields__
-    _check_keys(table, set(fields), where)
+    strict.check_keys(table, set(fields), where, ScenarioError)
     if "name" not in table:
-        raise ScenarioError(f"{where}: missing key 'name'")
-    name = _typed(table, "name", str, where)
+        strict.fail(f"{where}.name", "missing key 'name'", "a configuration name", ScenarioError)
+    name = strict.typed(table["name"], str, f"{where}.name", ScenarioError)
     if not _NAME.match(name):
-        raise ScenarioError(
-            f"{where}.name: {name!r} must be 1-64 of letters, digits, '_', '.', '-'"
+        strict.fail(
+            f"{where}.name",
+            f"{name!r} is not a valid name",
+            "1-64 of letters, digits, '_', '.', '-'",
+            ScenarioError,
         )
     values: dict[str, Any] = {"name": name}
     for key, kind in (
@@ -173,57 +146,55 @@ def parse_config(
         ("inject_drop_rate", float),
     ):
         if key in table:
-            values[key] = _typed(table, key, kind, where)
+            values[key] = strict.typed(table[key], kind, f"{where}.{key}", ScenarioError)
     if "server_args" in table:
-        args = table["server_args"]
-        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
-            raise ScenarioError(f"{where}.server_args: expected a list of strings, got {args!r}")
-        values["server_args"] = tuple(args)
+        values["server_args"] = strict.string_list(
+            table["server_args"], f"{where}.server_args", ScenarioError
+        )
     if "app_dir" in table:
-        app_dir = base_dir / _typed(table, "app_dir", str, where)
+        app_dir = base_dir / strict.typed(table["app_dir"], str, f"{where}.app_dir", ScenarioError)
         if not (app_dir / "target_app" / "__main__.py").is_file():
-            raise ScenarioError(f"{where}.app_dir: {app_dir} holds no target_app package")
+            strict.fail(
+                f"{where}.app_dir",
+                f"{app_dir} holds no target_app package",
+                "a checkout with target_app/__main__.py",
+                ScenarioError,
+            )
         values["app_dir"] = app_dir
     if "load" in table:
-        overrides = table["load"]
-        if not isinstance(overrides, Mapping):
-            raise ScenarioError(f"{where}.load: expected a table of [load] keys")
+        overrides = strict.table_of(table["load"], f"{where}.load", ScenarioError)
         try:
             values["load"] = Scenario.from_dict({**base_load, **overrides})
         except ScenarioError as exc:
             raise ScenarioError(f"{where}.load: {exc}") from exc
     spec = ConfigSpec(**values)
-    _one_of(spec.queue, QUEUES, f"{where}.queue")
-    _one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode")
-    _one_of(spec.gc, GC_MODES, f"{where}.gc")
-    if not 1 <= spec.nodes <= MAX_NODES:
-        raise ScenarioError(f"{where}.nodes: {spec.nodes} is not in 1..{MAX_NODES}")
-    if spec.nodes > 1 and spec.queue != "redis":
-        raise ScenarioError(
-            f'{where}: nodes = {spec.nodes} needs queue = "redis" (rooms span nodes through it)'
+    strict.one_of(spec.queue, QUEUES, f"{where}.queue", ScenarioError)
+    strict.one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode", ScenarioError)
+    strict.one_of(spec.gc, GC_MODES, f"{where}.gc", ScenarioError)
+    strict.in_range(spec.nodes, 1, MAX_NODES, f"{where}.nodes", ScenarioError)
+    try:
+        check_topology(spec.nodes, spec.queue)
+    except ValueError as exc:
+        strict.fail(
+            f"{where}.nodes", str(exc), 'queue = "redis" for 2 or more nodes', ScenarioError
         )
-    if spec.inject_delay_ms < 0:
-        raise ScenarioError(f"{where}.inject_delay_ms: {spec.inject_delay_ms} is negative")
-    if not 0.0 <= spec.inject_drop_rate <= 1.0:
-        raise ScenarioError(f"{where}.inject_drop_rate: {spec.inject_drop_rate} is not in 0..1")
+    strict.in_range(spec.inject_delay_ms, 0, 60_000, f"{where}.inject_delay_ms", ScenarioError)
+    strict.in_range(spec.inject_drop_rate, 0, 1, f"{where}.inject_drop_rate", ScenarioError)
     return spec
 
 
 def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     """Validate a whole scenario document (already parsed from TOML)."""
-    _check_keys(doc, {"name", "repeat", "generator_processes", "load", "config"}, source)
-    name = _typed(doc, "name", str, source) if "name" in doc else Path(source).stem
-    repeat = _typed(doc, "repeat", int, source) if "repeat" in doc else 1
-    if not 1 <= repeat <= 100:
-        raise ScenarioError(f"{source}.repeat: {repeat} is not in 1..100")
-    processes = (
-        _typed(doc, "generator_processes", int, source) if "generator_processes" in doc else 1
+    keys = {"name", "repeat", "generator_processes", "load", "config"}
+    strict.check_keys(doc, keys, source, ScenarioError)
+    name = strict.typed(doc.get("name", Path(source).stem), str, f"{source}.name", ScenarioError)
+    repeat = strict.typed(doc.get("repeat", 1), int, f"{source}.repeat", ScenarioError)
+    strict.in_range(repeat, 1, 100, f"{source}.repeat", ScenarioError)
+    processes = strict.typed(
+        doc.get("generator_processes", 1), int, f"{source}.generator_processes", ScenarioError
     )
-    if not 0 <= processes <= 64:
-        raise ScenarioError(f"{source}.generator_processes: {processes} is not in 0..64")
-    load_table = doc.get("load", {})
-    if not isinstance(load_table, Mapping):
-        raise ScenarioError(f"{source}.load: expected a table")
+    strict.in_range(processes, 0, 64, f"{source}.generator_processes", ScenarioError)
+    load_table = strict.table_of(doc.get("load", {}), f"{source}.load", ScenarioError)
     base_load = {"name": name, **load_table}
     try:
         load = Scenario.from_dict(base_load)
@@ -231,7 +202,12 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
         raise ScenarioError(f"{source} [load]: {exc}") from exc
     tables = doc.get("config")
     if not isinstance(tables, list) or not tables:
-        raise ScenarioError(f"{source}: needs at least one [[config]] table")
+        strict.fail(
+            f"{source}.config",
+            "needs at least one [[config]] table",
+            "[[config]] tables",
+            ScenarioError,
+        )
     configs = tuple(
         parse_config(t, f"{source} [[config]] #{i + 1}", base_load, Path(source).parent)
         for i, t in enumerate(tables)
@@ -239,16 +215,15 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     names = [c.name for c in configs]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise ScenarioError(f"{source}: configuration name {duplicates[0]!r} is used twice")
+        strict.fail(
+            f"{source}.config.name",
+            f"configuration name {duplicates[0]!r} is used twice",
+            "distinct names",
+            ScenarioError,
+        )
     return Matrix(name, load, configs, repeat, processes, source)
 
 
 def load_matrix(path: Path) -> Matrix:
     """Read and validate a scenario file; errors name the file and the key."""
-    try:
-        doc = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such scenario file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid TOML ({exc})") from exc
-    return parse_matrix(doc, str(path))
+    return parse_matrix(strict.read_toml(path, ScenarioError, "scenario file"), str(path))

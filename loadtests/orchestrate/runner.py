@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.cluster.processes import ManagedProcess, ProcessError, tail
-from loadtests.cluster.supervisor import cluster, find_redis_server
+from loadtests.cluster.supervisor import ClusterSpec, cluster, find_redis_server
 from loadtests.measure import results
 from loadtests.measure.sampling import Sampler
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
@@ -122,13 +122,15 @@ def run_config(
     with ExitStack() as stack:
         started = cluster(
             log_dir,
-            config.nodes,
-            config.queue,
-            config.async_mode,
-            config.target_app_args(),
-            options.redis_url,
-            options.redis_binary,
-            config.app_dir,
+            ClusterSpec(
+                nodes=config.nodes,
+                queue=config.queue,
+                async_mode=config.async_mode,
+                extra_args=tuple(config.target_app_args()),
+                redis_url=options.redis_url,
+                redis_binary=options.redis_binary,
+                app_dir=config.app_dir,
+            ),
         )
         running = stack.enter_context(started)
         sampler = Sampler()

@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadtests import strict
+
 USER_CLASSES = ("room", "broadcast", "echo")
 MAX_ROOMS_PER_USER = 64  # the reference server's default per-client limit
 MAX_PAYLOAD_BYTES = 64 * 1024  # the reference server's default message limit
 
 
-class ScenarioError(ValueError):
+class ScenarioError(strict.InputError):
     """A scenario key is unknown or its value is out of range; the message names it."""
 
 
@@ -76,17 +78,20 @@ class Scenario:
 
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any]) -> Scenario:
-        """Build and validate a Scenario; missing keys take their defaults."""
-        if not isinstance(mapping, Mapping):
-            raise ScenarioError(f"scenario: expected a table of keys, got {mapping!r}")
-        values = dict(mapping)
+        """Build and validate a Scenario; missing keys take their defaults.
+
+        ``senders`` defaults to every user, whatever ``users`` is.
+        """
+        values = dict(strict.table_of(mapping, "scenario", ScenarioError))
         churn_value = values.pop("churn", {})
         if isinstance(churn_value, Churn):
             churn = churn_value
-        elif isinstance(churn_value, Mapping):
-            churn = _build(Churn, churn_value, "churn.")
         else:
-            raise ScenarioError(f"churn: expected a table of keys, got {churn_value!r}")
+            churn = _build(
+                Churn, strict.table_of(churn_value, "scenario.churn", ScenarioError), "churn."
+            )
+        if "senders" not in values and "users" in values:
+            values["senders"] = values["users"]
         scenario = _build(cls, values, "", churn=churn)
         scenario.check()
         return scenario
@@ -97,85 +102,80 @@ class Scenario:
     def check(self) -> None:
         """Raise ScenarioError naming the first value out of range."""
         rules: list[tuple[str, bool, str]] = [
-            ("name", bool(self.name), "must not be empty"),
+            ("name", bool(self.name), "a non-empty name"),
             (
                 "user_class",
                 self.user_class in USER_CLASSES,
-                f"must be one of {', '.join(USER_CLASSES)}",
+                ", ".join(USER_CLASSES),
             ),
-            ("users", self.users >= 1, "must be >= 1"),
-            ("rooms", self.rooms >= 1, "must be >= 1"),
+            ("users", self.users >= 1, ">= 1"),
+            ("rooms", self.rooms >= 1, ">= 1"),
             (
                 "rooms_per_user",
                 1 <= self.rooms_per_user <= min(self.rooms, MAX_ROOMS_PER_USER),
-                f"must be in 1..min(rooms, {MAX_ROOMS_PER_USER})",
+                f"1..min(rooms, {MAX_ROOMS_PER_USER})",
             ),
-            ("senders", 0 <= self.senders <= self.users, "must be in 0..users"),
+            (
+                "senders",
+                0 <= self.senders <= self.users,
+                f"0..users ({self.users}); leave it out for all users",
+            ),
             (
                 "rate_per_sender_per_s",
                 0 < self.rate_per_sender_per_s <= 10_000,
-                "must be in (0, 10000]",
+                "(0, 10000]",
             ),
             (
                 "payload_bytes",
                 0 <= self.payload_bytes <= MAX_PAYLOAD_BYTES,
-                f"must be in 0..{MAX_PAYLOAD_BYTES}",
+                f"0..{MAX_PAYLOAD_BYTES}",
             ),
-            ("warmup_s", 0 <= self.warmup_s <= 3600, "must be in 0..3600"),
-            ("window_s", 0 < self.window_s <= 24 * 3600, "must be in (0, 86400]"),
-            ("drain_s", 0 <= self.drain_s <= 600, "must be in 0..600"),
-            ("join_timeout_s", 0 < self.join_timeout_s <= 3600, "must be in (0, 3600]"),
-            ("churn_grace_s", 0 <= self.churn_grace_s <= 60, "must be in 0..60"),
+            ("warmup_s", 0 <= self.warmup_s <= 3600, "0..3600"),
+            ("window_s", 0 < self.window_s <= 24 * 3600, "(0, 86400]"),
+            ("drain_s", 0 <= self.drain_s <= 600, "0..600"),
+            ("join_timeout_s", 0 < self.join_timeout_s <= 3600, "(0, 3600]"),
+            ("churn_grace_s", 0 <= self.churn_grace_s <= 60, "0..60"),
             (
                 "churn.leave_rejoin_per_user_per_min",
                 0 <= self.churn.leave_rejoin_per_user_per_min <= 600,
-                "must be in 0..600",
+                "0..600",
             ),
             (
                 "churn.reconnect_per_user_per_min",
                 0 <= self.churn.reconnect_per_user_per_min <= 600,
-                "must be in 0..600",
+                "0..600",
             ),
         ]
         for key, ok, rule in rules:
             if not ok:
                 owner, attr = (self.churn, key[6:]) if key.startswith("churn.") else (self, key)
-                raise ScenarioError(f"scenario.{key} = {getattr(owner, attr)!r}: {rule}")
+                strict.fail(
+                    f"scenario.{key}",
+                    f"{getattr(owner, attr)!r} is out of range",
+                    rule,
+                    ScenarioError,
+                )
         if self.churn.leave_rejoin_per_user_per_min and self.user_class != "room":
-            raise ScenarioError(
-                "scenario.churn.leave_rejoin_per_user_per_min: only the room user joins rooms"
+            strict.fail(
+                "scenario.churn.leave_rejoin_per_user_per_min",
+                f"set for user_class {self.user_class!r}, which joins no rooms",
+                "0, or user_class = 'room'",
+                ScenarioError,
             )
 
 
 def _build(cls: type[Any], values: Mapping[str, Any], prefix: str, **extra: Any) -> Any:
     """Construct dataclass ``cls`` from ``values``, checking key names and value types."""
     fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - set(fields) - set(extra))
-    if unknown:
-        raise ScenarioError(
-            f"scenario: unknown key {prefix + unknown[0]!r} (allowed: {', '.join(sorted(fields))})"
-        )
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        kind = fields[key].type
-        kwargs[key] = _coerce(value, kind, prefix + key)
+    strict.check_keys(
+        {prefix + k: v for k, v in values.items() if k not in extra},
+        {prefix + name for name in fields},
+        "scenario",
+        ScenarioError,
+    )
+    kinds: dict[Any, type] = {"str": str, "int": int, "float": float}
+    kwargs = {
+        key: strict.typed(value, kinds[fields[key].type], f"scenario.{prefix}{key}", ScenarioError)
+        for key, value in values.items()
+    }
     return cls(**kwargs, **extra)
-
-
-def _coerce(value: Any, kind: Any, where: str) -> Any:
-    # Annotations are strings under `from __future__ import annotations`.
-    if kind == "str":
-        if not isinstance(value, str):
-            raise ScenarioError(f"scenario.{where}: expected a string, got {value!r}")
-        return value
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return int(value)
-            raise ScenarioError(f"scenario.{where}: expected an integer, got {value!r}")
-        return value
-    if kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioError(f"scenario.{where}: expected a number, got {value!r}")
-        return float(value)
-    raise ScenarioError(f"scenario.{where}: cannot be set to {value!r}")  # pragma: no cover

@@ -30,6 +30,8 @@ from typing import Any
 from gevent import get_hub
 from gevent.monkey import get_original
 
+from loadtests.units import NS_PER_S
+
 # Linux's SO_TIMESTAMPNS (= SCM_TIMESTAMPNS) on x86-64 and arm64 (asm-generic);
 # Python names it only from 3.14.
 SO_TIMESTAMPNS: int = getattr(socket, "SO_TIMESTAMPNS", 35)
@@ -37,7 +39,6 @@ SCM_TIMESTAMPNS: int = getattr(socket, "SCM_TIMESTAMPNS", SO_TIMESTAMPNS)
 TIMESPEC = struct.Struct("@qq")  # struct timespec on 64-bit Linux: tv_sec, tv_nsec
 ANCILLARY_BYTES = socket.CMSG_SPACE(TIMESPEC.size)
 POLL_INTERVAL_S = 0.002  # see docs/loadtests.md "Generator efficiency" for the choice
-NS_PER_S = 1_000_000_000
 
 _epoll: Any = get_original("select", "epoll")  # the real one: polled without blocking
 
