@@ -16,6 +16,8 @@ from typing import Any
 
 import psutil
 
+from loadtests.measure import schedstat
+
 
 @dataclass
 class ProcessSeries:
@@ -27,11 +29,32 @@ class ProcessSeries:
     t_ns: list[int] = field(default_factory=list)
     cpu_s: list[float] = field(default_factory=list)
     rss_bytes: list[int] = field(default_factory=list)
+    # cumulative run-queue wait (s), or None where /proc/PID/schedstat is missing
+    wait_s: list[float | None] = field(default_factory=list)
 
-    def add(self, t_ns: int, cpu_s: float, rss_bytes: int) -> None:
+    def add(self, t_ns: int, cpu_s: float, rss_bytes: int, wait_s: float | None = None) -> None:
         self.t_ns.append(t_ns)
         self.cpu_s.append(cpu_s)
         self.rss_bytes.append(rss_bytes)
+        self.wait_s.append(wait_s)
+
+    def wait_s_between(self, start_ns: int, end_ns: int) -> float | None:
+        """Run-queue wait (s) between the samples nearest ``start_ns`` and ``end_ns``."""
+        if not self.t_ns:
+            return None
+        first = min(bisect_left(self.t_ns, start_ns), len(self.t_ns) - 1)
+        last = min(bisect_left(self.t_ns, end_ns), len(self.t_ns) - 1)
+        a, b = self.wait_s[first], self.wait_s[last]
+        if a is None or b is None:
+            return None
+        return max(0.0, b - a)
+
+    def wait_fraction(self, start_ns: int, end_ns: int) -> float | None:
+        """Share of the window this process spent waiting for a CPU (None: not measured)."""
+        waited = self.wait_s_between(start_ns, end_ns)
+        if waited is None or end_ns <= start_ns:
+            return None
+        return waited / ((end_ns - start_ns) / 1e9)
 
     def cpu_s_between(self, start_ns: int, end_ns: int) -> float:
         """CPU seconds spent between the samples nearest ``start_ns`` and ``end_ns``."""
@@ -60,6 +83,7 @@ class ProcessSeries:
             "cpu_percent": cpu_percent[: len(self.t_ns)],
             "rss_bytes": list(self.rss_bytes),
             "cpu_s_window": round(self.cpu_s_between(window_start_ns, window_end_ns), 4),
+            "wait_s_window": _rounded(self.wait_s_between(window_start_ns, window_end_ns)),
             "peak_rss_bytes": max(self.rss_bytes, default=0),
         }
 
@@ -107,7 +131,8 @@ class Sampler:
                     rss = proc.memory_info().rss
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
-            series.add(now_ns, times.user + times.system, rss)
+            wait = schedstat.wait_ns(proc.pid)
+            series.add(now_ns, times.user + times.system, rss, None if wait is None else wait / 1e9)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -124,3 +149,7 @@ class Sampler:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.sample_once()
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
