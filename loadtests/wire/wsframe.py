@@ -4,6 +4,15 @@ The lean client reads large chunks and parses every complete frame in one
 call (``FrameParser.feed``), so one ``recv`` of many frames costs one Python
 call, not one per frame. Client frames are masked as the RFC requires; the
 XOR runs on whole integers (C speed), not byte by byte.
+
+Strict as python-hyper/wsproto, so a foreign server's mistake is an error
+naming it, never a misparse: reserved bits (no extension is negotiated),
+unknown opcodes, masked server frames, fragmented or over-long control
+frames, non-minimal lengths, stray or missing continuations, invalid close
+payloads, and messages above ``max_message_bytes`` are all ``ProtocolError``.
+The price on the hot path is nil: the common frame (final text, no reserved
+bits, unmasked, length under 64 KiB) is recognised by two integer tests on its
+first two bytes; every other frame goes through the full checks.
 """
 
 from __future__ import annotations
@@ -12,19 +21,72 @@ import base64
 import hashlib
 import os
 import struct
+from enum import IntEnum
 
-OP_CONTINUATION = 0x0
-OP_TEXT = 0x1
-OP_BINARY = 0x2
-OP_CLOSE = 0x8
-OP_PING = 0x9
-OP_PONG = 0xA
+
+class Opcode(IntEnum):
+    """RFC 6455 5.2 frame opcodes; the parser returns them as plain ints (equal to these)."""
+
+    CONTINUATION = 0x0
+    TEXT = 0x1
+    BINARY = 0x2
+    CLOSE = 0x8
+    PING = 0x9
+    PONG = 0xA
+
+
+class CloseCode(IntEnum):
+    """RFC 6455 7.4.1 close status codes (and 1012-1014 from the IANA registry)."""
+
+    NORMAL_CLOSURE = 1000
+    GOING_AWAY = 1001
+    PROTOCOL_ERROR = 1002
+    UNSUPPORTED_DATA = 1003
+    NO_STATUS_RCVD = 1005  # local only: a close frame without a code
+    ABNORMAL_CLOSURE = 1006  # local only
+    INVALID_FRAME_PAYLOAD_DATA = 1007
+    POLICY_VIOLATION = 1008
+    MESSAGE_TOO_BIG = 1009
+    MANDATORY_EXT = 1010
+    INTERNAL_ERROR = 1011
+    SERVICE_RESTART = 1012
+    TRY_AGAIN_LATER = 1013
+    BAD_GATEWAY = 1014
+    TLS_HANDSHAKE_FAILED = 1015  # local only
+
+
+OP_CONTINUATION = Opcode.CONTINUATION
+OP_TEXT = Opcode.TEXT
+OP_BINARY = Opcode.BINARY
+OP_CLOSE = Opcode.CLOSE
+OP_PING = Opcode.PING
+OP_PONG = Opcode.PONG
+_OPCODES = frozenset(int(op) for op in Opcode)
+_CLOSE_CODES = frozenset(int(code) for code in CloseCode)
+_LOCAL_ONLY_CODES = frozenset((1005, 1006, 1015))
+_MAX_CONTROL_BYTES = 125
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+_FAST_B0 = 0x80 | Opcode.TEXT  # FIN, no reserved bits, text
+_FRAGMENTING = -1  # a first byte no frame has: while a message is in pieces, no fast path
+
+MAX_MESSAGE_BYTES = 1024 * 1024
+"""Default cap on one received message, a frame or a reassembled fragmented one.
+
+1 MiB: 16x the reference server's 64 KiB message limit and just above
+Engine.IO's default ``maxPayload`` (1,000,000 bytes in python-engineio and Node
+socket.io), so no well-behaved server reaches it, while a broken or hostile one
+cannot make a generator buffer without bound. A frame announcing more is refused
+from its header, before its payload is read. Pass ``max_message_bytes`` to
+``FrameParser`` (or ``SioClient``) to change it.
+"""
 
 
 class ProtocolError(Exception):
-    """The peer broke the WebSocket protocol (bad handshake, bad frame)."""
+    """The peer broke the WebSocket protocol; ``close_code`` is the code to close with."""
+
+    def __init__(self, message: str, close_code: int = CloseCode.PROTOCOL_ERROR) -> None:
+        super().__init__(message)
+        self.close_code = close_code
 
 
 def handshake_request(host: str, port: int, path: str, key: str) -> bytes:
@@ -80,69 +142,227 @@ def encode_frame(payload: bytes, opcode: int = OP_TEXT, mask: bytes | None = Non
     return header + mask + mask_bytes(payload, mask)
 
 
+def encode_close(code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> bytes:
+    """A close frame's payload: the code, then a UTF-8 reason cut to fit 125 bytes."""
+    raw = reason.encode("utf-8")[: _MAX_CONTROL_BYTES - 2]
+    return struct.pack("!H", code) + raw.decode("utf-8", "ignore").encode("utf-8")
+
+
+def decode_close(payload: bytes) -> tuple[int, str]:
+    """A close frame's ``(code, reason)``; ``(1005, "")`` when it has no code. Validated as RFC 6455
+    7.4 says (wsproto's rules): no 1-byte payload, codes 1000-4999 only, no reserved or local-only
+    code, a UTF-8 reason."""
+    if not payload:
+        return CloseCode.NO_STATUS_RCVD, ""
+    if len(payload) == 1:
+        raise ProtocolError("close frame with a 1-byte payload: a code takes 2 bytes")
+    code = (payload[0] << 8) | payload[1]
+    if not 1000 <= code <= 4999:
+        raise ProtocolError(f"close frame with code {code}: valid codes are 1000-4999")
+    if code in _LOCAL_ONLY_CODES:
+        raise ProtocolError(f"close frame with code {code}: it may not be sent, only reported")
+    if code < 3000 and code not in _CLOSE_CODES:
+        raise ProtocolError(f"close frame with code {code}: reserved, no meaning is defined")
+    try:
+        reason = payload[2:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(
+            f"close frame reason is not UTF-8: {exc}", CloseCode.INVALID_FRAME_PAYLOAD_DATA
+        ) from exc
+    return code, reason
+
+
+def describe_close(code: int, reason: str) -> str:
+    """``1001 GOING_AWAY 'shutting down'`` for messages."""
+    name = CloseCode(code).name if code in _CLOSE_CODES else "application code"
+    return f"{code} {name}" + (f" {reason!r}" if reason else "")
+
+
 class FrameParser:
-    """Incremental parser of server frames; reassembles fragmented messages.
+    """Incremental, strict parser of a peer's frames; reassembles fragmented messages.
 
     ``feed(chunk)`` returns the list of complete ``(opcode, payload)`` messages
-    (text/binary after reassembly, control frames as they come), keeping any
-    incomplete tail for the next call.
+    (text/binary after reassembly, control frames as they come; ``opcode`` a
+    plain int), keeping any incomplete tail for the next call, and raises
+    ``ProtocolError`` naming the first violation. After a close frame the rest
+    of the stream is ignored, as RFC 6455 5.5.1 says.
+
+    ``client=True`` (the default): we are the client, frames come from a server
+    and must not be masked. ``client=False`` reads a client's masked frames (for
+    tests playing the server). ``max_message_bytes`` caps a message, see
+    ``MAX_MESSAGE_BYTES``.
     """
 
-    __slots__ = ("_buf", "_fragments", "_fragment_opcode")
+    __slots__ = (
+        "_buf",
+        "_fragments",
+        "_fragment_opcode",
+        "_fragment_bytes",
+        "_fast_b0",
+        "_fast_b1_max",
+        "_mask_bit",
+        "_closed",
+        "max_message_bytes",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_message_bytes: int = MAX_MESSAGE_BYTES, *, client: bool = True) -> None:
+        if max_message_bytes < _MAX_CONTROL_BYTES:
+            raise ValueError(f"max_message_bytes={max_message_bytes}: must be at least 125")
+        self.max_message_bytes = max_message_bytes
         self._buf = b""
         self._fragments: list[bytes] = []
         self._fragment_opcode = 0
+        self._fragment_bytes = 0
+        self._fast_b0 = _FAST_B0
+        # Second bytes taken by the fast path: unmasked, 7-bit or 16-bit length.
+        # A server (client=False) reads masked frames only: never the fast path.
+        self._fast_b1_max = 126 if client else -1
+        self._mask_bit = 0 if client else 0x80
+        self._closed = False
 
     def feed(self, chunk: bytes) -> list[tuple[int, bytes]]:
+        if self._closed:
+            return []
         buf = self._buf + chunk if self._buf else chunk
         out: list[tuple[int, bytes]] = []
         pos = 0
         size = len(buf)
+        fast_b0 = self._fast_b0
+        fast_b1_max = self._fast_b1_max
+        cap = self.max_message_bytes
         while size - pos >= 2:
             b0 = buf[pos]
             b1 = buf[pos + 1]
-            length = b1 & 0x7F
-            head = 2
-            if length == 126:
-                if size - pos < 4:
+            if b0 == fast_b0 and b1 <= fast_b1_max:
+                # Final text frame, no reserved bits, unmasked: all a server sends us
+                # in a run, so these two tests are the whole per-frame validation.
+                if b1 < 126:
+                    start = pos + 2
+                    end = start + b1
+                elif size - pos < 4:
                     break
-                length = (buf[pos + 2] << 8) | buf[pos + 3]
-                head = 4
-            elif length == 127:
-                if size - pos < 10:
-                    break
-                length = struct.unpack_from("!Q", buf, pos + 2)[0]
-                head = 10
-                if length > MAX_MESSAGE_BYTES:
-                    raise ProtocolError(f"frame of {length} bytes exceeds {MAX_MESSAGE_BYTES}")
-            masked = b1 & 0x80
-            if masked:
-                head += 4
-            end = pos + head + length
-            if end > size:
-                break
-            payload = buf[pos + head : end]
-            if masked:
-                payload = mask_bytes(payload, buf[pos + head - 4 : pos + head])
-            pos = end
-            opcode = b0 & 0x0F
-            if b0 & 0x80:  # FIN
-                if opcode == OP_CONTINUATION:
-                    if not self._fragments:
-                        raise ProtocolError("continuation frame without a first fragment")
-                    self._fragments.append(payload)
-                    out.append((self._fragment_opcode, b"".join(self._fragments)))
-                    self._fragments = []
                 else:
-                    out.append((opcode, payload))
-            elif opcode >= OP_CLOSE:
-                raise ProtocolError("fragmented control frame")
+                    length = (buf[pos + 2] << 8) | buf[pos + 3]
+                    if length < 126 or length > cap:
+                        raise _length_error(length, 2, cap)
+                    start = pos + 4
+                    end = start + length
+                if end > size:
+                    break
+                out.append((1, buf[start:end]))
+                pos = end
             else:
-                if opcode != OP_CONTINUATION:
-                    self._fragment_opcode = opcode
-                    self._fragments = []
-                self._fragments.append(payload)
+                end = self._frame(buf, pos, size, out)
+                if end < 0:
+                    break
+                if self._closed:
+                    self._buf = b""
+                    return out
+                pos = end
+                fast_b0 = self._fast_b0
         self._buf = buf[pos:]
         return out
+
+    def _frame(self, buf: bytes, pos: int, size: int, out: list[tuple[int, bytes]]) -> int:
+        """Check and take the frame at ``pos`` (appending a message to ``out`` if one completes);
+        return where the next frame starts, or -1 if the frame is not all in ``buf`` yet."""
+        b0 = buf[pos]
+        b1 = buf[pos + 1]
+        if b0 & 0x70:
+            bits = "/".join(f"RSV{i}" for i, bit in ((1, 0x40), (2, 0x20), (3, 0x10)) if b0 & bit)
+            raise ProtocolError(
+                f"frame with reserved bit {bits} set: no extension was negotiated, so the server"
+                " must not use them (RSV1 is permessage-deflate: is it compressing regardless?)"
+            )
+        opcode = b0 & 0x0F
+        if opcode not in _OPCODES:
+            raise ProtocolError(f"frame with unknown opcode {opcode:#x} (RFC 6455 5.2 reserves it)")
+        control = opcode >= Opcode.CLOSE
+        length = b1 & 0x7F
+        if control:
+            if not b0 & 0x80:
+                raise ProtocolError(f"fragmented control frame ({Opcode(opcode).name} without FIN)")
+            if length > _MAX_CONTROL_BYTES:
+                raise ProtocolError(
+                    f"{Opcode(opcode).name} frame of {'over 125' if length > 125 else length}"
+                    " bytes: control frames carry at most 125"
+                )
+        head = 2
+        if length == 126:
+            if size - pos < 4:
+                return -1
+            length = (buf[pos + 2] << 8) | buf[pos + 3]
+            head = 4
+            if length < 126:
+                raise _length_error(length, 2, self.max_message_bytes)
+        elif length == 127:
+            if size - pos < 10:
+                return -1
+            length = struct.unpack_from("!Q", buf, pos + 2)[0]
+            head = 10
+            if length < 65536 or length >> 63:
+                raise _length_error(length, 8, self.max_message_bytes)
+        masked = b1 & 0x80
+        if masked != self._mask_bit:
+            raise ProtocolError(
+                "masked frame from the server: RFC 6455 5.1 forbids a server to mask"
+                if masked
+                else "unmasked frame from a client: RFC 6455 5.1 requires a client to mask"
+            )
+        if not control and self._fragment_bytes + length > self.max_message_bytes:
+            raise _too_big(self._fragment_bytes + length, self.max_message_bytes)
+        if masked:
+            head += 4
+        end = pos + head + length
+        if end > size:
+            return -1
+        payload = buf[pos + head : end]
+        if masked:
+            payload = mask_bytes(payload, buf[pos + head - 4 : pos + head])
+        if control:
+            if opcode == Opcode.CLOSE:
+                decode_close(payload)  # validate: a bad close frame is a protocol error too
+                self._closed = True
+            out.append((opcode, payload))
+        elif opcode == Opcode.CONTINUATION:
+            if not self._fragments:
+                raise ProtocolError("continuation frame without a first fragment")
+            self._fragments.append(payload)
+            self._fragment_bytes += length
+            if b0 & 0x80:
+                out.append((self._fragment_opcode, b"".join(self._fragments)))
+                self._fragments = []
+                self._fragment_bytes = 0
+                self._fast_b0 = _FAST_B0
+        elif self._fragments:
+            raise ProtocolError(
+                f"{Opcode(opcode).name} frame inside a fragmented"
+                f" {Opcode(self._fragment_opcode).name} message: expected a continuation frame"
+            )
+        elif b0 & 0x80:
+            out.append((opcode, payload))
+        else:
+            self._fragment_opcode = opcode
+            self._fragments = [payload]
+            self._fragment_bytes = length
+            self._fast_b0 = _FRAGMENTING
+        return end
+
+
+def _length_error(length: int, length_bytes: int, cap: int) -> ProtocolError:
+    if length > cap and length < (1 << 63):
+        return _too_big(length, cap)
+    if length >> 63:
+        return ProtocolError("frame with an 8-byte length whose top bit is set (RFC 6455 5.2)")
+    return ProtocolError(
+        f"frame length {length} encoded in {length_bytes} extra bytes: RFC 6455 5.2 requires the"
+        " shortest encoding"
+    )
+
+
+def _too_big(length: int, cap: int) -> ProtocolError:
+    return ProtocolError(
+        f"message of {length} bytes exceeds max_message_bytes={cap}: raise the cap if the server"
+        " really sends messages this large",
+        CloseCode.MESSAGE_TOO_BIG,
+    )

@@ -24,7 +24,7 @@ def test_client_frame_is_masked_and_decodes() -> None:
         payload = bytes(range(256)) * (size // 256) + bytes(size % 256)
         frame = wsframe.encode_frame(payload, mask=b"\x01\x02\x03\x04")
         assert frame[0] == 0x81 and frame[1] & 0x80
-        assert wsframe.FrameParser().feed(frame) == [(wsframe.OP_TEXT, payload)]
+        assert wsframe.FrameParser(client=False).feed(frame) == [(wsframe.OP_TEXT, payload)]
 
 
 def test_parser_handles_many_frames_split_anywhere() -> None:
