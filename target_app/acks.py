@@ -26,8 +26,13 @@ class AckingServer(socketio.Server):
     """``socketio.Server`` that emits an ``error`` event for an un-acked error reply."""
 
     def _handle_event_internal(  # type: ignore[override]
-        self, server: socketio.Server, sid: str, eio_sid: str, data: list[Any],
-        namespace: str, id: int | None,
+        self,
+        server: socketio.Server,
+        sid: str,
+        eio_sid: str,
+        data: list[Any],
+        namespace: str,
+        id: int | None,
     ) -> None:
         if id is not None:
             super()._handle_event_internal(server, sid, eio_sid, data, namespace, id)

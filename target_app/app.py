@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Flask
 from flask_socketio import SocketIO
 
-from target_app import acks, events, http_routes
+from target_app import acks, events, http_routes, packet_guard, transport_guard
 from target_app.config import ServerConfig
 from target_app.faults import FaultInjector
 from target_app.managers import build_manager
@@ -48,14 +48,27 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
         # Complete the Socket.IO handshake before the connect handler runs, so
         # the `welcome` it emits reaches a client that is already connected.
         always_connect=True,
-        # Engine.IO refuses (and disconnects) messages over this size before
-        # any handler sees them; keep it well above --max-message-bytes so an
-        # oversized message gets a `too_large` reply instead.
-        max_http_buffer_size=max(1_000_000, 4 * config.limits.max_message_bytes),
+        # Engine.IO refuses (and disconnects) messages over this size; it is
+        # --max-message-bytes plus framing, so a payload a little over the
+        # limit still gets a `too_large` reply, and every websocket reader
+        # stops at the same size (transport_guard).
+        max_http_buffer_size=config.max_frame_bytes,
+        ping_interval=config.guards.ping_interval_s,
+        ping_timeout=config.guards.ping_timeout_s,
         logger=False,
         engineio_logger=False,
     )
     acks.install(sio)
+    packet_guard.install(sio, state.counters, state.log)
+    transport_guard.install(
+        sio,
+        transport_guard.TransportGuard(
+            counters=state.counters,
+            log=state.log,
+            max_frame_bytes=config.max_frame_bytes,
+            max_outbound_bytes=config.guards.max_outbound_bytes,
+        ),
+    )
     room_events = events.RoomEvents(sio.server, state)
     events.register(sio, room_events)
     http_routes.register(app, state)

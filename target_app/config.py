@@ -30,13 +30,43 @@ class Limits:
     ``max_message_bytes`` (default 65536) bounds the compact JSON encoding of a
     ``room_message``, ``broadcast`` or ``message`` payload; ``max_member_sids``
     (default 100) caps the sids listed in a ``members`` reply (the count is not
-    capped).
+    capped); ``max_depth`` (default 32) bounds how deeply arrays and objects
+    nest in any event's arguments.
     """
 
     max_room_chars: int = 128
     max_rooms_per_client: int = 64
     max_message_bytes: int = 64 * 1024
     max_member_sids: int = 100
+    max_depth: int = 32
+
+
+# What a transport frame may carry beyond the payload limit: the Engine.IO and
+# Socket.IO headers, the event name, an ack id and JSON escaping of the room.
+FRAME_OVERHEAD_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class ConnectionGuards:
+    """How long and how much one connection may hold of the server.
+
+    ``ping_interval_s`` (default 25) and ``ping_timeout_s`` (default 20) are
+    Engine.IO's: a client that answers no ping for ``ping_timeout_s`` is
+    disconnected, and a websocket silent for their sum is closed.
+    ``header_timeout_s`` (default 10) bounds how long a socket may take to
+    send a complete HTTP request (handshake or poll) and how long an idle
+    keep-alive socket is held. ``max_outbound_bytes`` (default 8 MiB) caps the
+    packets queued for one client and not yet written to its socket; a client
+    over it is a slow consumer and is disconnected. ``log_interval_s``
+    (default 10) is the least time between two log lines about the same kind
+    of protocol error (the others are counted in the next line).
+    """
+
+    ping_interval_s: float = 25.0
+    ping_timeout_s: float = 20.0
+    header_timeout_s: float = 10.0
+    max_outbound_bytes: int = 8 * 1024 * 1024
+    log_interval_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -102,12 +132,24 @@ class ServerConfig:
     gc_mode: str = "freeze"
     faults: FaultPlan = field(default_factory=FaultPlan)
     redis: RedisQueueOptions = field(default_factory=RedisQueueOptions)
+    guards: ConnectionGuards = field(default_factory=ConnectionGuards)
     log_level: str = "WARNING"
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
         if problems:
             raise ValueError("; ".join(problems))
+
+    @property
+    def max_frame_bytes(self) -> int:
+        """Largest transport message accepted: ``max_message_bytes`` plus framing.
+
+        Every async mode's websocket reader stops at this size (fragments
+        included) and Engine.IO's ``max_http_buffer_size`` is set to it, so a
+        payload a little over the limit still gets a ``too_large`` reply while
+        nothing much larger is ever buffered.
+        """
+        return self.limits.max_message_bytes + FRAME_OVERHEAD_BYTES
 
 
 def config_problems(config: ServerConfig) -> list[str]:
@@ -128,9 +170,21 @@ def config_problems(config: ServerConfig) -> list[str]:
                 f"--message-queue must look like redis://HOST:PORT/DB, not {config.message_queue!r}"
             )
     limits = config.limits
-    for name in ("max_room_chars", "max_rooms_per_client", "max_message_bytes", "max_member_sids"):
+    for name in (
+        "max_room_chars",
+        "max_rooms_per_client",
+        "max_message_bytes",
+        "max_member_sids",
+        "max_depth",
+    ):
         if getattr(limits, name) < 1:
             problems.append(f"--{name.replace('_', '-')} must be at least 1")
+    guards = config.guards
+    for name in ("ping_interval_s", "ping_timeout_s", "header_timeout_s", "max_outbound_bytes"):
+        if getattr(guards, name) <= 0:
+            problems.append(f"--{name.replace('_', '-')} must be above 0")
+    if guards.log_interval_s < 0:
+        problems.append("--log-interval-s must be >= 0")
     if config.max_connections < 1:
         problems.append("--max-connections must be at least 1")
     if config.listen_backlog < 1:
@@ -153,40 +207,139 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--host", default=d.host, help="address to listen on")
     add("--port", type=int, default=d.port, help="TCP port to listen on")
-    add("--async-mode", choices=ASYNC_MODES, default=d.async_mode,
-        help="Flask-SocketIO async mode (eventlet warns that it is deprecated; expected)")
+    add(
+        "--async-mode",
+        choices=ASYNC_MODES,
+        default=d.async_mode,
+        help="Flask-SocketIO async mode (eventlet warns that it is deprecated; expected)",
+    )
     add("--node-id", default=d.node_id, help="this node's name, in welcome, /healthz and /stats")
-    add("--message-queue", default=d.message_queue, metavar="redis://HOST:PORT/DB",
-        help="Redis URL shared by all nodes (channel 'flask-socketio'); none = single node")
-    add("--presence", action=argparse.BooleanOptionalAction, default=d.presence,
-        help="send 'status' notices to a room on join, leave and disconnect")
-    add("--max-room-chars", type=int, default=d.limits.max_room_chars,
-        help="longest accepted room name, in characters")
-    add("--max-rooms-per-client", type=int, default=d.limits.max_rooms_per_client,
-        help="most rooms one connection may be in")
-    add("--max-message-bytes", type=int, default=d.limits.max_message_bytes,
-        help="largest accepted payload, in bytes of its compact JSON encoding")
-    add("--max-member-sids", type=int, default=d.limits.max_member_sids,
-        help="most sids listed in a 'members' reply (the count is exact)")
-    add("--max-connections", type=int, default=d.max_connections,
+    add(
+        "--message-queue",
+        default=d.message_queue,
+        metavar="redis://HOST:PORT/DB",
+        help="Redis URL shared by all nodes (channel 'flask-socketio'); none = single node",
+    )
+    add(
+        "--presence",
+        action=argparse.BooleanOptionalAction,
+        default=d.presence,
+        help="send 'status' notices to a room on join, leave and disconnect",
+    )
+    add(
+        "--max-room-chars",
+        type=int,
+        default=d.limits.max_room_chars,
+        help="longest accepted room name, in characters",
+    )
+    add(
+        "--max-rooms-per-client",
+        type=int,
+        default=d.limits.max_rooms_per_client,
+        help="most rooms one connection may be in",
+    )
+    add(
+        "--max-message-bytes",
+        type=int,
+        default=d.limits.max_message_bytes,
+        help="largest accepted payload, in bytes of its compact JSON encoding",
+    )
+    add(
+        "--max-member-sids",
+        type=int,
+        default=d.limits.max_member_sids,
+        help="most sids listed in a 'members' reply (the count is exact)",
+    )
+    add(
+        "--max-depth",
+        type=int,
+        default=d.limits.max_depth,
+        help="deepest nesting of arrays and objects accepted in an event's arguments",
+    )
+    add(
+        "--ping-interval-s",
+        type=float,
+        default=d.guards.ping_interval_s,
+        help="seconds between Engine.IO pings to each client",
+    )
+    add(
+        "--ping-timeout-s",
+        type=float,
+        default=d.guards.ping_timeout_s,
+        help="seconds a client may take to answer a ping before it is disconnected",
+    )
+    add(
+        "--header-timeout-s",
+        type=float,
+        default=d.guards.header_timeout_s,
+        help="seconds a socket may take to send a whole HTTP request, or stay idle between "
+        "requests, before it is closed (slowloris)",
+    )
+    add(
+        "--max-outbound-bytes",
+        type=int,
+        default=d.guards.max_outbound_bytes,
+        help="bytes queued for one client and not yet written; a client over it is a slow "
+        "consumer and is disconnected",
+    )
+    add(
+        "--log-interval-s",
+        type=float,
+        default=d.guards.log_interval_s,
+        help="least seconds between two log lines about the same kind of protocol error",
+    )
+    add(
+        "--max-connections",
+        type=int,
+        default=d.max_connections,
         help="simultaneous connections eventlet accepts (its own default, 1024, hangs the "
-             "1025th websocket); gevent and threading have no cap")
-    add("--listen-backlog", type=int, default=d.listen_backlog,
+        "1025th websocket); gevent and threading have no cap",
+    )
+    add(
+        "--listen-backlog",
+        type=int,
+        default=d.listen_backlog,
         help="queue of connections waiting to be accepted (eventlet's own default, 50, "
-             "drops SYNs in a connect burst: each dropped client waits 1 s to retry)")
-    add("--tcp-nodelay", action=argparse.BooleanOptionalAction, default=d.tcp_nodelay,
-        help="set TCP_NODELAY on accepted sockets (no server sets it by default)")
-    add("--gc", dest="gc_mode", choices=GC_MODES, default=d.gc_mode,
+        "drops SYNs in a connect burst: each dropped client waits 1 s to retry)",
+    )
+    add(
+        "--tcp-nodelay",
+        action=argparse.BooleanOptionalAction,
+        default=d.tcp_nodelay,
+        help="set TCP_NODELAY on accepted sockets (no server sets it by default)",
+    )
+    add(
+        "--gc",
+        dest="gc_mode",
+        choices=GC_MODES,
+        default=d.gc_mode,
         help="garbage collector: default = CPython's, freeze = gc.freeze() after start-up "
-             "(shorter full collections), off = gc.disable()")
-    add("--inject-delay-ms", type=float, default=d.faults.delay_ms,
-        help="FAULT INJECTION: delay every room_message delivery by this many ms")
-    add("--inject-drop-rate", type=float, default=d.faults.drop_rate,
-        help="FAULT INJECTION: drop each room_message delivery with this probability (0..1)")
-    add("--inject-seed", type=int, default=d.faults.seed,
-        help="seed of the drop decisions of --inject-drop-rate")
-    add("--log-level", choices=LOG_LEVELS, default=d.log_level,
-        help="level of per-event and library logs (start-up and shutdown lines are always shown)")
+        "(shorter full collections), off = gc.disable()",
+    )
+    add(
+        "--inject-delay-ms",
+        type=float,
+        default=d.faults.delay_ms,
+        help="FAULT INJECTION: delay every room_message delivery by this many ms",
+    )
+    add(
+        "--inject-drop-rate",
+        type=float,
+        default=d.faults.drop_rate,
+        help="FAULT INJECTION: drop each room_message delivery with this probability (0..1)",
+    )
+    add(
+        "--inject-seed",
+        type=int,
+        default=d.faults.seed,
+        help="seed of the drop decisions of --inject-drop-rate",
+    )
+    add(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=d.log_level,
+        help="level of per-event and library logs (start-up and shutdown lines are always shown)",
+    )
     return parser
 
 
@@ -207,6 +360,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
                 max_rooms_per_client=ns.max_rooms_per_client,
                 max_message_bytes=ns.max_message_bytes,
                 max_member_sids=ns.max_member_sids,
+                max_depth=ns.max_depth,
             ),
             max_connections=ns.max_connections,
             listen_backlog=ns.listen_backlog,
@@ -214,6 +368,13 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             gc_mode=ns.gc_mode,
             faults=FaultPlan(
                 delay_ms=ns.inject_delay_ms, drop_rate=ns.inject_drop_rate, seed=ns.inject_seed
+            ),
+            guards=ConnectionGuards(
+                ping_interval_s=ns.ping_interval_s,
+                ping_timeout_s=ns.ping_timeout_s,
+                header_timeout_s=ns.header_timeout_s,
+                max_outbound_bytes=ns.max_outbound_bytes,
+                log_interval_s=ns.log_interval_s,
             ),
             log_level=ns.log_level,
         )

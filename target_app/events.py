@@ -8,8 +8,11 @@ explicitly instead of reading Flask's request context, micro-benchmarks can
 call them directly (``app.extensions["roombench"].events.room_message(sid, p)``).
 
 ``register`` binds them to Flask-SocketIO through one adapter that counts the
-event, supplies ``request.sid`` and turns an unexpected exception into an
-``internal_error`` reply, so a bug never kills the connection.
+event, refuses arguments that are not plain JSON (``check_plain_json``),
+supplies ``request.sid`` and turns an unexpected exception into an
+``internal_error`` reply, so a bug never kills the connection. The lifecycle
+handlers (``connect``, ``disconnect``) can only be reached by the lifecycle:
+``packet_guard`` refuses client events of those names before dispatch.
 
 Emits go straight to ``socketio.Server.emit``. Replies addressed to the sender
 alone (``welcome``, ``message``) use ``ignore_queue=True``: that client is on
@@ -33,6 +36,7 @@ from target_app.state import NodeState
 from target_app.stats import UNKNOWN_EVENT_KEY
 from target_app.validation import (
     Rejection,
+    check_plain_json,
     check_room_budget,
     parse_broadcast,
     parse_join,
@@ -61,8 +65,13 @@ class RoomEvents:
 
     def connect(self, sid: str, auth: Any = None) -> None:
         self.membership.connect(sid)
-        self.server.emit(p.WELCOME, {"sid": sid, "node": self.state.config.node_id},
-                         to=sid, namespace=p.NAMESPACE, ignore_queue=True)
+        self.server.emit(
+            p.WELCOME,
+            {"sid": sid, "node": self.state.config.node_id},
+            to=sid,
+            namespace=p.NAMESPACE,
+            ignore_queue=True,
+        )
 
     def disconnect(self, sid: str, reason: Any = None) -> None:
         # python-socketio removes the sid from every room after this returns.
@@ -76,15 +85,12 @@ class RoomEvents:
     def join(self, sid: str, *args: Any) -> Reply:
         rooms = parse_join(args, self.limits)
         if isinstance(rooms, Rejection):
-            return self._reject(rooms)
+            return self.reject(rooms)
         current = self.membership.rooms_of(sid)
         new = [room for room in rooms if room not in current]
         budget = check_room_budget(len(current), len(new), self.limits)
         if budget is not None:
-            return self._reject(budget)
-        for room in new:
-            if self.server.manager.is_sid_room(p.NAMESPACE, room):
-                return self._reject(Rejection(p.BAD_ROOM, "room name is reserved (a client's sid)"))
+            return self.reject(budget)
         for room in new:
             self.server.enter_room(sid, room, namespace=p.NAMESPACE)
             self.membership.add(sid, room)
@@ -95,9 +101,9 @@ class RoomEvents:
     def leave(self, sid: str, *args: Any) -> Reply:
         room = parse_room_field(args, self.limits)
         if isinstance(room, Rejection):
-            return self._reject(room)
+            return self.reject(room)
         if not self.membership.remove(sid, room):
-            return self._reject(Rejection(p.NOT_A_MEMBER, f"not in room {room!r}"))
+            return self.reject(Rejection(p.NOT_A_MEMBER, f"not in room {room!r}"))
         self.server.leave_room(sid, room, namespace=p.NAMESPACE)
         if self.presence:
             self._status(room, sid, "left")
@@ -106,7 +112,7 @@ class RoomEvents:
     def members(self, sid: str, *args: Any) -> Reply:
         room = parse_room_field(args, self.limits)
         if isinstance(room, Rejection):
-            return self._reject(room)
+            return self.reject(room)
         sids = self.server.manager.rooms.get(p.NAMESPACE, {}).get(room, {})
         listed = list(islice(sids, self.limits.max_member_sids))
         return {"ok": True, "room": room, "count": len(sids), "sids": listed}
@@ -116,41 +122,49 @@ class RoomEvents:
     def room_message(self, sid: str, *args: Any) -> Reply:
         parsed = parse_room_message(args, self.limits)
         if isinstance(parsed, Rejection):
-            return self._reject(parsed)
+            return self.reject(parsed)
         room, payload = parsed
         if not self.membership.is_member(sid, room):
-            return self._reject(Rejection(p.NOT_A_MEMBER, f"join {room!r} before sending to it"))
+            return self.reject(Rejection(p.NOT_A_MEMBER, f"join {room!r} before sending to it"))
         self.server.emit(p.ROOM_MESSAGE, payload, to=room, namespace=p.NAMESPACE)
         return {"ok": True}
 
     def broadcast(self, sid: str, *args: Any) -> Reply:
         payload = parse_broadcast(args, self.limits)
         if isinstance(payload, Rejection):
-            return self._reject(payload)
+            return self.reject(payload)
         self.server.emit(p.BROADCAST, payload, namespace=p.NAMESPACE)
         return {"ok": True}
 
     def message(self, sid: str, *args: Any) -> Reply:
         text = parse_message(args, self.limits)
         if isinstance(text, Rejection):
-            return self._reject(text)
-        self.server.emit(p.MESSAGE, f"Received: {text}", to=sid, namespace=p.NAMESPACE,
-                         ignore_queue=True)
+            return self.reject(text)
+        self.server.emit(
+            p.MESSAGE, f"Received: {text}", to=sid, namespace=p.NAMESPACE, ignore_queue=True
+        )
         return {"ok": True}
 
     def unknown(self, sid: str, event: Any, *args: Any) -> Reply:
-        return self._reject(unknown_event(event))
+        return self.reject(unknown_event(event))
 
     # -- helpers ---------------------------------------------------------------
 
-    def _reject(self, rejection: Rejection) -> Reply:
+    def reject(self, rejection: Rejection) -> Reply:
         self.state.counters.error(rejection.code)
         return rejection.reply()
 
     def _status(self, room: str, sid: str, change: str) -> None:
-        self.server.emit(p.STATUS, {"room": room, "sid": sid, "change": change},
-                         to=room, skip_sid=sid, namespace=p.NAMESPACE)
+        self.server.emit(
+            p.STATUS,
+            {"room": room, "sid": sid, "change": change},
+            to=room,
+            skip_sid=sid,
+            namespace=p.NAMESPACE,
+        )
 
+
+LIFECYCLE = ("connect", "disconnect")
 
 # event name -> (RoomEvents method, key under which /stats counts it)
 EVENTS: dict[str, tuple[Callable[..., Any], str]] = {
@@ -174,11 +188,16 @@ def register(sio: flask_socketio.SocketIO, events: RoomEvents) -> None:
 
 def _adapter(events: RoomEvents, method: Callable[..., Any], stats_key: str) -> Callable[..., Any]:
     counters = events.state.counters
+    max_depth = events.limits.max_depth
+    check_args = stats_key not in LIFECYCLE
 
     def on_event(*args: Any) -> Any:
         counters.event_in(stats_key)
         sid = request.sid  # type: ignore[attr-defined]
         try:
+            rejection = check_plain_json(args, max_depth) if check_args else None
+            if rejection is not None:
+                return events.reject(rejection)
             return method(events, sid, *args)
         except Exception:
             logger.exception("handler for %s failed (sid %s)", stats_key, sid)

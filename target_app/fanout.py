@@ -64,8 +64,9 @@ class FanoutManager(socketio.Manager):
                 self._deliver_with_faults(event, data, namespace, room, skip_sid)
             return
         self.counters.emitted(event, self._recipient_count(namespace, room, skip_sid))
-        super().emit(event, data, namespace, room=room, skip_sid=skip_sid, callback=callback,
-                     **kwargs)
+        super().emit(
+            event, data, namespace, room=room, skip_sid=skip_sid, callback=callback, **kwargs
+        )
 
     def _recipient_count(self, namespace: str, room: Any, skip_sid: Any) -> int:
         members = self.rooms.get(namespace, {})

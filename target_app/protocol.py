@@ -36,8 +36,34 @@ UNKNOWN_EVENT = "unknown_event"
 INTERNAL_ERROR = "internal_error"
 
 ERROR_CODES = (
-    BAD_PAYLOAD, BAD_ROOM, TOO_MANY_ROOMS, TOO_LARGE, NOT_A_MEMBER, UNKNOWN_EVENT, INTERNAL_ERROR,
+    BAD_PAYLOAD,
+    BAD_ROOM,
+    TOO_MANY_ROOMS,
+    TOO_LARGE,
+    NOT_A_MEMBER,
+    UNKNOWN_EVENT,
+    INTERNAL_ERROR,
 )
+
+# Kinds of protocol error (``/stats`` ``protocol_errors``): traffic refused
+# below the event handlers, by the transport guard or the packet guard.
+BAD_FRAME = "bad_frame"  # a websocket message that is no Engine.IO packet: session closed
+FRAME_TOO_LARGE = "frame_too_large"  # a message (all its fragments) over the cap: closed
+BAD_PACKET = "bad_packet"  # a Socket.IO packet that does not decode (header, ack id, JSON)
+TOO_DEEP = "too_deep"  # JSON nested past what the decoder parses at all
+BAD_EVENT = "bad_event"  # an EVENT that is not [name, args...] with a string name
+RESERVED_EVENT = "reserved_event"  # connect, disconnect, internal or _-prefixed names
+BINARY = "binary"  # binary events, binary acks and attachments: not in this protocol
+PROTOCOL_ERROR_KINDS = (
+    BAD_FRAME,
+    FRAME_TOO_LARGE,
+    BAD_PACKET,
+    TOO_DEEP,
+    BAD_EVENT,
+    RESERVED_EVENT,
+    BINARY,
+)
+
 
 def error_reply(code: str, detail: str) -> dict[str, Any]:
     """The body of an error ack (or ``error`` event): ``{"ok": false, "error", "detail"}``."""

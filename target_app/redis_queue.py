@@ -149,18 +149,23 @@ class RobustRedisManager(socketio.RedisManager):
                 logger.error(
                     "redis PUBLISH timed out (%s): the %s message may or may not have reached "
                     "other nodes; not retried, a retry could deliver it twice",
-                    exc, data.get("method"),
+                    exc,
+                    data.get("method"),
                 )
                 return None
             except RedisError as exc:
                 self.health.count("publish_failures")
                 if attempt == 1:
-                    logger.warning("redis PUBLISH failed (%s: %s); retrying once",
-                                   type(exc).__name__, exc)
+                    logger.warning(
+                        "redis PUBLISH failed (%s: %s); retrying once", type(exc).__name__, exc
+                    )
                 else:
                     logger.error(
                         "redis PUBLISH failed again (%s: %s): the %s message is lost for "
-                        "other nodes", type(exc).__name__, exc, data.get("method"),
+                        "other nodes",
+                        type(exc).__name__,
+                        exc,
+                        data.get("method"),
                     )
         return None
 
@@ -195,7 +200,8 @@ class RobustRedisManager(socketio.RedisManager):
                             logger.warning(
                                 "redis listener subscribed to %r again after %.2f s; messages "
                                 "published in that time did not reach this node",
-                                self.channel, time.monotonic() - deaf_since,
+                                self.channel,
+                                time.monotonic() - deaf_since,
                             )
                             deaf_since = None
                 raise redis.ConnectionError("subscription ended without an error")
@@ -207,7 +213,10 @@ class RobustRedisManager(socketio.RedisManager):
                 logger.error(
                     "redis listener lost its subscription to %r (%s: %s): messages from other "
                     "nodes are being lost; re-subscribing in %.2f s",
-                    self.channel, type(exc).__name__, exc, backoff_s,
+                    self.channel,
+                    type(exc).__name__,
+                    exc,
+                    backoff_s,
                 )
             finally:
                 if pubsub is not None:

@@ -17,9 +17,10 @@ import signal
 import sys
 from types import FrameType
 
-from target_app.app import create_app
+from target_app.app import EXTENSION_KEY, create_app
 from target_app.config import ServerConfig, log_level_number
 from target_app.faults import FaultInjector
+from target_app.fd_limits import raise_nofile_limit
 from target_app.gc_modes import apply_gc_mode
 from target_app.redis_queue import redact
 from target_app.socket_tuning import server_options
@@ -38,7 +39,8 @@ def configure_logging(level_name: str) -> None:
     """
     level = log_level_number(level_name)
     logging.basicConfig(
-        level=level, stream=sys.stderr,
+        level=level,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     for name in _CHATTY_LOGGERS:
@@ -57,7 +59,9 @@ def describe(config: ServerConfig) -> str:
     queue = redact(config.message_queue) if config.message_queue else "none"
     faults = (
         f"delay {config.faults.delay_ms} ms, drop rate {config.faults.drop_rate} "
-        f"(seed {config.faults.seed})" if config.faults.active else "none"
+        f"(seed {config.faults.seed})"
+        if config.faults.active
+        else "none"
     )
     return (
         f"target_app {config.node_id} listening on http://{config.host}:{config.port} "
@@ -70,7 +74,9 @@ def describe(config: ServerConfig) -> str:
 def serve(config: ServerConfig) -> int:
     """Serve until a signal ends the process; return an exit status."""
     configure_logging(config.log_level)
+    fd_limit = raise_nofile_limit()
     app, sio = create_app(config)
+    state = app.extensions[EXTENSION_KEY].state
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, _exit_now)
     # python-socketio initialises the manager (and so subscribes to Redis) on
@@ -81,6 +87,6 @@ def serve(config: ServerConfig) -> int:
     if config.faults.active:
         logger.warning(FaultInjector(config.faults).banner())
     apply_gc_mode(config.gc_mode)
-    logger.info(describe(config))
-    sio.run(app, host=config.host, port=config.port, **server_options(config))
+    logger.info("%s fd_limit=%d", describe(config), fd_limit)
+    sio.run(app, host=config.host, port=config.port, **server_options(config, state.accept_failed))
     return 0

@@ -31,6 +31,12 @@ has its SYNs dropped, and each of those clients waits a 1 s retransmit — a
 eventlet's ``listen`` nor to Werkzeug, so for those two the library default is
 replaced before the listening socket is made.
 
+Each server also gets ``--header-timeout-s`` as the timeout of an accepted
+socket until its request is read (slowloris: idle and half-sent requests held
+sockets 60 s+ in every mode); a websocket's socket is then given Engine.IO's
+ping-based timeout (``transport_guard``). eventlet's listening socket retries
+``accept`` after EMFILE instead of ending the process (``fd_limits``).
+
 Server modules are imported inside the functions: only the selected mode's
 server may be imported (and only after monkey-patching).
 """
@@ -42,6 +48,7 @@ from collections.abc import Callable
 from typing import Any
 
 from target_app.config import ServerConfig
+from target_app.fd_limits import guard_eventlet_accept
 
 
 def set_nodelay(sock: Any) -> None:
@@ -56,7 +63,10 @@ def _is_websocket(environ: dict[str, Any]) -> bool:
     return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
 
 
-def _eventlet_options(config: ServerConfig) -> dict[str, Any]:
+AcceptErrorHook = Callable[[str], None]
+
+
+def _eventlet_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
     import eventlet
     import eventlet.wsgi
 
@@ -64,12 +74,16 @@ def _eventlet_options(config: ServerConfig) -> dict[str, Any]:
 
     def listen_with_backlog(addr: Any, family: int = socket.AF_INET, **kwargs: Any) -> Any:
         kwargs["backlog"] = config.listen_backlog
-        return listen(addr, family, **kwargs)
+        return guard_eventlet_accept(listen(addr, family, **kwargs), on_accept_error)
 
     # Flask-SocketIO calls eventlet.listen(addr, family): its backlog is 50.
     eventlet.listen = listen_with_backlog
-    options: dict[str, Any] = {"max_size": config.max_connections}
+    options: dict[str, Any] = {
+        "max_size": config.max_connections,
+        "socket_timeout": config.guards.header_timeout_s,
+    }
     if config.tcp_nodelay:
+
         class NoDelayHttpProtocol(eventlet.wsgi.HttpProtocol):  # type: ignore[misc]
             def setup(self) -> None:
                 set_nodelay(self.request)
@@ -79,13 +93,14 @@ def _eventlet_options(config: ServerConfig) -> dict[str, Any]:
     return options
 
 
-def _gevent_options(config: ServerConfig) -> dict[str, Any]:
+def _gevent_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
     from gevent import pywsgi
 
     class TunedWSGIHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
         def __init__(self, sock: Any, address: Any, server: Any, rfile: Any = None) -> None:
             if config.tcp_nodelay:
                 set_nodelay(sock)
+            sock.settimeout(config.guards.header_timeout_s)
             super().__init__(sock, address, server, rfile)
 
         def handle_one_response(self) -> None:
@@ -96,7 +111,7 @@ def _gevent_options(config: ServerConfig) -> dict[str, Any]:
     return {"handler_class": TunedWSGIHandler, "backlog": config.listen_backlog}
 
 
-def _threading_options(config: ServerConfig) -> dict[str, Any]:
+def _threading_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
     # run_simple has no backlog parameter; the server class reads this attribute.
@@ -104,6 +119,7 @@ def _threading_options(config: ServerConfig) -> dict[str, Any]:
 
     class TunedRequestHandler(WSGIRequestHandler):
         disable_nagle_algorithm = config.tcp_nodelay
+        timeout = config.guards.header_timeout_s  # socketserver sets it in setup()
 
         def run_wsgi(self) -> None:
             super().run_wsgi()
@@ -115,16 +131,19 @@ def _threading_options(config: ServerConfig) -> dict[str, Any]:
     return {"request_handler": TunedRequestHandler, "allow_unsafe_werkzeug": True}
 
 
-SERVER_OPTIONS: dict[str, Callable[[ServerConfig], dict[str, Any]]] = {
+SERVER_OPTIONS: dict[str, Callable[[ServerConfig, AcceptErrorHook], dict[str, Any]]] = {
     "eventlet": _eventlet_options,
     "gevent": _gevent_options,
     "threading": _threading_options,
 }
 
 
-def server_options(config: ServerConfig) -> dict[str, Any]:
-    """Extra keyword arguments for ``SocketIO.run`` in ``config.async_mode``."""
-    return SERVER_OPTIONS[config.async_mode](config)
+def server_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
+    """Extra keyword arguments for ``SocketIO.run`` in ``config.async_mode``.
+
+    ``on_accept_error`` is told the errno name of each survived ``accept`` failure.
+    """
+    return SERVER_OPTIONS[config.async_mode](config, on_accept_error)
 
 
 def request_socket(environ: dict[str, Any]) -> Any:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from target_app.config import ServerConfig
 from target_app.faults import FaultInjector
+from target_app.log_limit import RateLimitedLog
 from target_app.membership import Membership
 from target_app.redis_queue import QueueHealth
 from target_app.stats import Counters, ProcessClock, stats_document
@@ -22,6 +24,18 @@ class NodeState:
     clock: ProcessClock = field(default_factory=ProcessClock)
     faults: FaultInjector | None = None
     queue: QueueHealth | None = None
+    log: RateLimitedLog = field(init=False)
+
+    def __post_init__(self) -> None:
+        # One rate limit per node for lines about hostile or broken clients.
+        self.log = RateLimitedLog(
+            logging.getLogger("target_app.guard"), self.config.guards.log_interval_s
+        )
+
+    def accept_failed(self, errno_name: str) -> None:
+        """An ``accept()`` failed for lack of resources and will be retried."""
+        self.counters.accept_error(errno_name)
+        self.log.warn("accept_error", "accept() failed with %s; retrying", errno_name)
 
     def healthy(self) -> bool:
         """Ready to serve: always without a queue, once subscribed with one."""

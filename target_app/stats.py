@@ -4,12 +4,14 @@ Counters are incremented from handler greenlets or threads (threading mode
 runs every event in its own thread), so each update takes a lock: a lost
 increment would make the exact counts the tests and reports rely on wrong.
 Unknown event names are counted under one key, ``"*"``, because the names are
-chosen by clients and must not grow this dictionary without bound.
+chosen by clients and must not grow this dictionary without bound; protocol
+errors, likewise, by a fixed set of kinds (``protocol.PROTOCOL_ERROR_KINDS``).
 """
 
 from __future__ import annotations
 
 import gc
+import resource
 import threading
 import time
 from collections import Counter
@@ -17,19 +19,27 @@ from typing import Any
 
 import psutil
 
-from target_app.protocol import ERROR_CODES
+from target_app.protocol import ERROR_CODES, PROTOCOL_ERROR_KINDS
 
 UNKNOWN_EVENT_KEY = "*"
 
 
 class Counters:
-    """Events in by type, packets out by event, errors by code."""
+    """Events in by type, packets out by event, errors by code, protocol errors by kind.
+
+    Also: ``slow_consumer_disconnects`` (clients disconnected for exceeding
+    ``--max-outbound-bytes``) and ``accept_errors`` (``accept()`` failures that
+    were survived, e.g. EMFILE at the file-descriptor limit, by errno name).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._events_in: Counter[str] = Counter()
         self._emits_out: Counter[str] = Counter()
         self._errors: Counter[str] = Counter()
+        self._protocol_errors: Counter[str] = Counter()
+        self._accept_errors: Counter[str] = Counter()
+        self._slow_consumers = 0
 
     def event_in(self, event: str) -> None:
         with self._lock:
@@ -45,17 +55,40 @@ class Counters:
         with self._lock:
             self._errors[code] += 1
 
-    def snapshot(self) -> dict[str, dict[str, int]]:
+    def protocol_error(self, kind: str) -> None:
+        """Count one of ``PROTOCOL_ERROR_KINDS``."""
+        with self._lock:
+            self._protocol_errors[kind] += 1
+
+    def slow_consumer(self) -> None:
+        with self._lock:
+            self._slow_consumers += 1
+
+    def accept_error(self, errno_name: str) -> None:
+        with self._lock:
+            self._accept_errors[errno_name] += 1
+
+    def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return {
                 "events_in": dict(self._events_in),
                 "emits_out": dict(self._emits_out),
                 "errors": {code: self._errors.get(code, 0) for code in ERROR_CODES},
+                "protocol_errors": {
+                    kind: self._protocol_errors.get(kind, 0) for kind in PROTOCOL_ERROR_KINDS
+                },
+                "slow_consumer_disconnects": self._slow_consumers,
+                "accept_errors": dict(self._accept_errors),
             }
 
 
 class ProcessClock:
-    """Uptime, CPU time and resident memory of this process."""
+    """Uptime, CPU time, resident memory, open file descriptors and threads of this process.
+
+    ``threads`` counts OS threads (one per connection and more in threading
+    mode; greenlets are not threads). ``fd_limit`` is the soft RLIMIT_NOFILE
+    in force (raised to the hard limit at start-up).
+    """
 
     def __init__(self) -> None:
         self._started_s = time.monotonic()
@@ -67,6 +100,9 @@ class ProcessClock:
             "uptime_s": round(time.monotonic() - self._started_s, 3),
             "cpu_s": round(cpu.user + cpu.system, 3),
             "rss_bytes": self._process.memory_info().rss,
+            "open_fds": self._process.num_fds(),
+            "threads": self._process.num_threads(),
+            "fd_limit": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
         }
 
 

@@ -7,10 +7,15 @@ none, one or several); every parser first insists on exactly one.
 Which code when:
 
 * ``bad_payload`` - the shape is wrong: not exactly one argument, not a JSON
-  object (or, for ``message``, not a string), unencodable data, or ``join``
-  with neither or both of ``room`` and ``rooms``.
-* ``bad_room`` - the room is missing, not a string, empty or too long, or
-  ``rooms`` is not a non-empty list of such names.
+  object (or, for ``message``, not a string), unencodable data, ``join``
+  with neither or both of ``room`` and ``rooms``; or, for any event, values
+  that are not plain JSON (``check_plain_json``): non-finite numbers (``NaN``,
+  ``Infinity``, ``1e999``: JavaScript's ``JSON.parse`` rejects a frame holding
+  them, so relaying one would break every receiving browser), binary data, or
+  nesting deeper than ``max_depth``.
+* ``bad_room`` - the room is missing, not a string, empty or too long, has
+  the shape of a client's sid (``is_sid_shaped``), or ``rooms`` is not a
+  non-empty list of such names.
 * ``too_many_rooms`` - the join would put the client in more rooms than allowed.
 * ``too_large`` - the payload's compact JSON encoding exceeds the byte limit.
 """
@@ -18,6 +23,8 @@ Which code when:
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +67,44 @@ def json_object(args: tuple[Any, ...]) -> dict[str, Any] | Rejection:
     return payload
 
 
+# python-engineio's ``generate_id``: 15 random bytes in URL-safe base64, 20
+# characters. python-socketio puts every client in a room named after its sid.
+_SID_SHAPE = re.compile(r"[A-Za-z0-9_-]{20}")
+
+
+def is_sid_shaped(room: str) -> bool:
+    """True when ``room`` could be a client's sid, on this node or any other.
+
+    Client-given room names and sid rooms share python-socketio's room name
+    space. Checking "is this a sid here?" only knows this node's clients: with
+    a Redis queue a client on node 2 could join (and write into) the private
+    room of a node-1 client. Every sid-shaped name is therefore reserved, so
+    the two name spaces cannot meet on any node.
+    """
+    return _SID_SHAPE.fullmatch(room) is not None
+
+
+def check_plain_json(args: tuple[Any, ...], max_depth: int) -> Rejection | None:
+    """None when every argument is plain JSON: finite numbers, no binary, nesting <= ``max_depth``.
+
+    Iterative, so no payload can make it recurse; it stops at the first offence.
+    """
+    stack: list[tuple[Any, int]] = [(arg, 1) for arg in args]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                return Rejection(BAD_PAYLOAD, f"numbers must be finite, got {value!r}")
+        elif isinstance(value, (dict, list)):
+            if depth > max_depth:
+                return Rejection(BAD_PAYLOAD, f"nested deeper than {max_depth} levels")
+            items = value.values() if isinstance(value, dict) else value
+            stack.extend((item, depth + 1) for item in items)
+        elif isinstance(value, (bytes, bytearray)):
+            return Rejection(BAD_PAYLOAD, "binary data is not part of this protocol")
+    return None
+
+
 def check_room(room: Any, limits: Limits) -> Rejection | None:
     """None when ``room`` is an acceptable room name."""
     if room is None:
@@ -71,6 +116,10 @@ def check_room(room: Any, limits: Limits) -> Rejection | None:
     if len(room) > limits.max_room_chars:
         return Rejection(
             BAD_ROOM, f"room name has {len(room)} characters, limit {limits.max_room_chars}"
+        )
+    if is_sid_shaped(room):
+        return Rejection(
+            BAD_ROOM, "room names of 20 characters A-Z a-z 0-9 _ - are reserved for client sids"
         )
     return None
 
@@ -177,8 +226,14 @@ def unknown_event(event: Any) -> Rejection:
 
 
 _JSON_TYPES = {
-    type(None): "null", bool: "boolean", int: "number", float: "number",
-    str: "string", list: "array", dict: "object", bytes: "binary",
+    type(None): "null",
+    bool: "boolean",
+    int: "number",
+    float: "number",
+    str: "string",
+    list: "array",
+    dict: "object",
+    bytes: "binary",
 }
 
 

@@ -1,0 +1,73 @@
+"""The guarded websocket of gevent and threading (python-engineio's simple-websocket wrapper).
+
+``simple_websocket.Server`` takes a ``max_message_size`` that it checks as
+each chunk arrives, fragments included, and closes with 1009 when exceeded;
+python-engineio never passes one, so it is set here to
+``ServerConfig.max_frame_bytes``. Engine.IO sets its read timeout (ping
+interval + ping timeout) on ``ws._sock`` or ``ws.socket`` when the wrapper
+has one, and this wrapper had neither, so a silent peer blocked the reader
+thread forever; ``_sock`` now names the real socket. simple-websocket's
+``close`` sends a close frame but leaves its reader blocked in ``recv`` until
+the peer answers, which a vanished or hostile peer never does: closing here
+also shuts the socket down, which ends that reader (and its thread) at once.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+from target_app import protocol as p
+from target_app.transport_guard import ConnectionGuard, TransportGuard
+
+POLICY_VIOLATION = 1008
+
+
+def guarded_websocket_class(base: type, shared: TransportGuard) -> type:
+    """A subclass of ``base`` (the driver's simple-websocket wrapper) enforcing ``shared``."""
+
+    class GuardedSimpleWebSocket(base):  # type: ignore[misc, valid-type]
+        def __init__(self, handler: Any, server: Any, **kwargs: Any) -> None:
+            super().__init__(handler, server, **kwargs)
+            self.server_args["max_message_size"] = shared.max_frame_bytes
+            self.guard = ConnectionGuard(shared, self._abort)
+            # ``handler`` is the Engine.IO socket's bound ``_websocket_handler``.
+            handler.__self__.roombench_guard = self.guard
+
+        @property
+        def _sock(self) -> Any:
+            return self.ws.sock
+
+        def wait(self) -> Any:
+            frame = super().wait()
+            if frame is None:
+                if self.ws.incoming_message_len > shared.max_frame_bytes:
+                    self.guard.refused(p.FRAME_TOO_LARGE, "message over the size limit")
+                return None
+            if not self.guard.admit(frame):
+                self._close(POLICY_VIOLATION, "bad frame")
+                return None
+            return frame
+
+        def send(self, message: Any) -> Any:
+            self.guard.written(len(message))
+            return super().send(message)
+
+        def close(self) -> None:
+            self._close(None, None)
+
+        def _close(self, code: int | None, reason: str | None) -> None:
+            try:
+                if self.ws.connected:
+                    self.ws.close(reason=code, message=reason)
+            except Exception:  # noqa: BLE001 - the peer is gone: nothing left to tell it
+                pass
+            self._abort()
+
+        def _abort(self) -> None:
+            try:
+                self.ws.sock.shutdown(socket.SHUT_RDWR)
+            except (OSError, AttributeError):
+                pass  # already closed
+
+    return GuardedSimpleWebSocket
