@@ -14,6 +14,15 @@ open packet, the namespace connect (``40``), Engine.IO ping -> pong, acks
 (``42<id>[...]`` out, ``43<id>[...]`` in), websocket ping/pong/close,
 fragmentation, masked client frames.
 
+A foreign server's mistake ends the connection with a reason naming it, never
+a misparse or an exception loose in the hub: frames are checked as strictly as
+wsproto checks them (``wsframe``), a message is capped at ``max_message_bytes``,
+malformed Engine.IO / Socket.IO packets are errors, and before closing the
+client sends the close code the RFC asks for. ``connect()`` raises
+``ConnectRefused`` carrying the server's own reason when the namespace is
+refused (a ``CONNECT_ERROR`` packet), and ``ConnectError`` with the reason when
+the session ends before the namespace connect.
+
 Handlers (and ack callbacks) run in the hub and must never block; replies the
 protocol needs from there (pongs, the namespace connect) are sent from a
 spawned greenlet. Sends from several greenlets (user, churn, pong) are
@@ -35,18 +44,22 @@ from gevent import socket
 from gevent.event import Event
 from gevent.lock import Semaphore
 
-from loadtests.wire import readpoll, siopacket, wsframe
+from loadtests.wire import readpoll, siopacket, wsclose, wsframe
+from loadtests.wire.errors import ConnectError as ConnectError
+from loadtests.wire.errors import ConnectRefused as ConnectRefused
+from loadtests.wire.errors import SessionEnded
 
 EventHandler = Callable[[Any, int], None]  # (first argument, recv_ns)
 AckCallback = Callable[[list[Any], int], None]  # (ack arguments, recv_ns)
 RECV_BYTES = 64 * 1024  # below glibc's mmap threshold: no mmap/munmap per read
+# Engine.IO packets received over a websocket-only session that need no action:
+# noop (6) releases a pending poll while a polling transport upgrades, upgrade (5)
+# is the client's packet when it switches transports, pong (3) answers a ping
+# only an Engine.IO v3 client sends. A foreign server may still send them.
+_EIO_NOTHING_TO_DO = frozenset((siopacket.EIO_NOOP, siopacket.EIO_UPGRADE, siopacket.EIO_PONG))
 # json.loads on bytes detects the encoding, decodes and matches whitespace with a
 # regex in Python; the C scanner parses the decoded text from an offset directly.
 _scan_json: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-class ConnectError(Exception):
-    """The connection, upgrade or Socket.IO handshake failed."""
 
 
 class SioClient:
@@ -55,6 +68,8 @@ class SioClient:
     ``handlers`` maps event names to ``handler(first_arg, recv_ns)``;
     ``on_close(reason)`` is called once when the connection ends, whoever ended it.
     ``stats`` counts this connection's reads (shared by a process's clients).
+    ``max_message_bytes`` caps one received message (``wsframe.MAX_MESSAGE_BYTES``,
+    1 MiB, by default); a larger one ends the connection with close code 1009.
     """
 
     def __init__(
@@ -65,6 +80,7 @@ class SioClient:
         on_error: Callable[[str], None] | None = None,
         path: str = "/socket.io/",
         stats: readpoll.ReceiveStats | None = None,
+        max_message_bytes: int = wsframe.MAX_MESSAGE_BYTES,
     ) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
@@ -81,13 +97,17 @@ class SioClient:
         self._acks: dict[int, AckCallback] = {}
         self._ack_ids = count()
         self._ready = Event()
-        self._failure: str | None = None
+        self._failure: ConnectError | None = None
+        self._joined = False  # the namespace connect was accepted
+        self.max_message_bytes = max_message_bytes
         self._closed = False
         self._poller: readpoll.ReadPoller | None = None
         self._recvmsg: Callable[..., Any] | None = None
         self._fd = -1
         self.stats = stats if stats is not None else readpoll.ReceiveStats()
-        self._feed: Callable[[bytes], list[tuple[int, bytes]]] = wsframe.FrameParser().feed
+        self._feed: Callable[[bytes], list[tuple[int, bytes]]] = wsframe.FrameParser(
+            max_message_bytes
+        ).feed
 
     # -- lifecycle ------------------------------------------------------------------
     def connect(self, timeout_s: float = 30.0) -> None:
@@ -106,16 +126,11 @@ class SioClient:
                 f"no Socket.IO connect from {self.host}:{self.port} within {timeout_s:.0f} s"
             )
         if self._failure is not None:
-            raise ConnectError(self._failure)
+            raise self._failure
 
     def close(self) -> None:
         """Close the connection (idempotent); ``on_close`` runs once."""
-        if self._sock is not None and self.connected:
-            try:
-                frame = wsframe.encode_frame(b"\x03\xe8", wsframe.OP_CLOSE, random.randbytes(4))
-                self._sock.send(frame)  # best effort, never blocks
-            except OSError:
-                pass
+        self._send_close(wsclose.CloseCode.NORMAL_CLOSURE)
         self._finish("closed by client")
 
     # -- sending --------------------------------------------------------------------
@@ -160,7 +175,7 @@ class SioClient:
         wsframe.check_handshake_response(head, key)
         self.connected = True
         self._fd = sock.fileno()
-        self._feed = wsframe.FrameParser().feed
+        self._feed = wsframe.FrameParser(self.max_message_bytes).feed
         # From here on, the process's poller calls _on_readable in gevent's hub:
         # no greenlet switch and no wake-up of its own per message. The raw
         # non-blocking socket under gevent's (``_sock``) reads without ever waiting.
@@ -168,7 +183,10 @@ class SioClient:
         self._poller = readpoll.poller()
         self._poller.add(self._fd, self._on_readable)
         if rest:
-            self._dispatch(self._feed(rest), time.time_ns())
+            try:
+                self._dispatch(self._feed(rest), time.time_ns())
+            except (wsframe.ProtocolError, ValueError, ConnectError) as exc:
+                self._fail(exc)
 
     def _on_readable(self) -> None:
         recvmsg = self._recvmsg
@@ -192,7 +210,7 @@ class SioClient:
             self.stats.note(len(frames), stamped=stamp_ns is not None)
             self._dispatch(frames, now)
         except (wsframe.ProtocolError, ValueError, ConnectError) as exc:
-            self._finish(f"{type(exc).__name__}: {exc}")
+            self._fail(exc)
 
     def _dispatch(self, frames: list[tuple[int, bytes]], now: int) -> None:
         handlers = self.handlers
@@ -207,7 +225,10 @@ class SioClient:
                     raise ValueError(f"bad JSON in event frame {text[:60]!r}") from exc
                 if end != len(text):
                     msg = json.loads(text[2:])  # trailing data: let json judge it
-                handler = handlers.get(msg[0])
+                try:
+                    handler = handlers.get(msg[0])
+                except (IndexError, TypeError):  # '42[]', '42[[..]]': no usable name
+                    raise ValueError(f"Socket.IO event without a name: {text[:60]!r}") from None
                 if handler is not None:
                     handler(msg[1] if len(msg) > 1 else None, now)
             else:
@@ -219,7 +240,13 @@ class SioClient:
         elif opcode == wsframe.OP_PING:
             gevent.spawn(self._send_quietly, payload, wsframe.OP_PONG)
         elif opcode == wsframe.OP_CLOSE:
-            raise ConnectError("websocket closed by server")
+            code, reason = wsclose.decode_close(payload)
+            # Answer with the server's code, as RFC 6455 5.5.1 asks (1005 is "none": 1000).
+            answer = wsclose.CloseCode.NORMAL_CLOSURE if code == 1005 else code
+            raise SessionEnded(
+                f"websocket closed by server: {wsclose.describe_close(code, reason)}", answer
+            )
+        # Binary frames carry Socket.IO binary attachments, which roombench never uses.
 
     def _engineio(self, text: str, now: int) -> None:
         kind = text[:1]
@@ -232,27 +259,46 @@ class SioClient:
         elif kind == siopacket.EIO_OPEN:
             self.engine_sid = siopacket.decode_open(text).get("sid")
             gevent.spawn(self._send_quietly, siopacket.encode_connect().encode(), wsframe.OP_TEXT)
+        elif kind in _EIO_NOTHING_TO_DO:
+            pass
         elif kind == siopacket.EIO_CLOSE:
-            raise ConnectError("engine.io closed by server")
+            raise SessionEnded("Engine.IO close packet from the server: it ended the session")
+        else:
+            raise ValueError(
+                f"unknown Engine.IO packet type {kind!r} in {text[:60]!r} (known: 0-6)"
+            )
 
     def _socketio(self, packet: siopacket.SioPacket, now: int) -> None:
-        if packet.kind == siopacket.SIO_EVENT:
-            args = packet.data or []
-            handler = self.handlers.get(args[0]) if args else None
+        kind = packet.kind
+        data = packet.data
+        if kind == siopacket.SIO_EVENT:
+            if not isinstance(data, list) or not data or not isinstance(data[0], str):
+                raise ValueError(f"Socket.IO event is not [name, args...]: {data!r:.60}")
+            handler = self.handlers.get(data[0])
             if handler is not None:
-                handler(args[1] if len(args) > 1 else None, now)
-        elif packet.kind == siopacket.SIO_ACK:
+                handler(data[1] if len(data) > 1 else None, now)
+        elif kind == siopacket.SIO_ACK:
+            if not isinstance(data, list):
+                raise ValueError(f"Socket.IO ack is not a list of arguments: {data!r:.60}")
             callback = self._acks.pop(packet.ack_id, None) if packet.ack_id is not None else None
             if callback is not None:
-                callback(packet.data or [], now)
-        elif packet.kind == siopacket.SIO_CONNECT:
-            self.sid = (packet.data or {}).get("sid")
+                callback(data, now)
+        elif kind == siopacket.SIO_CONNECT:
+            self.sid = data.get("sid") if isinstance(data, dict) else None
+            self._joined = True
             self._ready.set()
-        elif packet.kind == siopacket.SIO_CONNECT_ERROR:
-            self._failure = f"Socket.IO connect refused: {packet.data!r}"
-            raise ConnectError(self._failure)
-        elif packet.kind == siopacket.SIO_DISCONNECT:
-            raise ConnectError("disconnected by server")
+        elif kind == siopacket.SIO_CONNECT_ERROR:
+            message, details = siopacket.refusal(data)
+            self._failure = ConnectRefused(
+                f"{self.host}:{self.port}", packet.namespace, message, details
+            )
+            raise self._failure
+        elif kind == siopacket.SIO_DISCONNECT:
+            why = "" if data is None else f": {json.dumps(data)}"
+            raise SessionEnded(
+                f"Socket.IO namespace {packet.namespace!r} disconnected by the server{why}"
+            )
+        # Binary events and acks (5, 6) carry attachments roombench never asks for.
 
     def _send_quietly(self, payload: bytes, opcode: int) -> None:
         try:
@@ -260,9 +306,39 @@ class SioClient:
         except OSError:
             pass
 
+    def _send_close(self, code: int) -> None:
+        """Send a close frame if that cannot block or cut into another frame (best effort)."""
+        sock = self._sock
+        if sock is None or not self.connected or self._send_lock.locked():
+            return  # a greenlet is mid-frame: a close frame now would corrupt it
+        frame = wsframe.encode_frame(
+            wsclose.encode_close(code), wsframe.OP_CLOSE, random.randbytes(4)
+        )
+        try:
+            sock._sock.send(frame)  # the raw non-blocking socket: safe in the hub
+        except OSError:
+            pass
+
+    def _fail(self, exc: Exception) -> None:
+        """End the connection because of ``exc``, telling the server why with a close code."""
+        if isinstance(exc, (wsframe.ProtocolError, SessionEnded)):
+            code = exc.close_code
+        elif isinstance(exc, UnicodeDecodeError):
+            code = wsclose.CloseCode.INVALID_FRAME_PAYLOAD_DATA
+        elif isinstance(exc, ValueError):
+            code = wsclose.CloseCode.POLICY_VIOLATION  # a malformed Engine.IO/Socket.IO packet
+        else:
+            code = wsclose.CloseCode.NORMAL_CLOSURE
+        self._send_close(code)
+        named = isinstance(exc, ConnectError)  # its message says what happened in full
+        self._finish(str(exc) if named else f"{type(exc).__name__}: {exc}")
+
     def _finish(self, reason: str) -> None:
         if self._closed:
             return
+        if self._failure is None and not self._joined:
+            # connect() is (or will be) waiting for the namespace connect: tell it why not.
+            self._failure = ConnectError(f"connect to {self.host}:{self.port} failed: {reason}")
         self._closed = True
         self.connected = False
         self._ready.set()

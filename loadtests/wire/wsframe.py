@@ -23,6 +23,10 @@ import os
 import struct
 from enum import IntEnum
 
+from loadtests.wire.wsclose import MAX_CONTROL_BYTES, decode_close
+from loadtests.wire.wsclose import CloseCode as CloseCode
+from loadtests.wire.wsclose import ProtocolError as ProtocolError
+
 
 class Opcode(IntEnum):
     """RFC 6455 5.2 frame opcodes; the parser returns them as plain ints (equal to these)."""
@@ -35,26 +39,6 @@ class Opcode(IntEnum):
     PONG = 0xA
 
 
-class CloseCode(IntEnum):
-    """RFC 6455 7.4.1 close status codes (and 1012-1014 from the IANA registry)."""
-
-    NORMAL_CLOSURE = 1000
-    GOING_AWAY = 1001
-    PROTOCOL_ERROR = 1002
-    UNSUPPORTED_DATA = 1003
-    NO_STATUS_RCVD = 1005  # local only: a close frame without a code
-    ABNORMAL_CLOSURE = 1006  # local only
-    INVALID_FRAME_PAYLOAD_DATA = 1007
-    POLICY_VIOLATION = 1008
-    MESSAGE_TOO_BIG = 1009
-    MANDATORY_EXT = 1010
-    INTERNAL_ERROR = 1011
-    SERVICE_RESTART = 1012
-    TRY_AGAIN_LATER = 1013
-    BAD_GATEWAY = 1014
-    TLS_HANDSHAKE_FAILED = 1015  # local only
-
-
 OP_CONTINUATION = Opcode.CONTINUATION
 OP_TEXT = Opcode.TEXT
 OP_BINARY = Opcode.BINARY
@@ -62,9 +46,6 @@ OP_CLOSE = Opcode.CLOSE
 OP_PING = Opcode.PING
 OP_PONG = Opcode.PONG
 _OPCODES = frozenset(int(op) for op in Opcode)
-_CLOSE_CODES = frozenset(int(code) for code in CloseCode)
-_LOCAL_ONLY_CODES = frozenset((1005, 1006, 1015))
-_MAX_CONTROL_BYTES = 125
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _FAST_B0 = 0x80 | Opcode.TEXT  # FIN, no reserved bits, text
 _FRAGMENTING = -1  # a first byte no frame has: while a message is in pieces, no fast path
@@ -79,14 +60,6 @@ cannot make a generator buffer without bound. A frame announcing more is refused
 from its header, before its payload is read. Pass ``max_message_bytes`` to
 ``FrameParser`` (or ``SioClient``) to change it.
 """
-
-
-class ProtocolError(Exception):
-    """The peer broke the WebSocket protocol; ``close_code`` is the code to close with."""
-
-    def __init__(self, message: str, close_code: int = CloseCode.PROTOCOL_ERROR) -> None:
-        super().__init__(message)
-        self.close_code = close_code
 
 
 def handshake_request(host: str, port: int, path: str, key: str) -> bytes:
@@ -142,42 +115,6 @@ def encode_frame(payload: bytes, opcode: int = OP_TEXT, mask: bytes | None = Non
     return header + mask + mask_bytes(payload, mask)
 
 
-def encode_close(code: int = CloseCode.NORMAL_CLOSURE, reason: str = "") -> bytes:
-    """A close frame's payload: the code, then a UTF-8 reason cut to fit 125 bytes."""
-    raw = reason.encode("utf-8")[: _MAX_CONTROL_BYTES - 2]
-    return struct.pack("!H", code) + raw.decode("utf-8", "ignore").encode("utf-8")
-
-
-def decode_close(payload: bytes) -> tuple[int, str]:
-    """A close frame's ``(code, reason)``; ``(1005, "")`` when it has no code. Validated as RFC 6455
-    7.4 says (wsproto's rules): no 1-byte payload, codes 1000-4999 only, no reserved or local-only
-    code, a UTF-8 reason."""
-    if not payload:
-        return CloseCode.NO_STATUS_RCVD, ""
-    if len(payload) == 1:
-        raise ProtocolError("close frame with a 1-byte payload: a code takes 2 bytes")
-    code = (payload[0] << 8) | payload[1]
-    if not 1000 <= code <= 4999:
-        raise ProtocolError(f"close frame with code {code}: valid codes are 1000-4999")
-    if code in _LOCAL_ONLY_CODES:
-        raise ProtocolError(f"close frame with code {code}: it may not be sent, only reported")
-    if code < 3000 and code not in _CLOSE_CODES:
-        raise ProtocolError(f"close frame with code {code}: reserved, no meaning is defined")
-    try:
-        reason = payload[2:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ProtocolError(
-            f"close frame reason is not UTF-8: {exc}", CloseCode.INVALID_FRAME_PAYLOAD_DATA
-        ) from exc
-    return code, reason
-
-
-def describe_close(code: int, reason: str) -> str:
-    """``1001 GOING_AWAY 'shutting down'`` for messages."""
-    name = CloseCode(code).name if code in _CLOSE_CODES else "application code"
-    return f"{code} {name}" + (f" {reason!r}" if reason else "")
-
-
 class FrameParser:
     """Incremental, strict parser of a peer's frames; reassembles fragmented messages.
 
@@ -206,7 +143,7 @@ class FrameParser:
     )
 
     def __init__(self, max_message_bytes: int = MAX_MESSAGE_BYTES, *, client: bool = True) -> None:
-        if max_message_bytes < _MAX_CONTROL_BYTES:
+        if max_message_bytes < MAX_CONTROL_BYTES:
             raise ValueError(f"max_message_bytes={max_message_bytes}: must be at least 125")
         self.max_message_bytes = max_message_bytes
         self._buf = b""
@@ -282,7 +219,7 @@ class FrameParser:
         if control:
             if not b0 & 0x80:
                 raise ProtocolError(f"fragmented control frame ({Opcode(opcode).name} without FIN)")
-            if length > _MAX_CONTROL_BYTES:
+            if length > MAX_CONTROL_BYTES:
                 raise ProtocolError(
                     f"{Opcode(opcode).name} frame of {'over 125' if length > 125 else length}"
                     " bytes: control frames carry at most 125"
