@@ -4,6 +4,11 @@ Every process roombench starts gets its own process group (``start_new_session``
 so that stopping it also stops whatever it spawned (Locust workers, for one),
 and is stopped by that group id only: never by name. Output goes to a log file
 whose last lines are shown when the process fails to start or dies early.
+
+A process may be signalled on purpose (a scenario's fault timeline) and started
+again with the same command line; each pid it ever had is remembered with
+whether its end was planned, so the process watcher can tell a planned exit
+from a death nobody asked for.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ class ManagedProcess:
         self._env = dict(env) if env is not None else None
         self._cwd = cwd
         self.proc: subprocess.Popen[bytes] | None = None
+        # pids whose exit the harness caused (stop, or a planned fault signal)
+        self.planned_exit_pids: set[int] = set()
+        self.paused = False
 
     @property
     def pid(self) -> int:
@@ -60,6 +68,12 @@ class ManagedProcess:
         return self.proc.pid
 
     def start(self) -> ManagedProcess:
+        """Start the command (again, after it ended: same argv, same log, new pid)."""
+        if self.alive():
+            raise ProcessError(f"{self.name} is already running (pid {self.pid})")
+        if self.proc is not None:
+            self.proc.wait()  # reap the previous incarnation before replacing it
+        self.paused = False
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
@@ -100,12 +114,41 @@ class ManagedProcess:
             time.sleep(0.05)
         raise self.failure(f"was not {what} within {timeout_s:.0f} s")
 
+    def send(self, sig: signal.Signals, planned: bool = True) -> None:
+        """Send ``sig`` to the process group; a planned one makes its exit planned.
+
+        SIGSTOP / SIGCONT are remembered (``paused``) so ``stop`` can wake a paused
+        group: a stopped process never acts on SIGTERM.
+        """
+        if self.proc is None or self.proc.poll() is not None:
+            raise ProcessError(f"{self.name} is not running: cannot send {sig.name}")
+        if planned and sig not in (signal.SIGSTOP, signal.SIGCONT):
+            self.planned_exit_pids.add(self.proc.pid)
+        self._signal_group(sig)
+        if sig is signal.SIGSTOP:
+            self.paused = True
+        elif sig is signal.SIGCONT:
+            self.paused = False
+
+    def wait_exit(self, timeout_s: float) -> int | None:
+        """Wait (and reap) up to ``timeout_s``; the exit status, or None if still running."""
+        if self.proc is None:
+            return None
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+
     def stop(self, grace_s: float = 5.0) -> int | None:
         """Stop the whole process group; return the exit code (None if never started)."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
+            self.planned_exit_pids.add(self.proc.pid)
             self._signal_group(signal.SIGTERM)
+            # A paused (SIGSTOP) group keeps SIGTERM pending until it runs again.
+            self._signal_group(signal.SIGCONT)
+            self.paused = False
             try:
                 self.proc.wait(timeout=grace_s)
             except subprocess.TimeoutExpired:
