@@ -2,7 +2,11 @@
 
 A sample keeps the process's *cumulative* CPU seconds, so the CPU spent inside
 the measurement window is a difference of two samples rather than a sum of
-rounded percentages. Works as a plain thread; under Locust's gevent
+rounded percentages. A process the runner starts again (a fault timeline's
+``start_node``) keeps one series: ``Sampler.follow`` points it at the new pid and
+carries the old incarnation's totals over, so the series stays cumulative.
+The runner's sampler also records the host's load average and CPU steal.
+Works as a plain thread; under Locust's gevent
 monkey-patching the same thread is a greenlet, so generators can use it too.
 """
 
@@ -31,6 +35,8 @@ class ProcessSeries:
     rss_bytes: list[int] = field(default_factory=list)
     # cumulative run-queue wait (s), or None where /proc/PID/schedstat is missing
     wait_s: list[float | None] = field(default_factory=list)
+    # every pid this series followed, in order (more than one: the process was restarted)
+    pids: list[int] = field(default_factory=list)
 
     def add(self, t_ns: int, cpu_s: float, rss_bytes: int, wait_s: float | None = None) -> None:
         self.t_ns.append(t_ns)
@@ -75,10 +81,12 @@ class ProcessSeries:
             )
             for i in range(1, len(self.t_ns))
         ]
+        restarted = {"pids": list(self.pids)} if len(self.pids) > 1 else {}
         return {
             "role": self.role,
             "name": self.name,
             "pid": self.pid,
+            **restarted,
             "t_s": [round((t - window_start_ns) / 1e9, 3) for t in self.t_ns],
             "cpu_percent": cpu_percent[: len(self.t_ns)],
             "rss_bytes": list(self.rss_bytes),
@@ -106,33 +114,111 @@ class ProcessSeries:
         return busy / total if total else 0.0
 
 
-class Sampler:
-    """Samples a set of processes every ``interval_s`` (default 1 s) in a daemon thread."""
+@dataclass
+class HostSeries:
+    """Host-wide samples: 1-minute load average and cumulative CPU jiffies (total, steal)."""
 
-    def __init__(self, interval_s: float = 1.0) -> None:
+    t_ns: list[int] = field(default_factory=list)
+    loadavg_1m: list[float] = field(default_factory=list)
+    cpu_total: list[float] = field(default_factory=list)
+    cpu_steal: list[float] = field(default_factory=list)
+
+    def add(self, t_ns: int, loadavg_1m: float, cpu: dict[str, float]) -> None:
+        self.t_ns.append(t_ns)
+        self.loadavg_1m.append(loadavg_1m)
+        self.cpu_total.append(cpu["total"])
+        self.cpu_steal.append(cpu["steal"])
+
+    def steal_percent(self, start_ns: int, end_ns: int) -> float | None:
+        """Share of all host CPU time stolen by the hypervisor between the nearest samples."""
+        if not self.t_ns:
+            return None
+        first = min(bisect_left(self.t_ns, start_ns), len(self.t_ns) - 1)
+        last = min(bisect_left(self.t_ns, end_ns), len(self.t_ns) - 1)
+        total = self.cpu_total[last] - self.cpu_total[first]
+        if total <= 0:
+            return None
+        return 100.0 * (self.cpu_steal[last] - self.cpu_steal[first]) / total
+
+    def to_schema(self, window_start_ns: int, window_end_ns: int) -> dict[str, Any]:
+        """The ``host`` object of docs/results-schema.md, times relative to the window."""
+        inside = [
+            load
+            for t, load in zip(self.t_ns, self.loadavg_1m, strict=True)
+            if window_start_ns <= t <= window_end_ns
+        ]
+        return {
+            "t_s": [round((t - window_start_ns) / 1e9, 3) for t in self.t_ns],
+            "loadavg_1m": list(self.loadavg_1m),
+            "loadavg_1m_max_window": max(inside, default=None),
+            "steal_percent": _rounded(self.steal_percent(window_start_ns, window_end_ns)),
+        }
+
+
+class Sampler:
+    """Samples a set of processes every ``interval_s`` (default 1 s) in a daemon thread.
+
+    ``host=True`` also samples the host's load average and CPU steal (``self.host``).
+    """
+
+    def __init__(self, interval_s: float = 1.0, host: bool = False) -> None:
         self.interval_s = interval_s
         self.series: list[ProcessSeries] = []
-        self._procs: list[tuple[ProcessSeries, psutil.Process]] = []
+        self.host: HostSeries | None = HostSeries() if host else None
+        self._procs: list[_Followed] = []
+        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def watch(self, role: str, name: str, pid: int) -> ProcessSeries:
-        series = ProcessSeries(role, name, pid)
-        self.series.append(series)
-        self._procs.append((series, psutil.Process(pid)))
+        series = ProcessSeries(role, name, pid, pids=[pid])
+        with self._lock:
+            self.series.append(series)
+            self._procs.append(_Followed(series, psutil.Process(pid)))
         return series
+
+    def follow(self, name: str, pid: int) -> ProcessSeries:
+        """Point the series ``name`` at a new process (the same one, restarted).
+
+        The new process's CPU and wait start from zero; the old one's last sampled
+        totals are carried over so the series stays cumulative. (CPU the old
+        process spent after its last sample is not seen: at most one interval.)
+        """
+        with self._lock:
+            for followed in self._procs:
+                if followed.series.name == name:
+                    series = followed.series
+                    followed.proc = psutil.Process(pid)
+                    followed.cpu_base_s = series.cpu_s[-1] if series.cpu_s else 0.0
+                    last_wait = series.wait_s[-1] if series.wait_s else None
+                    followed.wait_base_s = last_wait or 0.0
+                    series.pids.append(pid)
+                    return series
+        raise KeyError(f"no sampled process named {name!r}")
 
     def sample_once(self) -> None:
         now_ns = time.time_ns()
-        for series, proc in self._procs:
-            try:
-                with proc.oneshot():
-                    times = proc.cpu_times()
-                    rss = proc.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            wait = schedstat.wait_ns(proc.pid)
-            series.add(now_ns, times.user + times.system, rss, None if wait is None else wait / 1e9)
+        with self._lock:
+            for followed in self._procs:
+                proc = followed.proc
+                try:
+                    with proc.oneshot():
+                        times = proc.cpu_times()
+                        rss = proc.memory_info().rss
+                except (psutil.NoSuchProcess, psutil.AccessDenied):
+                    continue  # ended (or between a kill and its restart)
+                wait = schedstat.wait_ns(proc.pid)
+                followed.series.add(
+                    now_ns,
+                    followed.cpu_base_s + times.user + times.system,
+                    rss,
+                    None if wait is None else followed.wait_base_s + wait / 1e9,
+                )
+            if self.host is not None:
+                try:
+                    self.host.add(now_ns, schedstat.load_average(), schedstat.host_cpu())
+                except (OSError, ValueError, IndexError):
+                    pass  # no /proc (not Linux): the host object stays empty
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -149,6 +235,14 @@ class Sampler:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.sample_once()
+
+
+@dataclass
+class _Followed:
+    series: ProcessSeries
+    proc: psutil.Process
+    cpu_base_s: float = 0.0
+    wait_base_s: float = 0.0
 
 
 def _rounded(value: float | None) -> float | None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
 
-from loadtests.measure.sampling import ProcessSeries, Sampler
+import pytest
+
+from loadtests.measure.sampling import HostSeries, ProcessSeries, Sampler
 
 S = 1_000_000_000
 
@@ -44,3 +47,52 @@ def test_sampler_samples_a_live_process() -> None:
     assert len(series.t_ns) >= 2
     assert series.cpu_s == sorted(series.cpu_s)
     assert min(series.rss_bytes) > 0
+
+
+def test_follow_keeps_one_cumulative_series_across_a_restart() -> None:
+    first = subprocess.Popen(["sleep", "60"])
+    second = subprocess.Popen(["sleep", "60"])
+    try:
+        sampler = Sampler()
+        series = sampler.watch("node", "node-1", first.pid)
+        series.add(0, 5.0, 100, 2.0)  # pretend the first incarnation used 5 s CPU, waited 2 s
+        first.kill()
+        first.wait()
+        sampler.sample_once()  # the dead process is skipped, not an error
+        assert len(series.t_ns) == 1
+        sampler.follow("node-1", second.pid)
+        sampler.sample_once()
+    finally:
+        for proc in (first, second):
+            proc.kill()
+            proc.wait()
+    assert series.pids == [first.pid, second.pid]
+    assert len(series.t_ns) == 2
+    assert series.cpu_s[1] >= 5.0  # carried over: never a negative CPU interval
+    assert series.wait_s[1] is not None and series.wait_s[1] >= 2.0
+    entry = series.to_schema(0, 1)
+    assert entry["pid"] == first.pid and entry["pids"] == [first.pid, second.pid]
+
+
+def test_follow_an_unknown_name_is_an_error() -> None:
+    with pytest.raises(KeyError, match="node-9"):
+        Sampler().follow("node-9", os.getpid())
+
+
+def test_host_series_steal_and_load_over_the_window() -> None:
+    host = HostSeries()
+    for t, load, total, steal in [(0, 0.5, 1000, 10), (1, 1.5, 1200, 30), (2, 2.5, 1400, 30)]:
+        host.add(t * S, load, {"total": float(total), "steal": float(steal)})
+    doc = host.to_schema(1 * S, 2 * S)
+    assert doc["t_s"] == [-1.0, 0.0, 1.0]
+    assert doc["loadavg_1m"] == [0.5, 1.5, 2.5]
+    assert doc["loadavg_1m_max_window"] == 2.5
+    assert doc["steal_percent"] == 0.0
+    assert host.steal_percent(0, 2 * S) == 5.0  # 20 of 400 jiffies
+
+
+def test_sampler_with_host_reads_proc() -> None:
+    sampler = Sampler(host=True)
+    sampler.sample_once()
+    assert sampler.host is not None
+    assert len(sampler.host.t_ns) == 1 and sampler.host.loadavg_1m[0] >= 0
