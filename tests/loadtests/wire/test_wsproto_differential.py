@@ -109,7 +109,8 @@ def theirs(chunks: list[bytes]) -> list[tuple[str, Any]]:
         proto.receive_bytes(chunk)
         for frame in proto.received_frames():
             if frame.opcode == Opcode.CLOSE:
-                code, reason = frame.payload  # type: ignore[misc]
+                assert isinstance(frame.payload, tuple)
+                code, reason = frame.payload
                 events.append(("close", (int(code), reason)))
             elif frame.opcode in (Opcode.PING, Opcode.PONG):
                 events.append((frame.opcode.name.lower(), frame.payload))
