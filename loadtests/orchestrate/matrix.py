@@ -20,6 +20,12 @@ inject_drop_rate = 0.0
 load = { rooms = 100 }      # optional: this configuration's changes to [load]
 app_dir = "../base"         # optional: run target_app from this checkout (a git
                             # worktree of another commit), relative to the file
+
+[[config.events]]           # optional fault timeline (orchestrate/timeline.py)
+at_s = 8                    # seconds into the measurement window: 0 <= at_s < window_s
+action = "kill_node"        # kill_node stop_node start_node pause_node resume_node
+node = 1                    # 0-based node index (node actions only)  kill_redis start_redis
+                            #                                        pause_redis resume_redis
 ```
 
 Parsing is strict: an unknown key or a bad value is an error that names it, so a
@@ -30,13 +36,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from loadtests import strict
 from loadtests.cluster.supervisor import QUEUES, check_topology
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
+from loadtests.orchestrate.timeline import ACTIONS, FaultEvent, check_sequence, check_window
 from target_app.config import ASYNC_MODES, GC_MODES
 
 MAX_NODES = 16
@@ -62,6 +69,7 @@ class ConfigSpec:
     inject_drop_rate: float = 0.0
     load: Scenario | None = None
     app_dir: Path | None = None
+    events: tuple[FaultEvent, ...] = ()
 
     def target_app_args(self) -> list[str]:
         """The extra ``python -m target_app`` arguments this configuration implies."""
@@ -77,6 +85,7 @@ class ConfigSpec:
         doc["server_args"] = list(self.server_args)
         doc["load"] = self.load.to_dict() if self.load is not None else None
         doc["app_dir"] = str(self.app_dir) if self.app_dir is not None else None
+        doc["events"] = [event.to_dict() for event in self.events]
         return doc
 
 
@@ -180,7 +189,80 @@ def parse_config(
         )
     strict.in_range(spec.inject_delay_ms, 0, 60_000, f"{where}.inject_delay_ms", ScenarioError)
     strict.in_range(spec.inject_drop_rate, 0, 1, f"{where}.inject_drop_rate", ScenarioError)
+    if "events" in table:
+        load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
+        events = parse_events(table["events"], f"{where} [[config.events]]", spec, load.window_s)
+        spec = replace(spec, events=events)
     return spec
+
+
+EVENT_KEYS = ("at_s", "action", "node")
+
+
+def parse_events(
+    tables: Any, where: str, config: ConfigSpec, window_s: float
+) -> tuple[FaultEvent, ...]:
+    """Validate a configuration's ``[[config.events]]`` against its nodes, queue and window."""
+    if not isinstance(tables, list):
+        strict.fail(
+            where, f"{tables!r} is not a list of tables", "[[config.events]] tables", ScenarioError
+        )
+    events = []
+    for index, raw in enumerate(tables):
+        key = f"{where} #{index + 1}"
+        table = strict.table_of(raw, key, ScenarioError)
+        strict.check_keys(table, EVENT_KEYS, key, ScenarioError)
+        for required in ("at_s", "action"):
+            if required not in table:
+                strict.fail(
+                    f"{key}.{required}",
+                    f"missing key {required!r}",
+                    "at_s (seconds into the window) and action",
+                    ScenarioError,
+                )
+        at_s = strict.typed(table["at_s"], float, f"{key}.at_s", ScenarioError)
+        action = strict.one_of(
+            strict.typed(table["action"], str, f"{key}.action", ScenarioError),
+            tuple(ACTIONS),
+            f"{key}.action",
+            ScenarioError,
+        )
+        node: int | None = None
+        if ACTIONS[action].target == "node":
+            if "node" not in table:
+                strict.fail(
+                    f"{key}.node",
+                    f"missing key 'node' for {action}",
+                    f"a node index 0..{config.nodes - 1}",
+                    ScenarioError,
+                )
+            node = strict.typed(table["node"], int, f"{key}.node", ScenarioError)
+            if not 0 <= node < config.nodes:
+                strict.fail(
+                    f"{key}.node",
+                    f"node {node} does not exist ({config.nodes} node(s))",
+                    f"0..{config.nodes - 1}",
+                    ScenarioError,
+                )
+        else:
+            if "node" in table:
+                strict.fail(
+                    f"{key}.node",
+                    f"{action} acts on redis-server, not on a node",
+                    "no node key for a Redis action",
+                    ScenarioError,
+                )
+            if config.queue != "redis":
+                strict.fail(
+                    f"{key}.action",
+                    f"{action} but this configuration has no Redis (queue = {config.queue!r})",
+                    'queue = "redis", or node actions',
+                    ScenarioError,
+                )
+        events.append(FaultEvent(at_s, action, node))
+    check_window(events, window_s, where, ScenarioError)
+    check_sequence(events, where, ScenarioError)
+    return tuple(events)
 
 
 def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
