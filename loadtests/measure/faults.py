@@ -1,0 +1,162 @@
+"""What each fault cost: loss window, losses, drops, reconnect times, recovery (pure).
+
+Input: the results' ``events`` (what the timeline fired, when) and the
+per-second ``timeseries`` (``t_s`` relative to the window start, counted by
+send second). Each event owns a *segment*: from the second it fired in to
+the second the next event fired in (or the window's end). Over its segment:
+
+* loss window: first to last send second with a lost delivery (``[first, last + 1)``);
+* ``deliveries_lost`` / ``messages_lost``: sums of ``lost`` / ``msgs_lost``;
+* ``users_dropped`` / ``users_rejoined``: sums of ``dropped`` / ``rejoined``;
+* reconnect p50/p99: the merged ``reconnect_hdr`` histograms (µs) of its drop seconds;
+* ``whole_again_t_s``: the first second after which no later second of the segment
+  loses (the event's own second when nothing was lost; None when loss lasts to the
+  segment's end) and ``recovery_s`` from the event to it;
+* ``duplicated`` and ``duplicated_after_recovery``.
+
+A column the results do not have is "not measured": its figures are None,
+never 0.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from loadtests.measure import hdr
+
+COLUMNS = ("expected", "lost", "duplicated", "dropped", "rejoined", "msgs_lost", "reconnect_hdr")
+
+
+def _start_s(event: Mapping[str, Any]) -> float:
+    """When the event happened, relative to the window: fired time, else its planned offset."""
+    fired = event.get("t_s")
+    return float(fired) if fired is not None else float(event["at_s"])
+
+
+def _sum(column: Sequence[Any] | None, rows: list[int]) -> int | None:
+    if column is None:
+        return None
+    return int(sum(column[i] or 0 for i in rows))
+
+
+def _reconnects(column: Sequence[Any] | None, rows: list[int]) -> dict[str, int | None]:
+    if column is None:
+        return {"reconnects": None, "reconnect_p50_us": None, "reconnect_p99_us": None}
+    merged = hdr.new_histogram()
+    for i in rows:
+        if column[i]:
+            hdr.add_encoded(merged, column[i])
+    count = merged.get_total_count()
+    return {
+        "reconnects": count,
+        "reconnect_p50_us": merged.get_value_at_percentile(50.0) if count else None,
+        "reconnect_p99_us": merged.get_value_at_percentile(99.0) if count else None,
+    }
+
+
+def analyse_event(
+    event: Mapping[str, Any],
+    segment: tuple[int, int],
+    timeseries: Mapping[str, Sequence[Any]],
+) -> dict[str, Any]:
+    """The ``faults[]`` row of one event over the window seconds ``[segment[0], segment[1])``."""
+    t_s = timeseries.get("t_s", [])
+    rows = [i for i, t in enumerate(t_s) if segment[0] <= t < segment[1]]
+    columns = {name: timeseries.get(name) for name in COLUMNS}
+    lost = columns["lost"]
+    start_s = _start_s(event)
+    row: dict[str, Any] = {
+        "action": event["action"],
+        "target": event["target"],
+        "t_s": round(start_s, 3),
+        "ok": bool(event.get("ok", False)),
+        "segment_s": list(segment),
+        "expected": _sum(columns["expected"], rows),
+        "deliveries_lost": _sum(lost, rows),
+        "messages_lost": _sum(columns["msgs_lost"], rows),
+        "users_dropped": _sum(columns["dropped"], rows),
+        "users_rejoined": _sum(columns["rejoined"], rows),
+        **_reconnects(columns["reconnect_hdr"], rows),
+        "duplicated": _sum(columns["duplicated"], rows),
+        "loss_window_s": None,
+        "whole_again_t_s": None,
+        "recovery_s": None,
+        "duplicated_after_recovery": None,
+    }
+    if lost is None:
+        return row
+    losing = [int(t_s[i]) for i in rows if lost[i]]
+    if losing:
+        row["loss_window_s"] = [losing[0], losing[-1] + 1]
+        whole = losing[-1] + 1
+        if whole >= segment[1]:
+            return row  # still losing in the segment's last second: not whole again
+    else:
+        whole = segment[0]
+    row["whole_again_t_s"] = whole
+    row["recovery_s"] = round(max(0.0, whole - start_s), 3)
+    duplicated = columns["duplicated"]
+    if duplicated is not None:
+        row["duplicated_after_recovery"] = int(
+            sum(duplicated[i] or 0 for i in rows if t_s[i] >= whole)
+        )
+    return row
+
+
+def analyse(
+    events: Sequence[Mapping[str, Any]],
+    timeseries: Mapping[str, Sequence[Any]],
+    window_s: float,
+) -> list[dict[str, Any]]:
+    """One row per event, in time order; segments end where the next event begins."""
+    timed = sorted(events, key=_start_s)
+    end = math.ceil(window_s)
+    rows = []
+    for index, event in enumerate(timed):
+        first = max(0, math.floor(_start_s(event)))
+        last = math.floor(_start_s(timed[index + 1])) if index + 1 < len(timed) else end
+        rows.append(analyse_event(event, (first, max(first, min(last, end))), timeseries))
+    return rows
+
+
+def _s(value_us: int) -> str:
+    return f"{value_us / 1e6:.1f} s"
+
+
+def describe(row: Mapping[str, Any]) -> str:
+    """One terminal line: the event, its loss window, what was lost, and the recovery."""
+    head = f"{row['action']} {row['target']} at {row['t_s']:.1f} s"
+    if not row["ok"]:
+        head += " (FAILED)"
+    if row["deliveries_lost"] is None:
+        return f"{head}: loss not measured (results without per-second loss)"
+    window = row["loss_window_s"]
+    parts = [
+        "no loss"
+        if window is None
+        else f"loss window {window[0]}-{window[1]} s ({window[1] - window[0]} s)",
+    ]
+    if row["deliveries_lost"]:
+        messages = row["messages_lost"]
+        parts.append(
+            f"{row['deliveries_lost']:,} deliveries lost"
+            + (f" in {messages:,} messages" if messages is not None else "")
+        )
+    if row["users_dropped"]:
+        dropped = f"{row['users_dropped']} users dropped"
+        if row["reconnects"]:
+            dropped += (
+                f" (reconnect p50 {_s(row['reconnect_p50_us'])}, p99 {_s(row['reconnect_p99_us'])})"
+            )
+        parts.append(dropped)
+    if row["users_rejoined"]:
+        parts.append(f"{row['users_rejoined']} re-joined")
+    if row["whole_again_t_s"] is None:
+        parts.append(f"not whole again before {row['segment_s'][1]} s")
+    elif window is not None:
+        parts.append(f"whole again at {row['whole_again_t_s']} s ({row['recovery_s']:.1f} s after)")
+    if row["duplicated_after_recovery"]:
+        parts.append(f"{row['duplicated_after_recovery']} duplicates after recovery")
+    return f"{head}: " + ", ".join(parts)
