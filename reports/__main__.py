@@ -15,11 +15,10 @@ from pathlib import Path
 from reports.build import build_report
 from reports.configs import group_configs
 from reports.gate import cli as gate_cli
+from reports.gate.exit_codes import EXIT_USAGE
 from reports.loading import InputError, load_inputs
 from reports.summary_text import render_markdown, render_text
 from reports.table import build_table
-
-EXIT_USAGE = 2
 
 
 def _alpha(text: str) -> float:

@@ -1,6 +1,10 @@
-"""Compare one metric of two configurations: the change, and whether the samples support it.
+"""Compare one metric of two configurations for the report's summary table.
 
-Which samples a test uses (the report states it next to every table):
+One estimate, one test: when samples are tested, the change shown
+(``change_pct``) is the Hodges-Lehmann shift of exactly those samples
+(``reports.stats.relative_shift``), with its interval, so its size and
+direction can never disagree with the test; the pooled change is kept as
+``pooled_change_pct``. Which samples (the report states it next to every table):
 
 1. **Repeats** — one value per repeat — when both sides have at least
    ``min_repeats`` repeats *and* that many can reach significance at all
@@ -8,9 +12,10 @@ Which samples a test uses (the report states it next to every table):
    Repeats are independent runs: the honest unit of variation.
 2. Otherwise the **per-second samples of the window** (pooled over the
    repeats) when the metric has them and each side has ``min_samples``.
-   Successive seconds are not fully independent, so p-values from them are
-   optimistic; the gate's minimum effect size is the guard against that.
-3. Otherwise nothing: the change is shown, not tested.
+   Successive seconds of one run are autocorrelated, so these p-values are
+   optimistic: the table shows them as a hint, and the regression gate never
+   decides on them (reports.gate.timing).
+3. Otherwise nothing: the pooled change is shown, not tested.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 
 from reports.configs import ConfigRuns
 from reports.metrics import Metric
-from reports.stats import TwoSampleTest, mann_whitney_u, min_attainable_p
+from reports.stats import TwoSampleTest, mann_whitney_u, min_attainable_p, relative_shift
 
 SAMPLES_REPEATS = "repeats"
 SAMPLES_SECONDS = "window seconds"
@@ -34,13 +39,16 @@ class SampleChoice:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Comparison:
     """The change of one metric from ``base`` to ``cand``, and its test.
 
-    ``change_pct`` is the plain relative change (+ means the value grew);
+    ``change_pct`` is the estimate from the tested samples (+ means the value
+    grew) with ``ci_low_pct``..``ci_high_pct``, or the pooled change when
+    nothing was tested; ``pooled_change_pct`` is always the pooled change.
     ``worse`` says whether it goes in the metric's bad direction.
     ``significant`` is None when no test could be run (``reason`` says why).
+    Build it with keyword arguments.
     """
 
     base: float | None
@@ -54,6 +62,9 @@ class Comparison:
     significant: bool | None
     reason: str
     higher_is_better: bool = False
+    pooled_change_pct: float | None = None
+    ci_low_pct: float | None = None
+    ci_high_pct: float | None = None
 
     @property
     def worse(self) -> bool | None:
@@ -122,34 +133,52 @@ def compare(
 ) -> Comparison:
     """The change of ``metric`` from ``base`` to ``cand``, with its two-sided test.
 
-    The shown change uses the pooled values (merged histograms, summed
-    counters); the test uses the samples from ``choose_samples``. A change
-    is significant when p < ``alpha``. Counters are never tested.
+    The change is estimated from the samples ``choose_samples`` picks and
+    tested on them (p < ``alpha``: significant); the pooled values (merged
+    histograms, summed counters) are shown beside. Counters are never tested.
     """
     base_value, cand_value = metric.pooled(base), metric.pooled(cand)
-    delta = change_pct(base_value, cand_value)
-    better_up = metric.higher_is_better
+    pooled = change_pct(base_value, cand_value)
+    shown = dict(
+        base=base_value,
+        cand=cand_value,
+        pooled_change_pct=pooled,
+        higher_is_better=metric.higher_is_better,
+    )
     if metric.kind == "count":
         reason = "counter: shown, not tested"
     else:
         choice = choose_samples(metric, base, cand, alpha, min_repeats, min_samples)
         if choice.kind != SAMPLES_NONE:
             result = statistic(choice.base, choice.cand)
+            try:
+                shift = relative_shift(choice.base, choice.cand, alpha)
+                estimate, low, high = shift.estimate, shift.low, shift.high
+            except ValueError:  # a baseline median of 0: no relative change exists
+                estimate, low, high = pooled, None, None
             return Comparison(
-                base_value,
-                cand_value,
-                delta,
-                choice.kind,
-                len(choice.base),
-                len(choice.cand),
-                result.p_value,
-                f"{result.name} ({result.method})",
-                result.p_value < alpha,
-                choice.reason,
-                better_up,
+                **shown,  # type: ignore[arg-type]
+                change_pct=estimate,
+                ci_low_pct=low,
+                ci_high_pct=high,
+                samples=choice.kind,
+                n_base=len(choice.base),
+                n_cand=len(choice.cand),
+                p_value=result.p_value,
+                method=f"{result.name} ({result.method})",
+                significant=result.p_value < alpha,
+                reason=choice.reason,
             )
         reason = choice.reason
     # Shown but not tested: a counter, or no samples that could carry a test.
     return Comparison(
-        base_value, cand_value, delta, SAMPLES_NONE, 0, 0, None, "", None, reason, better_up
+        **shown,  # type: ignore[arg-type]
+        change_pct=pooled,
+        samples=SAMPLES_NONE,
+        n_base=0,
+        n_cand=0,
+        p_value=None,
+        method="",
+        significant=None,
+        reason=reason,
     )

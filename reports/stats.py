@@ -140,8 +140,128 @@ def hodges_lehmann_shift(x: Sequence[float], y: Sequence[float]) -> float:
     diffs = sorted(b - a for a in x for b in y)
     if not diffs:
         raise ValueError("Hodges-Lehmann needs at least one value on each side")
-    mid = len(diffs) // 2
-    return diffs[mid] if len(diffs) % 2 else (diffs[mid - 1] + diffs[mid]) / 2
+    return _median_sorted(diffs)
+
+
+def _median_sorted(values: Sequence[float]) -> float:
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _lower_tail_count(n_x: int, n_y: int, alpha: float) -> int:
+    """Largest c with 2 * P(U <= c - 1) <= alpha under the null, or 0 when none.
+
+    The pairwise differences from the c-th smallest to the c-th largest are
+    then a confidence interval of at least 1 - alpha for the shift (Moses);
+    exact counts of U for small samples, the normal approximation beyond.
+    """
+    total_pairs = n_x * n_y
+    if total_pairs <= EXACT_MAX_PRODUCT:
+        counts = u_distribution(n_x, n_y)
+        total = sum(counts)
+        cumulative = 0
+        c = 0
+        for u, count in enumerate(counts):
+            cumulative += count
+            if 2 * cumulative / total > alpha:
+                break
+            c = u + 1
+        return c
+    z = _normal_quantile(1 - alpha / 2)
+    sd = math.sqrt(n_x * n_y * (n_x + n_y + 1) / 12)
+    return max(0, math.floor(total_pairs / 2 - z * sd))
+
+
+def _normal_quantile(q: float) -> float:
+    """Inverse of the standard normal CDF by bisection on erfc (plenty for a CI bound)."""
+    low, high = -40.0, 40.0
+    for _ in range(200):
+        mid = (low + high) / 2
+        if 0.5 * math.erfc(-mid / math.sqrt(2)) < q:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A Hodges-Lehmann shift of ``y`` against ``x`` with its distribution-free CI.
+
+    ``low``/``high`` are None when no interval of that confidence exists for
+    samples this small (every arrangement is likelier than alpha allows).
+    The interval and the Mann-Whitney test are two views of one computation:
+    0 lies outside [low, high] exactly when the exact two-sided test gives
+    p <= alpha (no ties), so the estimate, its interval and its test always agree.
+    """
+
+    estimate: float
+    low: float | None
+    high: float | None
+    confidence: float  # the achieved coverage (exact counts are discrete)
+
+
+def shift_interval(x: Sequence[float], y: Sequence[float], alpha: float = 0.05) -> Shift:
+    """Hodges-Lehmann shift y - x and its (1 - alpha) Moses confidence interval."""
+    diffs = sorted(b - a for a in x for b in y)
+    if not diffs:
+        raise ValueError("a shift needs at least one value on each side")
+    c = _lower_tail_count(len(x), len(y), alpha)
+    if c == 0:
+        return Shift(_median_sorted(diffs), None, None, 0.0)
+    if len(x) * len(y) <= EXACT_MAX_PRODUCT:
+        counts = u_distribution(len(x), len(y))
+        coverage = 1 - 2 * sum(counts[:c]) / sum(counts)
+    else:
+        coverage = 1 - alpha
+    return Shift(_median_sorted(diffs), diffs[c - 1], diffs[len(diffs) - c], coverage)
+
+
+def relative_shift(x: Sequence[float], y: Sequence[float], alpha: float = 0.05) -> Shift:
+    """The shift of ``y`` against ``x`` in percent, with its (1 - alpha) interval.
+
+    Positive values: the Hodges-Lehmann shift of the logarithms, as a ratio
+    (exp(shift) - 1, so +100 % is twice as large and the scale does not matter).
+    Values at or below 0 (a CPU share of 0): the plain shift over the median of
+    ``x``. Ranks do not change under the logarithm, so the Mann-Whitney test of
+    the raw values is the test of this estimate.
+    """
+    if all(v > 0 for v in x) and all(v > 0 for v in y):
+        logs = shift_interval([math.log(v) for v in x], [math.log(v) for v in y], alpha)
+
+        def pct(v: float | None) -> float | None:
+            return None if v is None else math.expm1(v) * 100
+
+        return Shift(pct(logs.estimate) or 0.0, pct(logs.low), pct(logs.high), logs.confidence)
+    raw = shift_interval(x, y, alpha)
+    scale = abs(_median_sorted(sorted(x)))
+    if scale == 0:
+        raise ValueError("a relative shift needs a baseline median other than 0")
+
+    def rel(v: float | None) -> float | None:
+        return None if v is None else v / scale * 100
+
+    return Shift(raw.estimate / scale * 100, rel(raw.low), rel(raw.high), raw.confidence)
+
+
+def holm(p_values: Sequence[float], alpha: float) -> tuple[list[float], list[bool]]:
+    """Holm-Bonferroni: each p-value's level and whether it is rejected, in input order.
+
+    Sorted ascending, the k-th smallest (k from 0) of m is compared with
+    alpha / (m - k); the first that is not below its level stops the
+    procedure, and it and every later one are not rejected. This holds the
+    family-wise error rate at ``alpha`` under any dependence between the tests.
+    """
+    m = len(p_values)
+    order = sorted(range(m), key=lambda i: p_values[i])
+    levels = [0.0] * m
+    rejected = [False] * m
+    going = True
+    for rank, i in enumerate(order):
+        levels[i] = alpha / (m - rank)
+        going = going and p_values[i] < levels[i]
+        rejected[i] = going
+    return levels, rejected
 
 
 STATISTICS: dict[str, TwoSampleTest] = {"mann-whitney": mann_whitney_u}

@@ -3,6 +3,8 @@
 The I/O edge of the gate: files and directories in, stdout, Markdown (also
 appended to ``$GITHUB_STEP_SUMMARY`` when the environment names one) and a
 JSON verdict out. The judgement itself is ``reports.gate.decision.evaluate``.
+The candidate's manifest (``run.json`` in a candidate directory, or
+``--manifest``) tells the gate which candidate runs failed: those fail it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from reports.gate.correctness import RunRecord, manifest_records
 from reports.gate.decision import evaluate
 from reports.gate.report import render_markdown, render_text
 from reports.gate.rules import DEFAULT_RULES_PATH, RulesError, load_rules
@@ -48,6 +51,22 @@ def add_parser(sub: Any) -> None:
         default=None,
         help=f"rules (default: {DEFAULT_RULES_PATH.name} shipped with reports)",
     )
+    gate.add_argument(
+        "--manifest",
+        type=Path,
+        action="append",
+        default=None,
+        metavar="RUN_JSON",
+        help="the candidate's run.json (its failed runs fail the gate); read by default "
+        "from a candidate directory",
+    )
+    gate.add_argument(
+        "--looks",
+        type=int,
+        default=1,
+        metavar="N",
+        help="planned looks of an adaptive gate: alpha is split evenly over them (default 1)",
+    )
     gate.add_argument("--json-out", type=Path, help="verdict JSON (default: CAND_DIR/gate.json)")
     gate.add_argument("--markdown-out", type=Path, help="also write the Markdown table here")
 
@@ -60,13 +79,36 @@ def _documents(paths: list[Path]) -> list[dict[str, Any]]:
     return docs
 
 
+def _records(args: argparse.Namespace) -> list[RunRecord]:
+    paths = list(args.manifest or [])
+    paths += [p / "run.json" for p in args.candidate if p.is_dir() and (p / "run.json").is_file()]
+    records: list[RunRecord] = []
+    for path in paths:
+        try:
+            doc = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{path}: not a readable run.json manifest ({exc})") from exc
+        if not isinstance(doc, dict):
+            raise InputError(f"{path}: not a run.json manifest (expected an object)")
+        records += manifest_records(doc)
+    return records
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """Run the gate for parsed ``args``; InputError (exit 2) for unreadable inputs or rules."""
     try:
         rules = load_rules(args.config)
     except RulesError as exc:
         raise InputError(str(exc)) from exc
-    verdict = evaluate(_documents(args.baseline), _documents(args.candidate), rules)
+    if args.looks < 1:
+        raise InputError(f"--looks {args.looks}: must be 1 or more")
+    verdict = evaluate(
+        _documents(args.baseline),
+        _documents(args.candidate),
+        rules,
+        records=_records(args),
+        looks=args.looks,
+    )
     sys.stdout.write(render_text(verdict))
     markdown = render_markdown(verdict)
     if args.markdown_out:

@@ -1,8 +1,13 @@
-"""The gate's verdict as a text table (stdout) and Markdown (CI step summary)."""
+"""The gate's verdict as a text table (stdout) and Markdown (CI step summary).
+
+Each line shows the pooled figures (for orientation), then what decided:
+the estimate from the tested samples with its interval, the p-value against
+its Holm level, the samples, the outcome and the rule that decided it.
+"""
 
 from __future__ import annotations
 
-from reports.gate.decision import FAIL, INCONCLUSIVE, REGRESSION, Check, Verdict
+from reports.gate.verdict import FAIL, INCONCLUSIVE, REGRESSION, Check, Verdict
 from reports.metrics import format_value
 from reports.summary_text import aligned, markdown_table
 
@@ -11,10 +16,13 @@ HEADER = [
     "subject",
     "base",
     "candidate",
-    "change",
-    "p-value",
+    "pooled",
+    "estimate",
+    "interval",
+    "p (Holm level)",
     "samples",
     "verdict",
+    "rule",
     "reason",
 ]
 HEADLINE = {
@@ -24,21 +32,57 @@ HEADLINE = {
 }
 
 
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:+.1f}%"
+
+
+def _interval(check: Check) -> str:
+    if check.change_pct is None:
+        return ""
+    if check.ci_low_pct is None or check.ci_high_pct is None:
+        return "none (too few samples)"
+    level = f"{check.confidence:.0%} " if check.confidence is not None else ""
+    return f"{level}{_pct(check.ci_low_pct)}..{_pct(check.ci_high_pct)}"
+
+
 def _row(check: Check) -> list[str]:
     unit = "" if check.unit in ("count", "1/s", "x") else f" {check.unit}"
+    p_text = ""
+    if check.p_value is not None:
+        p_text = f"{check.p_value:.3g}"
+        if check.p_threshold is not None:
+            p_text += f" ({check.p_threshold:.3g})"
     return [
         check.metric,
         check.subject,
         format_value(check.base, check.unit) + (unit if check.base is not None else ""),
         format_value(check.cand, check.unit) + (unit if check.cand is not None else ""),
-        "" if check.change_pct is None else f"{check.change_pct:+.1f}%",
-        "" if check.p_value is None else f"{check.p_value:.3g}",
+        _pct(check.pooled_change_pct),
+        _pct(check.change_pct),
+        _interval(check),
+        p_text,
         check.samples,
         check.verdict.upper()
         if check.verdict in (FAIL, REGRESSION, INCONCLUSIVE)
         else check.verdict,
+        check.rule,
         check.reason,
     ]
+
+
+def _method(verdict: Verdict) -> str:
+    return (
+        f"Estimate: Hodges-Lehmann shift of the per-repeat values (log scale) with its "
+        f"distribution-free interval; two-sided {verdict.statistic} test of the same samples; "
+        f"Holm-Bonferroni over {verdict.family_size} tested lines at family alpha "
+        f"{verdict.family_alpha:.3g}"
+        + (
+            f" (alpha {verdict.alpha:g} split over {verdict.looks} looks)"
+            if verdict.looks > 1
+            else ""
+        )
+        + ". The pooled change (merged histograms) is shown, never decides. Method: docs/gate.md."
+    )
 
 
 def render_text(verdict: Verdict) -> str:
@@ -47,6 +91,7 @@ def render_text(verdict: Verdict) -> str:
     if verdict.checks:
         lines += ["", aligned([HEADER] + [_row(c) for c in verdict.checks])]
     lines += [f"note: {note}" for note in verdict.notes]
+    lines.append(_method(verdict))
     return "\n".join(lines) + "\n"
 
 
@@ -59,5 +104,5 @@ def render_markdown(verdict: Verdict) -> str:
     if verdict.checks:
         lines += [markdown_table(HEADER, [_row(c) for c in verdict.checks]), ""]
     lines += [f"_Note: {note}_" for note in verdict.notes]
-    lines.append(f"Two-sided {verdict.statistic} test; method in docs/gate.md.")
+    lines.append(_method(verdict))
     return "\n".join(lines) + "\n"
