@@ -11,7 +11,7 @@ ASYNC_MODE ?= eventlet
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: setup test test-fast serve loadtest bench report gate lint clean system-redis system-chromium system-ss
+.PHONY: setup test test-fast serve loadtest bench report gate gate-selfcheck lint clean system-redis system-chromium system-ss
 
 setup: $(STAMP)
 
@@ -65,8 +65,9 @@ bench: setup system-redis
 report: setup
 	$(PY) -m reports build reports/runs/latest
 
-# A/B in one job: base and candidate interleaved, then judged (exit 0 pass,
-# 1 regression, 3 inconclusive). BASE_REF=origin/main runs the base from a git
+# A/B in one job: base and candidate, 6 repeats a side interleaved ABBA (about
+# 5 min on 2 cores), then judged (exit 0 pass, 1 regression, 3 inconclusive);
+# GATE_ARGS=--adaptive adds repeats while it is inconclusive. BASE_REF=origin/main runs the base from a git
 # worktree of that commit. With BASELINE=dir (and CANDIDATE=dir, default the
 # latest run) it judges stored results instead. make reports any failure as
 # its own exit 2; call `python -m loadtests gate` / `python -m reports gate`
@@ -79,6 +80,13 @@ ifdef BASELINE
 else
 	$(PY) -m loadtests gate $(GATE_SCENARIO) $(if $(BASE_REF),--base-ref $(BASE_REF)) $(GATE_ARGS)
 endif
+
+# The gate's measured false-positive rate and power (docs/gate.md): a pool of
+# interleaved runs (base, +1 ms, +2 ms; 12 blocks = 60 runs, about 25 min), then
+# resampled gates. SELFCHECK_ARGS="--from DIR" re-judges a stored pool.
+SELFCHECK_ARGS ?=
+gate-selfcheck: setup system-redis
+	$(PY) -m loadtests gate-selfcheck $(GATE_SCENARIO) $(SELFCHECK_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check target_app loadtests bench reports tests

@@ -2,8 +2,9 @@
 
 ``run SCENARIO.toml`` runs every configuration of a scenario file and writes
 results; ``gate [SCENARIO.toml]`` runs an A/B scenario (configurations ``base``
-and ``candidate``, interleaved) and exits with the regression gate's verdict:
-0 pass, 1 regression, 3 inconclusive, 2 usage error.
+and ``candidate``, several repeats interleaved ABBA) and exits with the
+regression gate's verdict: 0 pass, 1 regression, 3 inconclusive, 2 usage error;
+``gate-selfcheck`` measures that gate's false-positive rate and power.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from pathlib import Path
 from types import FrameType
 
 from loadtests.cluster.processes import ProcessError
-from loadtests.orchestrate import ab
+from loadtests.orchestrate import ab, selfcheck
 from loadtests.orchestrate.matrix import Matrix, load_matrix
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
 from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
 from loadtests.orchestrate.scenario import ScenarioError
+from reports.gate.exit_codes import EXIT_USAGE
+from reports.gate.rules import RulesError, load_rules
 
 GATE_SCENARIO = Path(__file__).with_name("scenarios") / "gate.toml"
 
@@ -105,7 +108,65 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not print the summary table nor build the HTML report",
     )
+    gate.add_argument(
+        "--order",
+        choices=ab.ORDERS,
+        default="abba",
+        help="run order of the repeats: abba blocks (default) or a seeded random order",
+    )
+    gate.add_argument("--seed", type=int, default=0, help="seed of --order random (0)")
+    gate.add_argument(
+        "--adaptive",
+        action="store_true",
+        help="when inconclusive for want of evidence, add interleaved repeats "
+        f"({ab.ADAPTIVE_STEP} a side at a time) up to --max-repeats",
+    )
+    gate.add_argument(
+        "--max-repeats",
+        type=int,
+        default=None,
+        metavar="K",
+        help="repeats a side an adaptive gate may reach (default: --repeat + 4)",
+    )
     _common(gate)
+    check = sub.add_parser(
+        "gate-selfcheck",
+        help="measure the default gate's false-positive rate and power (A/A, +1 ms, +2 ms)",
+    )
+    check.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=GATE_SCENARIO,
+        help="the A/B gate scenario whose base configuration the pool runs",
+    )
+    check.add_argument(
+        "--blocks",
+        type=int,
+        default=12,
+        help="pool blocks of 3 base runs, one +1 ms and one +2 ms run each (default 12: "
+        "60 runs, about 25 min)",
+    )
+    check.add_argument(
+        "--from",
+        dest="pool",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="judge a pool already run into DIR instead of running one",
+    )
+    check.add_argument("--resamples", type=int, default=200, help="gates a family (200)")
+    check.add_argument("--seed", type=int, default=0, help="seed of the pool order and draws")
+    check.add_argument(
+        "--rules", type=Path, default=None, help="gate rules TOML (default: reports/gate.toml)"
+    )
+    check.add_argument(
+        "--app-ref",
+        default=None,
+        metavar="REF",
+        help="run every configuration's target_app from a git worktree of REF",
+    )
+    _common(check)
     return parser
 
 
@@ -136,10 +197,13 @@ def _out_dir(args: argparse.Namespace) -> Path:
     return Path(args.out)
 
 
-def _run(matrix: Matrix, args: argparse.Namespace, out_dir: Path) -> Manifest:
-    """Run ``matrix`` into ``out_dir``; KeyboardInterrupt and ProcessError propagate."""
+def _run(
+    matrix: Matrix, args: argparse.Namespace, out_dir: Path, manifest: Manifest | None = None
+) -> Manifest:
+    """Run ``matrix`` into ``out_dir`` (adding to ``manifest`` when given, as a gate's
+    later batches do); KeyboardInterrupt and ProcessError propagate."""
     options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
-    manifest = Manifest(
+    manifest = manifest or Manifest(
         run_id=out_dir.name,
         scenario_file=str(args.scenario),
         command=sys.argv,
@@ -203,19 +267,68 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_gate(args: argparse.Namespace) -> int:
     matrix = _prepare(args)
     ab.check_sides(matrix)
+    plan = ab.GatePlan(
+        repeats=matrix.repeat,
+        order=args.order,
+        seed=args.seed,
+        adaptive=args.adaptive,
+        max_repeats=args.max_repeats or matrix.repeat + 4,
+    )
+    plan.check()
+    manifest: Manifest | None = None
     with ExitStack() as stack:
         if args.base_ref:
             matrix = ab.with_base_app(matrix, stack.enter_context(ab.worktree(args.base_ref)))
         out_dir = _out_dir(args)
-        manifest = _run(matrix, args, out_dir)
+        names = plan.max_repeats if plan.adaptive else plan.repeats
+
+        def run_batch(order: list[tuple[str, int]]) -> None:
+            nonlocal manifest  # later batches add to the first batch's manifest
+            manifest = _run(ab.planned(matrix, order, names), args, out_dir, manifest)
+
+        code = ab.run_gate(
+            plan,
+            run_batch,
+            lambda looks: ab.judge(out_dir, args.rules, looks),
+            lambda: ab.more_repeats_can_help(out_dir),
+        )
+    assert manifest is not None  # run_gate runs at least one batch
     if manifest.status != "ok":
         _report_failures(manifest, out_dir)
-    elif not args.no_summary:
+    if not args.no_summary and any(o.results_path for o in manifest.outcomes):
         _summarize(out_dir)
-    return ab.judge(out_dir, args.rules)
+    return code
 
 
-COMMANDS = {"run": cmd_run, "gate": cmd_gate}
+def cmd_gate_selfcheck(args: argparse.Namespace) -> int:
+    try:
+        rules = load_rules(args.rules)
+    except RulesError as exc:
+        raise ScenarioError(str(exc)) from exc
+    matrix = _prepare(args)
+    ab.check_sides(matrix)
+    if args.pool is not None:
+        out_dir = args.pool
+    else:
+        if not 1 <= args.blocks <= 100:
+            raise ScenarioError(f"--blocks {args.blocks} is out of range; allowed: 1..100")
+        with ExitStack() as stack:
+            if args.app_ref:
+                app_dir = stack.enter_context(ab.worktree(args.app_ref))
+                matrix = replace(
+                    matrix, configs=tuple(replace(c, app_dir=app_dir) for c in matrix.configs)
+                )
+            out_dir = _out_dir(args)
+            options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
+            selfcheck.run_pool(matrix, args.blocks, options, str(args.scenario), args.seed)
+    doc = selfcheck.judge_pool(out_dir, rules, matrix.repeat, args.resamples, args.seed)
+    selfcheck.write(doc, out_dir)
+    sys.stdout.write(selfcheck.render(doc))
+    print(f"selfcheck written to {out_dir}/selfcheck.md")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "gate": cmd_gate, "gate-selfcheck": cmd_gate_selfcheck}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,13 +338,13 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("\ninterrupted: every process started was stopped", file=sys.stderr)
         return 130
     except ProcessError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return 1  # run: failed; gate: a run that cannot complete fails the gate too
 
 
 if __name__ == "__main__":

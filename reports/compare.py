@@ -151,11 +151,14 @@ def compare(
         choice = choose_samples(metric, base, cand, alpha, min_repeats, min_samples)
         if choice.kind != SAMPLES_NONE:
             result = statistic(choice.base, choice.cand)
+            estimate: float | None = pooled
+            low: float | None = None
+            high: float | None = None
             try:
                 shift = relative_shift(choice.base, choice.cand, alpha)
                 estimate, low, high = shift.estimate, shift.low, shift.high
             except ValueError:  # a baseline median of 0: no relative change exists
-                estimate, low, high = pooled, None, None
+                pass
             return Comparison(
                 **shown,  # type: ignore[arg-type]
                 change_pct=estimate,

@@ -1,0 +1,222 @@
+"""``gate-selfcheck``: the default A/B gate's measured false-positive rate and power.
+
+A gate whose error rates nobody measured is a guess. This runs, at the shipped
+gate load, a *pool* of interleaved runs: base runs, and runs whose server adds
+``inject_delay_ms`` = 1 and = 2 to every room delivery. Then it forms many gates
+from the pool, each exactly as ``make gate`` would judge them (``repeats`` runs
+a side, the shipped rules), and counts:
+
+* A/A gates (base against base): how often the gate exits 1 (false positive)
+  and how often 3 (inconclusive);
+* +1 ms and +2 ms gates (base against delayed): how often it exits 1 (power).
+
+Why resampling a pool is still honest (docs/gate.md has the long form):
+within one gate no run is used twice (the two sides are disjoint draws of
+distinct runs), so every gate sees independent runs, as a real gate does. Across
+gates runs are reused, which makes the gates' outcomes dependent: the resampled
+rate is then an average over many splits (an unbiased estimate of a single
+gate's rate when runs are exchangeable, which interleaving makes them), but it
+carries only as much information as the pool holds. So the 95 % interval is a
+Wilson interval for the number of *disjoint* gates the pool can fill (e.g. 42
+base runs fill 3 A/A gates of 6 + 6), never for the number of resamples.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from loadtests.orchestrate import ab
+from loadtests.orchestrate.matrix import Matrix
+from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
+from loadtests.orchestrate.scenario import ScenarioError
+from reports.gate import binomial, power
+from reports.gate.decision import evaluate
+from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
+from reports.gate.rules import GateRules
+from reports.loading import load_inputs
+
+DELAYS_MS = (1.0, 2.0)
+POOL_BASE_PER_BLOCK = 3  # base runs per block of the pool, beside one run of each delay
+
+
+def delayed_name(delay_ms: float) -> str:
+    return f"delay-{delay_ms:g}ms"
+
+
+def pool_matrix(matrix: Matrix, delays_ms: Sequence[float] = DELAYS_MS) -> Matrix:
+    """The gate scenario's base configuration, plus one copy per injected delay."""
+    base = next(c for c in matrix.configs if c.name == ab.BASE)
+    delayed = tuple(replace(base, name=delayed_name(d), inject_delay_ms=d) for d in delays_ms)
+    return replace(matrix, configs=(base, *delayed))
+
+
+def pool_order(
+    blocks: int, delays_ms: Sequence[float] = DELAYS_MS, seed: int = 0
+) -> list[tuple[str, int]]:
+    """``blocks`` seeded-random blocks of 3 base runs and one run of each delay."""
+    rng = random.Random(seed)
+    order: list[tuple[str, int]] = []
+    for block in range(blocks):
+        names = [ab.BASE] * POOL_BASE_PER_BLOCK + [delayed_name(d) for d in delays_ms]
+        rng.shuffle(names)
+        counts = {n: 0 for n in names}
+        for name in names:
+            index = block * (POOL_BASE_PER_BLOCK if name == ab.BASE else 1) + counts[name]
+            counts[name] += 1
+            order.append((name, index))
+    return order
+
+
+def run_pool(
+    matrix: Matrix, blocks: int, options: RunOptions, scenario_file: str, seed: int = 0
+) -> Manifest:
+    """Run the pool into ``options.out_dir`` (one file per run, ``run.json`` manifest)."""
+    pool = pool_matrix(matrix)
+    order = pool_order(blocks, seed=seed)
+    runnable = ab.planned(pool, order, blocks * POOL_BASE_PER_BLOCK)
+    manifest = Manifest(
+        run_id=options.out_dir.name,
+        scenario_file=scenario_file,
+        command=sys.argv,
+        matrix={"name": pool.name, "pool_blocks": blocks, "order": order, "seed": seed},
+        started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    )
+    print(f"gate-selfcheck: pool of {len(order)} runs into {options.out_dir}")
+    try:
+        run_matrix(runnable, options, manifest)
+        manifest.status = "failed" if any(o.error for o in manifest.outcomes) else "ok"
+    finally:
+        manifest.finished_utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        manifest.write(options.out_dir)
+    return manifest
+
+
+@dataclass(frozen=True)
+class FamilyResult:
+    """How one family of resampled gates came out."""
+
+    name: str
+    gates: int  # resampled gates judged
+    disjoint: int  # gates the pool can fill without reusing a run: the interval's n
+    regression: float  # fraction exiting 1
+    inconclusive: float  # fraction exiting 3
+    interval: tuple[float, float]  # 95 % Wilson interval of ``regression``, n = ``disjoint``
+
+
+def _by_config(pool_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    docs: dict[str, list[dict[str, Any]]] = {}
+    for doc in load_inputs([pool_dir], warn=None).results:
+        docs.setdefault(str(doc["config_name"]), []).append(doc)
+    return docs
+
+
+def _as_side(docs: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+    """Copies renamed to one side of an A/B gate (the gate pairs one configuration a side)."""
+    return [{**d, "config_name": name} for d in docs]
+
+
+def judge_family(
+    name: str,
+    base_pool: Sequence[dict[str, Any]],
+    cand_pool: Sequence[dict[str, Any]] | None,
+    rules: GateRules,
+    repeats: int,
+    resamples: int,
+    seed: int,
+) -> FamilyResult:
+    """Resample ``resamples`` gates of ``repeats`` runs a side; A/A when ``cand_pool`` is None."""
+    rng = random.Random(seed)
+    codes: list[int] = []
+    for _ in range(resamples):
+        if cand_pool is None:
+            drawn = rng.sample(list(base_pool), 2 * repeats)
+            base, cand = drawn[:repeats], drawn[repeats:]
+        else:
+            base, cand = rng.sample(list(base_pool), repeats), rng.sample(list(cand_pool), repeats)
+        verdict = evaluate(_as_side(base, ab.BASE), _as_side(cand, ab.CANDIDATE), rules)
+        codes.append(verdict.exit_code)
+    disjoint = (
+        len(base_pool) // (2 * repeats)
+        if cand_pool is None
+        else min(len(base_pool) // repeats, len(cand_pool) // repeats)
+    )
+    regression = codes.count(EXIT_REGRESSION) / len(codes)
+    return FamilyResult(
+        name=name,
+        gates=len(codes),
+        disjoint=disjoint,
+        regression=regression,
+        inconclusive=codes.count(EXIT_INCONCLUSIVE) / len(codes),
+        interval=binomial.wilson_interval(regression, disjoint),
+    )
+
+
+def judge_pool(
+    pool_dir: Path,
+    rules: GateRules,
+    repeats: int = ab.DEFAULT_REPEATS,
+    resamples: int = 200,
+    seed: int = 0,
+    say: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Every family's result and the minimum detectable effects, as a JSON-ready document."""
+    docs = _by_config(pool_dir)
+    base = docs.get(ab.BASE, [])
+    if len(base) < 2 * repeats:
+        raise ScenarioError(
+            f"{pool_dir}: {len(base)} base runs cannot fill one A/A gate of {repeats} a side; "
+            "run a larger pool (--blocks) or pass fewer --repeats"
+        )
+    families = [judge_family("A/A", base, None, rules, repeats, resamples, seed)]
+    for delay in DELAYS_MS:
+        delayed = docs.get(delayed_name(delay), [])
+        if len(delayed) < repeats:
+            say(f"gate-selfcheck: only {len(delayed)} runs of {delayed_name(delay)}: skipped")
+            continue
+        families.append(
+            judge_family(f"+{delay:g} ms", base, delayed, rules, repeats, resamples, seed + 1)
+        )
+    mde = power.minimum_detectable_effects(base, rules, repeats, seed=seed)
+    return {
+        "kind": "roombench.gate-selfcheck",
+        "pool": str(pool_dir),
+        "runs": {name: len(d) for name, d in sorted(docs.items())},
+        "repeats_a_side": repeats,
+        "resamples": resamples,
+        "families": [f.__dict__ for f in families],
+        "minimum_detectable_effect_pct": mde,
+    }
+
+
+def render(doc: dict[str, Any]) -> str:
+    """The selfcheck table (Markdown: the same text goes into docs/gate.md)."""
+    lines = [
+        f"Pool: {', '.join(f'{n} {k}' for n, k in doc['runs'].items())} runs; gates of "
+        f"{doc['repeats_a_side']} runs a side, {doc['resamples']} resampled gates a family.",
+        "",
+        "| gates | exit 1 (regression) | 95 % interval | disjoint gates (interval's n) "
+        "| exit 3 (inconclusive) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for fam in doc["families"]:
+        low, high = fam["interval"]
+        lines.append(
+            f"| {fam['name']} | {fam['regression']:.1%} | {low:.0%} .. {high:.0%} "
+            f"| {fam['disjoint']} | {fam['inconclusive']:.1%} |"
+        )
+    lines += ["", "Minimum detectable effect (80 % power, shift model on the base runs):"]
+    for metric, pct in doc["minimum_detectable_effect_pct"].items():
+        lines.append(f"- {metric}: " + ("none up to +100 %" if pct is None else f"+{pct:g} %"))
+    return "\n".join(lines) + "\n"
+
+
+def write(doc: dict[str, Any], out_dir: Path) -> None:
+    (out_dir / "selfcheck.json").write_text(json.dumps(doc, indent=1) + "\n")
+    (out_dir / "selfcheck.md").write_text(render(doc))
