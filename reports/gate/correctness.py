@@ -204,10 +204,18 @@ def blockers(base: ConfigRuns, cand: ConfigRuns) -> list[str]:
 
 
 def flag_notes(config: ConfigRuns, side: str) -> list[str]:
-    """Notes for flags no rule covers, so nothing a run says goes unseen."""
-    covered = set(FAILS_ALWAYS + FAILS_UNLESS_PLANNED + TIMING_UNJUDGEABLE + EXPECTED_FLAGS)
-    return [
-        f"{config.config_name} ({side}, repeat {repeat}): {flag}: {why}"
-        for repeat, flag, why in config.flags()
-        if flag not in covered
-    ]
+    """Notes for flags no rule judged, so nothing a run says goes unseen.
+
+    That is any flag no rule names, and an incident a planned fault event explains.
+    """
+    notes = []
+    for doc in config.docs:
+        for flag, why in sorted((doc.get("flags") or {}).items()):
+            planned = flag in FAILS_UNLESS_PLANNED and _planned_events(doc)
+            named = flag in FAILS_ALWAYS + FAILS_UNLESS_PLANNED + TIMING_UNJUDGEABLE
+            if planned or not (named or flag in EXPECTED_FLAGS):
+                extra = " (a planned fault event explains it)" if planned else ""
+                notes.append(
+                    f"{config.config_name} ({side}, repeat {doc['repeat']}): {flag}: {why}{extra}"
+                )
+    return notes

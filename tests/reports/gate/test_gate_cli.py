@@ -1,4 +1,8 @@
-"""``python -m reports gate`` as a subprocess on fixture files: exit codes and outputs."""
+"""``python -m reports gate`` as a subprocess on fixture files: exit codes and outputs.
+
+Changed by issue 12: each side holds 6 repeats (one run a side is now
+inconclusive), and a candidate directory's run.json marks failed runs.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.factory import make_bench, make_results, write_json
+from tests.reports.factory import make_bench, write_json
+from tests.reports.gate.repeats import repeat_of
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -29,16 +34,21 @@ def _gate(*args: str, env: dict[str, str] | None = None) -> subprocess.Completed
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("runs")
-    write_json(make_results("single-1", seed=1), root / "base" / "single-1.0.json")
+    for r in range(6):
+        write_json(repeat_of("single-1", r, seed=1), root / "base" / f"single-1.{r}.json")
+        write_json(repeat_of("single-1", r, seed=2), root / "same" / f"single-1.{r}.json")
+        write_json(repeat_of("single-1", r, seed=2), root / "failed" / f"single-1.{r}.json")
+        slow = repeat_of("single-1", r, seed=2, sigma=0.75)
+        write_json(slow, root / "slow" / f"single-1.{r}.json")
+        flags = {"generator_saturated": "worker-0 busy"}
+        saturated = repeat_of("single-1", r, seed=2, flags=flags)
+        write_json(saturated, root / "saturated" / f"single-1.{r}.json")
     write_json({"run_id": "x", "configs": ["single-1"]}, root / "base" / "run.json")
     write_json(make_bench(seed=1), root / "base" / "bench.json")
-    write_json(make_results("single-1", seed=2), root / "same" / "single-1.0.json")
     write_json(make_bench(seed=2), root / "same" / "bench.json")
-    write_json(make_results("single-1", seed=2, sigma=0.75), root / "slow" / "single-1.0.json")
-    write_json(
-        make_results("single-1", seed=2, flags={"generator_saturated": "worker-0 busy"}),
-        root / "saturated" / "single-1.0.json",
-    )
+    outcomes = [{"config": "single-1", "repeat": r, "error": None} for r in range(6)]
+    outcomes.append({"config": "single-1", "repeat": 6, "error": "node-0 exited (code 1)"})
+    write_json({"run_id": "y", "outcomes": outcomes}, root / "failed" / "run.json")
     return root
 
 
@@ -60,12 +70,71 @@ def test_pass_writes_json_next_to_the_candidate_and_the_step_summary(
     assert verdict["outcome"] == "pass"
     text = summary.read_text()
     assert text.startswith("earlier step\n") and "| metric | subject |" in text
+    # Each line carries its estimate, interval and deciding rule.
+    assert "| estimate | interval | p (Holm level) |" in text
+    assert "same: CI inside ±15%" in text
+    p50 = next(c for c in verdict["checks"] if c["metric"] == "fanout_p50")
+    assert p50["outcome"] == "same" and p50["samples"] == "6 vs 6 repeats"
+
+
+def test_a_failed_candidate_run_in_its_manifest_exits_1(runs: Path, tmp_path: Path) -> None:
+    result = _gate(
+        "--baseline",
+        str(runs / "base"),
+        "--candidate",
+        str(runs / "failed"),
+        "--json-out",
+        str(tmp_path / "v.json"),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "repeat 6 failed: node-0 exited (code 1)" in result.stdout
+    # The same files without their manifest pass: the manifest is what told.
+    files = sorted(str(p) for p in (runs / "failed").glob("single-1.*.json"))
+    clean = _gate(
+        "--baseline",
+        str(runs / "base"),
+        "--candidate",
+        *files,
+        "--json-out",
+        str(tmp_path / "w.json"),
+    )
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    manifest = _gate(
+        "--baseline",
+        str(runs / "base"),
+        "--candidate",
+        *files,
+        "--manifest",
+        str(runs / "failed" / "run.json"),
+        "--json-out",
+        str(tmp_path / "x.json"),
+    )
+    assert manifest.returncode == 1
+
+
+def test_looks_split_alpha_and_must_be_positive(runs: Path, tmp_path: Path) -> None:
+    result = _gate(
+        "--baseline",
+        str(runs / "base"),
+        "--candidate",
+        str(runs / "slow"),
+        "--looks",
+        "3",
+        "--json-out",
+        str(tmp_path / "v.json"),
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    verdict = json.loads((tmp_path / "v.json").read_text())
+    assert verdict["looks"] == 3
+    assert "split over 3 looks" in result.stdout
+    bad = _gate("--baseline", str(runs / "base"), "--candidate", str(runs / "slow"), "--looks", "0")
+    assert bad.returncode == 2 and "--looks 0" in bad.stderr
 
 
 def test_regression_exits_1_and_names_the_metric(runs: Path, tmp_path: Path) -> None:
     result = _gate(
         "--baseline",
-        str(runs / "base" / "single-1.0.json"),
+        *sorted(str(p) for p in (runs / "base").glob("single-1.*.json")),
         "--candidate",
         str(runs / "slow"),
         "--json-out",
@@ -99,7 +168,10 @@ def test_saturated_generator_exits_3(runs: Path, tmp_path: Path) -> None:
         ([], "required"),
         (["--baseline", "nowhere", "--candidate", "nowhere"], "no such file or directory"),
         (["--baseline", "{base}/run.json", "--candidate", "{base}"], "neither a roombench"),
-        (["--baseline", "{base}", "--candidate", "{base}", "--config", "{bad}"], "unknown key"),
+        (
+            ["--baseline", "{base}", "--candidate", "{base}", "--config", "{bad}"],
+            "metrics.fanout_p99.min_change: unknown key 'min_change'; allowed: ",
+        ),
     ],
 )
 def test_usage_errors_exit_2(runs: Path, tmp_path: Path, args: list[str], message: str) -> None:
