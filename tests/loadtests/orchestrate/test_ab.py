@@ -1,4 +1,8 @@
-"""The A/B gate's pieces: the two sides, their files, the base's worktree."""
+"""The A/B gate's pieces: the two sides, their order, their files, adaptivity, the base's worktree.
+
+Changed by issue 12: a side without results is no longer always inconclusive
+(a candidate that wrote nothing failed every run: exit 1).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,11 @@ import pytest
 
 from loadtests.orchestrate import ab
 from loadtests.orchestrate.matrix import Matrix, parse_matrix
+from loadtests.orchestrate.runner import results_name
 from loadtests.orchestrate.scenario import ScenarioError
+from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
+from tests.reports.factory import write_json
+from tests.reports.gate.repeats import repeat_of
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -46,9 +54,117 @@ def test_side_files_take_repeats_and_nothing_else(tmp_path: Path) -> None:
     assert [p.name for p in ab.side_files(tmp_path, "candidate")] == ["candidate.json"]
 
 
-def test_a_side_without_results_is_inconclusive(tmp_path: Path) -> None:
+def test_a_side_without_results(tmp_path: Path) -> None:
+    # Only a candidate: nothing to compare with, inconclusive.
     (tmp_path / "candidate.json").write_text("{}")
-    assert ab.judge(tmp_path) == 3
+    assert ab.judge(tmp_path) == EXIT_INCONCLUSIVE
+    # Only a baseline: the candidate failed every run, which fails the gate.
+    (tmp_path / "candidate.json").unlink()
+    (tmp_path / "base.json").write_text("{}")
+    assert ab.judge(tmp_path) == EXIT_REGRESSION
+
+
+def test_abba_order_cancels_drift_and_continues_across_batches() -> None:
+    order = ab.interleave(["base", "candidate"], 0, 4)
+    assert [name[0] for name, _ in order] == list("bccbbccb")
+    assert [k for _, k in order] == [0, 0, 1, 1, 2, 2, 3, 3]
+    later = ab.interleave(["base", "candidate"], 4, 2)
+    assert later == [("base", 4), ("candidate", 4), ("candidate", 5), ("base", 5)]
+
+
+def test_random_order_is_seeded_and_balanced() -> None:
+    first = ab.interleave(["base", "candidate"], 0, 20, "random", seed=7)
+    assert first == ab.interleave(["base", "candidate"], 0, 20, "random", seed=7)
+    assert first != ab.interleave(["base", "candidate"], 0, 20, "random", seed=8)
+    for k in range(20):
+        assert sorted(n for n, i in first if i == k) == ["base", "candidate"]
+    with pytest.raises(ScenarioError, match="allowed: abba, random"):
+        ab.interleave(["base"], 0, 1, "zigzag")
+
+
+def test_a_planned_matrix_runs_in_its_order_with_stable_file_names() -> None:
+    matrix = _matrix("base", "candidate")
+    order = ab.interleave(["base", "candidate"], 0, 2)
+    planned = ab.planned(matrix, order, 10)
+    assert [(c.name, k) for c, k in planned.plan()] == order
+    config, k = planned.plan()[-1]
+    assert results_name(config, k, planned.repeat) == "base.1"
+
+
+def test_batches_and_looks_of_an_adaptive_gate() -> None:
+    fixed = ab.GatePlan(repeats=6)
+    assert [(done, len(order)) for done, order in ab.batches(fixed)] == [(6, 12)]
+    assert ab.looks_for(6, 10, adaptive=False) == 1
+    adaptive = ab.GatePlan(repeats=6, adaptive=True, max_repeats=9)
+    assert [(done, len(order)) for done, order in ab.batches(adaptive)] == [
+        (6, 12),
+        (8, 4),
+        (9, 2),
+    ]
+    assert ab.looks_for(6, 9, adaptive=True) == 3
+    with pytest.raises(ScenarioError, match="--max-repeats 4 is out of range"):
+        ab.GatePlan(repeats=6, adaptive=True, max_repeats=4).check()
+
+
+def _write_batch(out: Path, order: list[tuple[str, int]], jitter: float) -> None:
+    for name, k in order:
+        seed = 1 if name == "base" else 2
+        write_json(repeat_of(name, k, seed=seed, jitter=jitter), out / f"{name}.{k}.json")
+
+
+def _adaptive_gate(out: Path, jitter: float, max_repeats: int) -> tuple[int, list[int], list[str]]:
+    """The adaptive loop with fixture runs in place of load runs, judged by the real gate."""
+    plan = ab.GatePlan(repeats=6, adaptive=True, max_repeats=max_repeats)
+    looks_seen: list[int] = []
+    said: list[str] = []
+
+    def judge_now(looks: int) -> int:
+        looks_seen.append(looks)
+        return ab.judge(out, None, looks)
+
+    code = ab.run_gate(
+        plan,
+        lambda order: _write_batch(out, order, jitter),
+        judge_now,
+        lambda: ab.more_repeats_can_help(out),
+        said.append,
+    )
+    return code, looks_seen, said
+
+
+def test_adaptive_gate_adds_repeats_while_unknown_then_answers_inconclusive(
+    tmp_path: Path,
+) -> None:
+    # Runs so noisy (40 % run-to-run) that p50 stays "unknown" at every look.
+    code, looks_seen, said = _adaptive_gate(tmp_path, jitter=0.4, max_repeats=10)
+    assert code == EXIT_INCONCLUSIVE
+    assert looks_seen == [3, 3, 3]  # 6, 8, 10 repeats a side; alpha split over 3 looks
+    assert said == [
+        "gate: inconclusive at 6 repeats a side: adding 2 more",
+        "gate: inconclusive at 8 repeats a side: adding 2 more",
+    ]
+    assert len(ab.side_files(tmp_path, "candidate")) == 10
+    assert "split over 3 looks" in (tmp_path / "gate.md").read_text()
+
+
+def test_adaptive_gate_stops_at_the_first_decisive_look(tmp_path: Path) -> None:
+    code, looks_seen, said = _adaptive_gate(tmp_path, jitter=0.02, max_repeats=10)
+    assert code == EXIT_PASS
+    assert looks_seen == [3] and said == []
+    assert len(ab.side_files(tmp_path, "candidate")) == 6
+
+
+def test_more_repeats_cannot_cure_a_blocker(tmp_path: Path) -> None:
+    (tmp_path / "gate.json").write_text(
+        '{"reasons": ["single-1: generator_saturated in the baseline (repeat 0): busy"], '
+        '"checks": []}'
+    )
+    assert not ab.more_repeats_can_help(tmp_path)
+    (tmp_path / "gate.json").write_text(
+        '{"reasons": ["fanout_p50 (x): unknown"], '
+        '"checks": [{"verdict": "inconclusive", "outcome": "unknown"}]}'
+    )
+    assert ab.more_repeats_can_help(tmp_path)
 
 
 def test_base_app_must_hold_target_app(tmp_path: Path) -> None:

@@ -1,0 +1,74 @@
+"""gate-selfcheck without load: the pool's order, resampled families, intervals, the table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from loadtests.orchestrate import selfcheck
+from loadtests.orchestrate.matrix import parse_matrix
+from loadtests.orchestrate.scenario import ScenarioError
+from reports.gate.rules import load_rules
+from tests.reports.factory import write_json
+from tests.reports.gate.repeats import repeat_of
+
+
+def test_pool_matrix_adds_one_delayed_copy_of_the_base_per_delay() -> None:
+    matrix = parse_matrix(
+        {"load": {"users": 4, "rooms": 1}, "config": [{"name": "base"}, {"name": "candidate"}]},
+        "gate.toml",
+    )
+    pool = selfcheck.pool_matrix(matrix)
+    assert [(c.name, c.inject_delay_ms) for c in pool.configs] == [
+        ("base", 0.0),
+        ("delay-1ms", 1.0),
+        ("delay-2ms", 2.0),
+    ]
+
+
+def test_pool_order_interleaves_blocks_with_distinct_repeat_indices() -> None:
+    order = selfcheck.pool_order(4, seed=3)
+    assert Counter(name for name, _ in order) == {"base": 12, "delay-1ms": 4, "delay-2ms": 4}
+    assert len(set(order)) == len(order)
+    for block in range(4):
+        names = [name for name, _ in order[block * 5 : block * 5 + 5]]
+        assert sorted(names) == ["base", "base", "base", "delay-1ms", "delay-2ms"]
+    assert order == selfcheck.pool_order(4, seed=3) != selfcheck.pool_order(4, seed=4)
+
+
+@pytest.fixture(scope="module")
+def pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fixture pool: 24 base runs and 12 runs of each delay (+40 % and +80 % latency)."""
+    root = tmp_path_factory.mktemp("pool")
+    for k in range(24):
+        write_json(repeat_of("base", k, seed=1), root / f"base.{k}.json")
+    for k in range(12):
+        for name, median in (("delay-1ms", 2800), ("delay-2ms", 3600)):
+            write_json(repeat_of(name, k, seed=2, median_us=median), root / f"{name}.{k}.json")
+    return root
+
+
+def test_judge_pool_counts_each_family_with_an_honest_interval(pool: Path) -> None:
+    doc = selfcheck.judge_pool(pool, load_rules(), repeats=6, resamples=30, seed=1)
+    families = {f["name"]: f for f in doc["families"]}
+    assert families["A/A"]["regression"] == 0.0
+    assert families["A/A"]["disjoint"] == 2  # 24 base runs fill two gates of 6 + 6
+    assert families["A/A"]["interval"][0] == 0.0 and families["A/A"]["interval"][1] > 0.5
+    for name in ("+1 ms", "+2 ms"):
+        assert families[name]["regression"] == 1.0
+        assert families[name]["disjoint"] == 2  # 12 delayed runs, 6 a gate
+    assert doc["runs"] == {"base": 24, "delay-1ms": 12, "delay-2ms": 12}
+    mde = doc["minimum_detectable_effect_pct"]
+    # 3 % run-to-run jitter: the margin (15 %) is what limits p50, not the noise.
+    assert mde["fanout_p50"] is not None and 15 < mde["fanout_p50"] <= 20
+    table = selfcheck.render(doc)
+    assert "| A/A | 0.0% |" in table and "| +2 ms | 100.0% |" in table
+
+
+def test_a_pool_too_small_for_one_gate_is_a_clear_error(tmp_path: Path) -> None:
+    for k in range(5):
+        write_json(repeat_of("base", k, seed=1), tmp_path / f"base.{k}.json")
+    with pytest.raises(ScenarioError, match="5 base runs cannot fill one A/A gate of 6 a side"):
+        selfcheck.judge_pool(tmp_path, load_rules(), repeats=6, resamples=5)
