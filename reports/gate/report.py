@@ -73,7 +73,8 @@ def _row(check: Check) -> list[str]:
 def _method(verdict: Verdict) -> str:
     return (
         f"Estimate: Hodges-Lehmann shift of the per-repeat values (log scale) with its "
-        f"distribution-free interval; two-sided {verdict.statistic} test of the same samples; "
+        f"distribution-free {1 - 2 * verdict.alpha:.0%} interval; two-sided {verdict.statistic} "
+        "test of the same samples; "
         f"Holm-Bonferroni over {verdict.family_size} tested lines at family alpha "
         f"{verdict.family_alpha:.3g}"
         + (

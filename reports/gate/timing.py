@@ -8,17 +8,20 @@ autocorrelation 0.3-0.7 was measured) and never decide: with fewer than
 micro-benchmark the samples are pytest-benchmark's rounds.
 
 From those samples and nothing else come the estimate (the Hodges-Lehmann
-shift of the logarithms, as a percentage), its distribution-free confidence
-interval and the two-sided Mann-Whitney p-value; the interval excludes 0
-exactly when the test rejects, so they cannot disagree. The pooled figures
-(merged histograms) are shown beside them and decide nothing.
+shift of the logarithms, as a percentage), its distribution-free (1 - 2 alpha)
+confidence interval (90 %: the interval of the equivalence test) and the
+two-sided Mann-Whitney p-value; the interval and the test are one computation
+(the interval excludes 0 exactly when p <= 2 alpha), so they cannot point in
+different directions. The pooled figures (merged histograms) are shown beside
+them and decide nothing.
 
 ``judge_family`` then applies Holm-Bonferroni over every tested line of the
 gate and names each line's outcome, as Chromium's Pinpoint does:
 
 * **different** — p below its Holm level and the estimate beyond the margin:
   a regression or an improvement;
-* **same** — the whole interval inside ± the margin: pass;
+* **same** — the whole 90 % interval inside ± the margin (two one-sided
+  tests at alpha): pass;
 * **unknown** — anything else: inconclusive ("add repeats"), unless the rule
   says ``when_unknown = "pass"``.
 """
@@ -111,7 +114,9 @@ def test_samples(
             "per-second samples of one run never decide",
         )
     try:
-        shift = relative_shift(base_values, cand_values, rules.alpha)
+        # The (1 - 2 alpha) interval: "same" is Schuirmann's two one-sided tests at
+        # alpha each, the textbook equivalence test (docs/gate.md).
+        shift = relative_shift(base_values, cand_values, 2 * rules.alpha)
     except ValueError as exc:
         return Tested(**common, untestable=f"{samples}: {exc}")  # type: ignore[arg-type]
     result = get_statistic(rules.statistic)(base_values, cand_values)
@@ -200,7 +205,7 @@ def decide(line: Tested, threshold: float | None, rejected: bool) -> Check:
             **estimate,  # type: ignore[arg-type]
             outcome=SAME,
             verdict=PASS,
-            rule=f"same: CI inside ±{margin:.0f}%",
+            rule=f"same: {shift.confidence:.0%} CI inside ±{margin:.0f}%",
             reason=f"CI {interval} inside ±{margin:.0f}%",
         )
     why = (

@@ -61,8 +61,8 @@ def test_judge_pool_counts_each_family_with_an_honest_interval(pool: Path) -> No
         assert families[name]["disjoint"] == 2  # 12 delayed runs, 6 a gate
     assert doc["runs"] == {"base": 24, "delay-1ms": 12, "delay-2ms": 12}
     mde = doc["minimum_detectable_effect_pct"]
-    # 3 % run-to-run jitter: the margin (15 %) is what limits p50, not the noise.
-    assert mde["fanout_p50"] is not None and 15 < mde["fanout_p50"] <= 20
+    # 3 % run-to-run jitter: the margin (20 %) is what limits p50, not the noise.
+    assert mde["fanout_p50"] is not None and 20 < mde["fanout_p50"] <= 25
     table = selfcheck.render(doc)
     assert "| A/A | 0.0% |" in table and "| +2 ms | 100.0% |" in table
 
