@@ -56,6 +56,9 @@ RECV_BYTES = 64 * 1024  # below glibc's mmap threshold: no mmap/munmap per read
 # noop (6) releases a pending poll while a polling transport upgrades, upgrade (5)
 # is the client's packet when it switches transports, pong (3) answers a ping
 # only an Engine.IO v3 client sends. A foreign server may still send them.
+# What a server's bytes can raise on the receive path: each ends the connection
+# with its reason. RecursionError: JSON nested deeper than the interpreter's limit.
+_PEER_FAULTS = (wsframe.ProtocolError, ValueError, RecursionError, ConnectError)
 _EIO_NOTHING_TO_DO = frozenset((siopacket.EIO_NOOP, siopacket.EIO_UPGRADE, siopacket.EIO_PONG))
 # json.loads on bytes detects the encoding, decodes and matches whitespace with a
 # regex in Python; the C scanner parses the decoded text from an offset directly.
@@ -185,7 +188,7 @@ class SioClient:
         if rest:
             try:
                 self._dispatch(self._feed(rest), time.time_ns())
-            except (wsframe.ProtocolError, ValueError, ConnectError) as exc:
+            except _PEER_FAULTS as exc:
                 self._fail(exc)
 
     def _on_readable(self) -> None:
@@ -209,7 +212,7 @@ class SioClient:
             frames = self._feed(chunk)
             self.stats.note(len(frames), stamped=stamp_ns is not None)
             self._dispatch(frames, now)
-        except (wsframe.ProtocolError, ValueError, ConnectError) as exc:
+        except _PEER_FAULTS as exc:
             self._fail(exc)
 
     def _dispatch(self, frames: list[tuple[int, bytes]], now: int) -> None:
@@ -325,7 +328,7 @@ class SioClient:
             code = exc.close_code
         elif isinstance(exc, UnicodeDecodeError):
             code = wsclose.CloseCode.INVALID_FRAME_PAYLOAD_DATA
-        elif isinstance(exc, ValueError):
+        elif isinstance(exc, (ValueError, RecursionError)):
             code = wsclose.CloseCode.POLICY_VIOLATION  # a malformed Engine.IO/Socket.IO packet
         else:
             code = wsclose.CloseCode.NORMAL_CLOSURE

@@ -222,6 +222,12 @@ def test_protocol_violations_fail_connect_and_tell_the_server(
     assert peer.close_code() == code
 
 
+def test_json_nested_too_deep_fails_connect_and_tells_the_server(peer: Peer) -> None:
+    error = connect_failure(peer, text("42" + "[" * 50_000))  # 50 KB, under the message cap
+    assert "RecursionError: maximum recursion depth exceeded" in str(error), str(error)
+    assert peer.close_code() == CloseCode.POLICY_VIOLATION
+
+
 def test_violation_after_connect_ends_the_connection_with_its_reason(peer: Peer) -> None:
     reasons: list[str] = []
     client = SioClient(peer.url, {}, on_close=reasons.append)
