@@ -52,13 +52,13 @@ from loadtests.wire.errors import SessionEnded
 EventHandler = Callable[[Any, int], None]  # (first argument, recv_ns)
 AckCallback = Callable[[list[Any], int], None]  # (ack arguments, recv_ns)
 RECV_BYTES = 64 * 1024  # below glibc's mmap threshold: no mmap/munmap per read
+# What a server's bytes can raise on the receive path: each ends the connection
+# with its reason. RecursionError: JSON nested deeper than the interpreter's limit.
+_PEER_FAULTS = (wsframe.ProtocolError, ValueError, RecursionError, ConnectError)
 # Engine.IO packets received over a websocket-only session that need no action:
 # noop (6) releases a pending poll while a polling transport upgrades, upgrade (5)
 # is the client's packet when it switches transports, pong (3) answers a ping
 # only an Engine.IO v3 client sends. A foreign server may still send them.
-# What a server's bytes can raise on the receive path: each ends the connection
-# with its reason. RecursionError: JSON nested deeper than the interpreter's limit.
-_PEER_FAULTS = (wsframe.ProtocolError, ValueError, RecursionError, ConnectError)
 _EIO_NOTHING_TO_DO = frozenset((siopacket.EIO_NOOP, siopacket.EIO_UPGRADE, siopacket.EIO_PONG))
 # json.loads on bytes detects the encoding, decodes and matches whitespace with a
 # regex in Python; the C scanner parses the decoded text from an offset directly.
