@@ -10,15 +10,23 @@ a side, the shipped rules), and counts:
   and how often 3 (inconclusive);
 * +1 ms and +2 ms gates (base against delayed): how often it exits 1 (power).
 
-Why resampling a pool is still honest (docs/gate.md has the long form):
-within one gate no run is used twice (the two sides are disjoint draws of
-distinct runs), so every gate sees independent runs, as a real gate does. Across
-gates runs are reused, which makes the gates' outcomes dependent: the resampled
-rate is then an average over many splits (an unbiased estimate of a single
-gate's rate when runs are exchangeable, which interleaving makes them), but it
-carries only as much information as the pool holds. So the 95 % interval is a
-Wilson interval for the number of *disjoint* gates the pool can fill (e.g. 42
-base runs fill 3 A/A gates of 6 + 6), never for the number of resamples.
+Two ways to form gates from the pool, both reported:
+
+* **in time**: every window of consecutive runs (ABBA-split for A/A; for a delay,
+  each delayed run with the base run nearest in time), as a real gate sees them,
+  drift included;
+* **random**: random disjoint draws, the sides exchangeable by construction.
+
+Why reusing a pool is still honest (docs/gate.md has the long form): within one
+gate no run is used twice and the two sides are disjoint, so every gate sees
+independent runs, as a real gate does. Across gates runs are reused, which makes
+the gates' outcomes dependent: the rate is then an average over many overlapping
+gates (an unbiased estimate of one gate's rate when runs are exchangeable), but
+it carries no more information than the pool holds. So the 95 % interval is a
+Wilson interval for the number of *disjoint* gates the pool can fill (36 base
+runs fill 3 A/A gates of 6 + 6), never for the number of gates judged: by
+Hoeffding's bound on U-statistics, the average over overlapping gates varies no
+more than the mean of that many independent gates.
 """
 
 from __future__ import annotations
@@ -122,31 +130,83 @@ def _as_side(docs: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
     return [{**d, "config_name": name} for d in docs]
 
 
-def judge_family(
-    name: str,
+Draw = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def _start(doc: dict[str, Any]) -> int:
+    return int(doc["window"]["start_ns"])
+
+
+def random_draws(
     base_pool: Sequence[dict[str, Any]],
     cand_pool: Sequence[dict[str, Any]] | None,
-    rules: GateRules,
     repeats: int,
     resamples: int,
     seed: int,
-) -> FamilyResult:
-    """Resample ``resamples`` gates of ``repeats`` runs a side; A/A when ``cand_pool`` is None."""
+) -> list[Draw]:
+    """Gates from random disjoint draws: the sides are exchangeable by construction."""
     rng = random.Random(seed)
-    codes: list[int] = []
+    draws = []
     for _ in range(resamples):
         if cand_pool is None:
             drawn = rng.sample(list(base_pool), 2 * repeats)
-            base, cand = drawn[:repeats], drawn[repeats:]
+            draws.append((drawn[:repeats], drawn[repeats:]))
         else:
-            base, cand = rng.sample(list(base_pool), repeats), rng.sample(list(cand_pool), repeats)
-        verdict = evaluate(_as_side(base, ab.BASE), _as_side(cand, ab.CANDIDATE), rules)
-        codes.append(verdict.exit_code)
-    disjoint = (
-        len(base_pool) // (2 * repeats)
-        if cand_pool is None
-        else min(len(base_pool) // repeats, len(cand_pool) // repeats)
-    )
+            draws.append(
+                (rng.sample(list(base_pool), repeats), rng.sample(list(cand_pool), repeats))
+            )
+    return draws
+
+
+def ordered_draws(
+    base_pool: Sequence[dict[str, Any]],
+    cand_pool: Sequence[dict[str, Any]] | None,
+    repeats: int,
+) -> list[Draw]:
+    """Gates as ``make gate`` runs them: consecutive runs in time, so drift stays in.
+
+    A/A: every window of 2 x ``repeats`` consecutive base runs, split ABBA
+    (base, candidate, candidate, base ...). Against a delay: every window of
+    ``repeats`` consecutive delayed runs, each with the base run nearest in
+    time (each base run once a gate).
+    """
+    base = sorted(base_pool, key=_start)
+    abba = [k % 4 in (1, 2) for k in range(2 * repeats)]  # True: the candidate side
+    draws: list[Draw] = []
+    if cand_pool is None:
+        for i in range(len(base) - 2 * repeats + 1):
+            window = base[i : i + 2 * repeats]
+            draws.append(
+                (
+                    [d for d, c in zip(window, abba, strict=True) if not c],
+                    [d for d, c in zip(window, abba, strict=True) if c],
+                )
+            )
+        return draws
+    cand = sorted(cand_pool, key=_start)
+    for i in range(len(cand) - repeats + 1):
+        window = cand[i : i + repeats]
+        free = list(base)
+        side = []
+        for run in window:
+            nearest = min(free, key=lambda d: abs(_start(d) - _start(run)))
+            free.remove(nearest)
+            side.append(nearest)
+        draws.append((side, window))
+    return draws
+
+
+def judge_family(
+    name: str,
+    draws: Sequence[Draw],
+    disjoint: int,
+    rules: GateRules,
+) -> FamilyResult:
+    """Judge every drawn gate; the interval's n is the ``disjoint`` gates the pool can fill."""
+    codes = [
+        evaluate(_as_side(base, ab.BASE), _as_side(cand, ab.CANDIDATE), rules).exit_code
+        for base, cand in draws
+    ]
     regression = codes.count(EXIT_REGRESSION) / len(codes)
     return FamilyResult(
         name=name,
@@ -174,14 +234,37 @@ def judge_pool(
             f"{pool_dir}: {len(base)} base runs cannot fill one A/A gate of {repeats} a side; "
             "run a larger pool (--blocks) or pass fewer --repeats"
         )
-    families = [judge_family("A/A", base, None, rules, repeats, resamples, seed)]
+    aa_disjoint = len(base) // (2 * repeats)
+    families = [
+        judge_family("A/A, ABBA in time", ordered_draws(base, None, repeats), aa_disjoint, rules),
+        judge_family(
+            "A/A, random split",
+            random_draws(base, None, repeats, resamples, seed),
+            aa_disjoint,
+            rules,
+        ),
+    ]
     for delay in DELAYS_MS:
         delayed = docs.get(delayed_name(delay), [])
         if len(delayed) < repeats:
             say(f"gate-selfcheck: only {len(delayed)} runs of {delayed_name(delay)}: skipped")
             continue
+        disjoint = min(len(base), len(delayed)) // repeats
         families.append(
-            judge_family(f"+{delay:g} ms", base, delayed, rules, repeats, resamples, seed + 1)
+            judge_family(
+                f"+{delay:g} ms, in time",
+                ordered_draws(base, delayed, repeats),
+                disjoint,
+                rules,
+            )
+        )
+        families.append(
+            judge_family(
+                f"+{delay:g} ms, random",
+                random_draws(base, delayed, repeats, resamples, seed + 1),
+                disjoint,
+                rules,
+            )
         )
     mde = power.minimum_detectable_effects(base, rules, repeats, seed=seed)
     return {
@@ -199,16 +282,17 @@ def render(doc: dict[str, Any]) -> str:
     """The selfcheck table (Markdown: the same text goes into docs/gate.md)."""
     lines = [
         f"Pool: {', '.join(f'{n} {k}' for n, k in doc['runs'].items())} runs; gates of "
-        f"{doc['repeats_a_side']} runs a side, {doc['resamples']} resampled gates a family.",
+        f"{doc['repeats_a_side']} runs a side; 'in time': every window of consecutive runs "
+        f"(ABBA for A/A), 'random': {doc['resamples']} random disjoint draws.",
         "",
-        "| gates | exit 1 (regression) | 95 % interval | disjoint gates (interval's n) "
+        "| gates | judged | exit 1 (regression) | 95 % interval | disjoint gates (interval's n) "
         "| exit 3 (inconclusive) |",
-        "|---|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for fam in doc["families"]:
         low, high = fam["interval"]
         lines.append(
-            f"| {fam['name']} | {fam['regression']:.1%} | {low:.0%} .. {high:.0%} "
+            f"| {fam['name']} | {fam['gates']} | {fam['regression']:.1%} | {low:.0%} .. {high:.0%} "
             f"| {fam['disjoint']} | {fam['inconclusive']:.1%} |"
         )
     lines += ["", "Minimum detectable effect (80 % power, shift model on the base runs):"]

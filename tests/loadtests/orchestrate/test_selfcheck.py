@@ -53,18 +53,34 @@ def pool(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_judge_pool_counts_each_family_with_an_honest_interval(pool: Path) -> None:
     doc = selfcheck.judge_pool(pool, load_rules(), repeats=6, resamples=30, seed=1)
     families = {f["name"]: f for f in doc["families"]}
-    assert families["A/A"]["regression"] == 0.0
-    assert families["A/A"]["disjoint"] == 2  # 24 base runs fill two gates of 6 + 6
-    assert families["A/A"]["interval"][0] == 0.0 and families["A/A"]["interval"][1] > 0.5
-    for name in ("+1 ms", "+2 ms"):
+    for name in ("A/A, ABBA in time", "A/A, random split"):
+        assert families[name]["regression"] == 0.0
+        assert families[name]["disjoint"] == 2  # 24 base runs fill two gates of 6 + 6
+        assert families[name]["interval"][0] == 0.0 and families[name]["interval"][1] > 0.5
+    assert families["A/A, ABBA in time"]["gates"] == 24 - 12 + 1  # every window of 12
+    assert families["A/A, random split"]["gates"] == 30
+    for name in ("+1 ms, in time", "+1 ms, random", "+2 ms, in time", "+2 ms, random"):
         assert families[name]["regression"] == 1.0
         assert families[name]["disjoint"] == 2  # 12 delayed runs, 6 a gate
+    assert families["+1 ms, in time"]["gates"] == 12 - 6 + 1
     assert doc["runs"] == {"base": 24, "delay-1ms": 12, "delay-2ms": 12}
     mde = doc["minimum_detectable_effect_pct"]
     # 3 % run-to-run jitter: the margin (20 %) is what limits p50, not the noise.
     assert mde["fanout_p50"] is not None and 20 < mde["fanout_p50"] <= 25
     table = selfcheck.render(doc)
-    assert "| A/A | 0.0% |" in table and "| +2 ms | 100.0% |" in table
+    assert "| A/A, random split | 30 | 0.0% | 0% .. 66% | 2 |" in table
+    assert "| +2 ms, in time | 7 | 100.0% |" in table
+
+
+def test_ordered_draws_keep_time_order_and_never_reuse_a_run_in_a_gate() -> None:
+    base = [repeat_of("base", k, seed=1) for k in range(14)]
+    [(b, c), *rest] = selfcheck.ordered_draws(base, None, 6)
+    assert len(rest) == 2
+    assert [d["repeat"] for d in b] == [0, 3, 4, 7, 8, 11]  # ABBA: b c c b b c c b ...
+    assert [d["repeat"] for d in c] == [1, 2, 5, 6, 9, 10]
+    delayed = [repeat_of("delay-1ms", k, seed=2) for k in range(7)]
+    for b, c in selfcheck.ordered_draws(base, delayed, 6):
+        assert len({id(d) for d in b}) == 6 and len(c) == 6
 
 
 def test_a_pool_too_small_for_one_gate_is_a_clear_error(tmp_path: Path) -> None:
