@@ -101,7 +101,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     except RulesError as exc:
         raise InputError(str(exc)) from exc
     if args.looks < 1:
-        raise InputError(f"--looks {args.looks}: must be 1 or more")
+        raise InputError(f"--looks: {args.looks} is out of range; allowed: 1 or more")
     verdict = evaluate(
         _documents(args.baseline),
         _documents(args.candidate),

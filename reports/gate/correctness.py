@@ -28,6 +28,7 @@ from reports.configs import ConfigRuns
 from reports.gate.binomial import loss_bounds
 from reports.gate.rules import GateRules
 from reports.gate.verdict import FAIL, PASS, Check
+from reports.loading import InputError
 
 FAILS_ALWAYS = ("incomplete",)
 FAILS_UNLESS_PLANNED = ("node_died", "redis_died", "connections_dropped")
@@ -59,7 +60,10 @@ def _drop_rate(config: ConfigRuns) -> float:
         float((d["config"].get("faults") or {}).get("inject_drop_rate") or 0.0) for d in config.docs
     }
     if len(rates) != 1:
-        raise ValueError(f"{config.config_name}: repeats injected different drop rates {rates}")
+        raise InputError(
+            f"{config.config_name}: its repeats injected different drop rates "
+            f"({', '.join(map(str, sorted(rates)))}); allowed: one rate per configuration"
+        )
     return rates.pop()
 
 

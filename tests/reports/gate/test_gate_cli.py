@@ -128,7 +128,7 @@ def test_looks_split_alpha_and_must_be_positive(runs: Path, tmp_path: Path) -> N
     assert verdict["looks"] == 3
     assert "split over 3 looks" in result.stdout
     bad = _gate("--baseline", str(runs / "base"), "--candidate", str(runs / "slow"), "--looks", "0")
-    assert bad.returncode == 2 and "--looks 0" in bad.stderr
+    assert bad.returncode == 2 and "--looks: 0 is out of range; allowed: 1 or more" in bad.stderr
 
 
 def test_regression_exits_1_and_names_the_metric(runs: Path, tmp_path: Path) -> None:

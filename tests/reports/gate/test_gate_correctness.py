@@ -20,6 +20,7 @@ from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 from reports.gate.report import render_text
 from reports.gate.rules import load_rules
 from reports.gate.verdict import FAIL, PASS, Verdict
+from reports.loading import InputError
 from tests.reports.factory import make_results
 
 RULES = load_rules()
@@ -182,3 +183,9 @@ def test_a_clean_candidate_passes_correctness() -> None:
     assert line.reason == "no lost deliveries; no leaked deliveries; no duplicated deliveries"
     # One run a side: correctness is judged, timing needs repeats.
     assert verdict.exit_code == EXIT_INCONCLUSIVE
+
+
+def test_repeats_with_different_drop_rates_are_a_usage_error() -> None:
+    cand = [_run(seed=2, faults=DROPS), _run(1, seed=2)]
+    with pytest.raises(InputError, match="repeats injected different drop rates"):
+        evaluate([_run()], cand, RULES)
