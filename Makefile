@@ -67,8 +67,8 @@ report: setup
 
 # A/B in one job: base and candidate, 6 repeats a side interleaved ABBA (about
 # 5 min on 2 cores), then judged (exit 0 pass, 1 regression, 3 inconclusive);
-# GATE_ARGS=--adaptive adds repeats while it is inconclusive. BASE_REF=origin/main runs the base from a git
-# worktree of that commit. With BASELINE=dir (and CANDIDATE=dir, default the
+# GATE_ARGS=--adaptive adds repeats while it is inconclusive. BASE_REF=origin/main
+# runs the base from a git worktree of that commit. With BASELINE=dir (and CANDIDATE=dir, default the
 # latest run) it judges stored results instead. make reports any failure as
 # its own exit 2; call `python -m loadtests gate` / `python -m reports gate`
 # directly where the exact code matters (CI).
