@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from target_app.config import parse_args
+from target_app.cli import parse_args
 from target_app.monkey import patch
 
 

@@ -1,17 +1,15 @@
 """The server's configuration: one frozen object, built once at the command line.
 
 Everything tunable lives here with its default, so ``ServerConfig()`` is a
-complete, runnable configuration (what micro-benchmarks and tests build) and
-``parse_args`` is the only place that reads ``argv``. This module imports only
-the standard library: ``__main__`` parses arguments *before* monkey-patching,
-so nothing here may pull in socket, Flask or Socket.IO code.
+complete, runnable configuration (what micro-benchmarks and tests build);
+``cli.parse_args`` is the only place that reads ``argv``. This module imports
+only the standard library: ``__main__`` parses arguments *before*
+monkey-patching, so nothing here may pull in socket, Flask or Socket.IO code.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -60,6 +58,8 @@ class ConnectionGuards:
     over it is a slow consumer and is disconnected. ``log_interval_s``
     (default 10) is the least time between two log lines about the same kind
     of protocol error (the others are counted in the next line).
+    ``max_open_files`` (default 0: as many as the hard limit allows) is the
+    soft RLIMIT_NOFILE set at start-up.
     """
 
     ping_interval_s: float = 25.0
@@ -67,6 +67,7 @@ class ConnectionGuards:
     header_timeout_s: float = 10.0
     max_outbound_bytes: int = 8 * 1024 * 1024
     log_interval_s: float = 10.0
+    max_open_files: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,8 @@ def config_problems(config: ServerConfig) -> list[str]:
             problems.append(f"--{name.replace('_', '-')} must be above 0")
     if guards.log_interval_s < 0:
         problems.append("--log-interval-s must be >= 0")
+    if guards.max_open_files < 0:
+        problems.append("--max-open-files must be >= 0 (0: the hard limit)")
     if config.max_connections < 1:
         problems.append("--max-connections must be at least 1")
     if config.listen_backlog < 1:
@@ -194,192 +197,6 @@ def config_problems(config: ServerConfig) -> list[str]:
     if config.faults.delay_ms < 0:
         problems.append(f"--inject-delay-ms must be >= 0, not {config.faults.delay_ms}")
     return problems
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m target_app`` command line; ``--help`` shows every default."""
-    d = ServerConfig()
-    parser = argparse.ArgumentParser(
-        prog="python -m target_app",
-        description="roombench reference Flask-SocketIO room server.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    add = parser.add_argument
-    add("--host", default=d.host, help="address to listen on")
-    add("--port", type=int, default=d.port, help="TCP port to listen on")
-    add(
-        "--async-mode",
-        choices=ASYNC_MODES,
-        default=d.async_mode,
-        help="Flask-SocketIO async mode (eventlet warns that it is deprecated; expected)",
-    )
-    add("--node-id", default=d.node_id, help="this node's name, in welcome, /healthz and /stats")
-    add(
-        "--message-queue",
-        default=d.message_queue,
-        metavar="redis://HOST:PORT/DB",
-        help="Redis URL shared by all nodes (channel 'flask-socketio'); none = single node",
-    )
-    add(
-        "--presence",
-        action=argparse.BooleanOptionalAction,
-        default=d.presence,
-        help="send 'status' notices to a room on join, leave and disconnect",
-    )
-    add(
-        "--max-room-chars",
-        type=int,
-        default=d.limits.max_room_chars,
-        help="longest accepted room name, in characters",
-    )
-    add(
-        "--max-rooms-per-client",
-        type=int,
-        default=d.limits.max_rooms_per_client,
-        help="most rooms one connection may be in",
-    )
-    add(
-        "--max-message-bytes",
-        type=int,
-        default=d.limits.max_message_bytes,
-        help="largest accepted payload, in bytes of its compact JSON encoding",
-    )
-    add(
-        "--max-member-sids",
-        type=int,
-        default=d.limits.max_member_sids,
-        help="most sids listed in a 'members' reply (the count is exact)",
-    )
-    add(
-        "--max-depth",
-        type=int,
-        default=d.limits.max_depth,
-        help="deepest nesting of arrays and objects accepted in an event's arguments",
-    )
-    add(
-        "--ping-interval-s",
-        type=float,
-        default=d.guards.ping_interval_s,
-        help="seconds between Engine.IO pings to each client",
-    )
-    add(
-        "--ping-timeout-s",
-        type=float,
-        default=d.guards.ping_timeout_s,
-        help="seconds a client may take to answer a ping before it is disconnected",
-    )
-    add(
-        "--header-timeout-s",
-        type=float,
-        default=d.guards.header_timeout_s,
-        help="seconds a socket may take to send a whole HTTP request, or stay idle between "
-        "requests, before it is closed (slowloris)",
-    )
-    add(
-        "--max-outbound-bytes",
-        type=int,
-        default=d.guards.max_outbound_bytes,
-        help="bytes queued for one client and not yet written; a client over it is a slow "
-        "consumer and is disconnected",
-    )
-    add(
-        "--log-interval-s",
-        type=float,
-        default=d.guards.log_interval_s,
-        help="least seconds between two log lines about the same kind of protocol error",
-    )
-    add(
-        "--max-connections",
-        type=int,
-        default=d.max_connections,
-        help="simultaneous connections eventlet accepts (its own default, 1024, hangs the "
-        "1025th websocket); gevent and threading have no cap",
-    )
-    add(
-        "--listen-backlog",
-        type=int,
-        default=d.listen_backlog,
-        help="queue of connections waiting to be accepted (eventlet's own default, 50, "
-        "drops SYNs in a connect burst: each dropped client waits 1 s to retry)",
-    )
-    add(
-        "--tcp-nodelay",
-        action=argparse.BooleanOptionalAction,
-        default=d.tcp_nodelay,
-        help="set TCP_NODELAY on accepted sockets (no server sets it by default)",
-    )
-    add(
-        "--gc",
-        dest="gc_mode",
-        choices=GC_MODES,
-        default=d.gc_mode,
-        help="garbage collector: default = CPython's, freeze = gc.freeze() after start-up "
-        "(shorter full collections), off = gc.disable()",
-    )
-    add(
-        "--inject-delay-ms",
-        type=float,
-        default=d.faults.delay_ms,
-        help="FAULT INJECTION: delay every room_message delivery by this many ms",
-    )
-    add(
-        "--inject-drop-rate",
-        type=float,
-        default=d.faults.drop_rate,
-        help="FAULT INJECTION: drop each room_message delivery with this probability (0..1)",
-    )
-    add(
-        "--inject-seed",
-        type=int,
-        default=d.faults.seed,
-        help="seed of the drop decisions of --inject-drop-rate",
-    )
-    add(
-        "--log-level",
-        choices=LOG_LEVELS,
-        default=d.log_level,
-        help="level of per-event and library logs (start-up and shutdown lines are always shown)",
-    )
-    return parser
-
-
-def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
-    """Build the ``ServerConfig`` from ``argv``; exit with a usage error when it is invalid."""
-    parser = build_parser()
-    ns = parser.parse_args(argv)
-    try:
-        return ServerConfig(
-            host=ns.host,
-            port=ns.port,
-            async_mode=ns.async_mode,
-            node_id=ns.node_id,
-            message_queue=ns.message_queue or None,
-            presence=ns.presence,
-            limits=Limits(
-                max_room_chars=ns.max_room_chars,
-                max_rooms_per_client=ns.max_rooms_per_client,
-                max_message_bytes=ns.max_message_bytes,
-                max_member_sids=ns.max_member_sids,
-                max_depth=ns.max_depth,
-            ),
-            max_connections=ns.max_connections,
-            listen_backlog=ns.listen_backlog,
-            tcp_nodelay=ns.tcp_nodelay,
-            gc_mode=ns.gc_mode,
-            faults=FaultPlan(
-                delay_ms=ns.inject_delay_ms, drop_rate=ns.inject_drop_rate, seed=ns.inject_seed
-            ),
-            guards=ConnectionGuards(
-                ping_interval_s=ns.ping_interval_s,
-                ping_timeout_s=ns.ping_timeout_s,
-                header_timeout_s=ns.header_timeout_s,
-                max_outbound_bytes=ns.max_outbound_bytes,
-                log_interval_s=ns.log_interval_s,
-            ),
-            log_level=ns.log_level,
-        )
-    except ValueError as exc:
-        parser.error(str(exc))
 
 
 def log_level_number(name: str) -> int:

@@ -2,7 +2,8 @@
 
 Every connection costs a descriptor (gevent's websocket a second one, a dup).
 The soft ``RLIMIT_NOFILE`` is often 1024 while the hard limit is far higher,
-so it is raised to the hard limit before serving.
+so it is raised to the hard limit before serving (or set to
+``--max-open-files``).
 
 When descriptors run out anyway, ``accept()`` fails with EMFILE (or ENFILE,
 ENOBUFS, ENOMEM). eventlet 0.41's ``wsgi.server`` re-raises any accept error
@@ -26,17 +27,18 @@ RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.EN
 ACCEPT_RETRY_S = 0.1
 
 
-def raise_nofile_limit() -> int:
-    """Raise the soft RLIMIT_NOFILE to the hard limit; return the soft limit now in force."""
+def set_nofile_limit(wanted: int = 0) -> int:
+    """Set the soft RLIMIT_NOFILE to ``wanted`` (0: the hard limit); return the one in force."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
-        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
-        except (ValueError, OSError):
-            return soft
-        return target
-    return soft
+    ceiling = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+    target = min(wanted, ceiling) if wanted else ceiling
+    if target == soft:
+        return soft
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        return soft
+    return target
 
 
 def guard_eventlet_accept(listener: Any, on_error: Callable[[str], None]) -> Any:

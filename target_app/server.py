@@ -20,7 +20,7 @@ from types import FrameType
 from target_app.app import EXTENSION_KEY, create_app
 from target_app.config import ServerConfig, log_level_number
 from target_app.faults import FaultInjector
-from target_app.fd_limits import raise_nofile_limit
+from target_app.fd_limits import set_nofile_limit
 from target_app.gc_modes import apply_gc_mode
 from target_app.redis_queue import redact
 from target_app.socket_tuning import server_options
@@ -74,7 +74,7 @@ def describe(config: ServerConfig) -> str:
 def serve(config: ServerConfig) -> int:
     """Serve until a signal ends the process; return an exit status."""
     configure_logging(config.log_level)
-    fd_limit = raise_nofile_limit()
+    fd_limit = set_nofile_limit(config.guards.max_open_files)
     app, sio = create_app(config)
     state = app.extensions[EXTENSION_KEY].state
     for signum in (signal.SIGTERM, signal.SIGINT):

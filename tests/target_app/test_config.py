@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from target_app import gc_modes, monkey, socket_tuning
+from target_app.cli import build_parser, parse_args
 from target_app.config import (
     ASYNC_MODES,
     GC_MODES,
     FaultPlan,
     Limits,
     ServerConfig,
-    build_parser,
-    parse_args,
 )
 from tests.conftest import ASYNC_MODES as FIXTURE_ASYNC_MODES
 
@@ -28,12 +27,34 @@ def test_defaults_need_no_arguments() -> None:
 
 
 def test_the_supervisors_command_line_parses() -> None:
-    config = parse_args([
-        "--host", "127.0.0.1", "--port", "5123", "--async-mode", "gevent", "--node-id", "node-3",
-        "--message-queue", "redis://127.0.0.1:6390/0", "--gc", "off", "--presence",
-        "--inject-delay-ms", "5", "--inject-drop-rate", "0.25", "--inject-seed", "9",
-        "--max-rooms-per-client", "8", "--no-tcp-nodelay", "--max-connections", "2048",
-    ])
+    config = parse_args(
+        [
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "5123",
+            "--async-mode",
+            "gevent",
+            "--node-id",
+            "node-3",
+            "--message-queue",
+            "redis://127.0.0.1:6390/0",
+            "--gc",
+            "off",
+            "--presence",
+            "--inject-delay-ms",
+            "5",
+            "--inject-drop-rate",
+            "0.25",
+            "--inject-seed",
+            "9",
+            "--max-rooms-per-client",
+            "8",
+            "--no-tcp-nodelay",
+            "--max-connections",
+            "2048",
+        ]
+    )
     assert config.port == 5123 and config.async_mode == "gevent" and config.node_id == "node-3"
     assert config.message_queue == "redis://127.0.0.1:6390/0" and config.gc_mode == "off"
     assert config.faults == FaultPlan(delay_ms=5.0, drop_rate=0.25, seed=9)
@@ -65,10 +86,23 @@ def test_invalid_options_are_usage_errors(
 def test_help_names_every_option_with_its_default() -> None:
     text = build_parser().format_help()
     for option in (
-        "--host", "--port", "--async-mode", "--node-id", "--message-queue", "--presence",
-        "--max-room-chars", "--max-rooms-per-client", "--max-message-bytes", "--max-member-sids",
-        "--max-connections", "--tcp-nodelay", "--gc", "--inject-delay-ms", "--inject-drop-rate",
-        "--inject-seed", "--log-level",
+        "--host",
+        "--port",
+        "--async-mode",
+        "--node-id",
+        "--message-queue",
+        "--presence",
+        "--max-room-chars",
+        "--max-rooms-per-client",
+        "--max-message-bytes",
+        "--max-member-sids",
+        "--max-connections",
+        "--tcp-nodelay",
+        "--gc",
+        "--inject-delay-ms",
+        "--inject-drop-rate",
+        "--inject-seed",
+        "--log-level",
     ):
         assert option in text
     assert text.count("(default:") == len(build_parser()._actions) - 1  # all but --help
