@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+RB := $(VENV)/bin/roombench
 STAMP := $(VENV)/.installed-stamp
 SCENARIO ?= loadtests/scenarios/default.toml
 PORT ?= 5000
@@ -57,13 +58,13 @@ serve: setup
 
 # Runs the scenario, prints the summary table, writes reports/runs/<stamp>/index.html.
 loadtest: setup system-redis
-	$(PY) -m loadtests run $(SCENARIO) $(LOADTEST_ARGS)
+	$(RB) run $(SCENARIO) $(LOADTEST_ARGS)
 
 bench: setup system-redis
-	$(PY) -m bench
+	$(RB) bench
 
 report: setup
-	$(PY) -m reports build reports/runs/latest
+	$(RB) report reports/runs/latest
 
 # A/B in one job: base and candidate, 6 repeats a side interleaved ABBA (about
 # 5 min on 2 cores), then judged (exit 0 pass, 1 regression, 3 inconclusive);
@@ -76,9 +77,9 @@ GATE_SCENARIO ?= loadtests/scenarios/gate.toml
 CANDIDATE ?= reports/runs/latest
 gate: setup system-redis
 ifdef BASELINE
-	$(PY) -m reports gate --baseline $(BASELINE) --candidate $(CANDIDATE) $(GATE_ARGS)
+	$(RB) gate --baseline $(BASELINE) --candidate $(CANDIDATE) $(GATE_ARGS)
 else
-	$(PY) -m loadtests gate $(GATE_SCENARIO) $(if $(BASE_REF),--base-ref $(BASE_REF)) $(GATE_ARGS)
+	$(RB) gate $(GATE_SCENARIO) $(if $(BASE_REF),--base-ref $(BASE_REF)) $(GATE_ARGS)
 endif
 
 # The gate's measured false-positive rate and power (docs/gate.md): a pool of
@@ -86,7 +87,7 @@ endif
 # resampled gates. SELFCHECK_ARGS="--from DIR" re-judges a stored pool.
 SELFCHECK_ARGS ?=
 gate-selfcheck: setup system-redis
-	$(PY) -m loadtests gate-selfcheck $(GATE_SCENARIO) $(SELFCHECK_ARGS)
+	$(RB) gate-selfcheck $(GATE_SCENARIO) $(SELFCHECK_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check target_app loadtests bench reports tests

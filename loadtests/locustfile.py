@@ -31,7 +31,9 @@ from locust import events
 from locust.env import Environment
 from locust.runners import WorkerRunner
 
-from loadtests.coordination.coordinator import Coordinator, RunSettings, install_worker
+from loadtests.coordination.agent import install_worker
+from loadtests.coordination.coordinator import Coordinator
+from loadtests.coordination.messages import RunSettings
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
 

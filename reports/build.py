@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtests import atomic
 from reports.configs import group_configs
 from reports.html.page import render_page
 from reports.loading import InputError, default_output_dir, load_inputs
@@ -43,9 +44,4 @@ def build_report(
         inputs.results,
         time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     )
-    target = output or default_output_dir(paths) / "index.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return atomic.write_text(output or default_output_dir(paths) / "index.html", page)

@@ -14,6 +14,18 @@ receipt of a room message ``(room, sender, seq, t_ns)`` is
   membership was changing). Strict-ness is decided lazily: a receipt is strict
   until a leave is sent, when receipts of the last ``grace`` are reclassified.
 
+Only the harness ends an expectation (a leave it sends, a close it makes).
+A connection the server dropped, a node that died, a worker that vanished
+keep the receiver's memberships expected (measurement rule 5): ``dropped``
+marks them *away* without closing the strict interval, and the user's
+re-join (after a reconnect) makes them *joined* again under the same
+interval. What an away receiver could not receive is lost, and the away
+periods ``[drop noticed, re-join sent)`` are kept apart (``away_intervals``)
+so the loss splits into lost while connected and lost while disconnected.
+A message sent inside an away period can still arrive (it may reach the
+server after the re-join does); such receipts are counted (``away_delivered``)
+so the split stays exact.
+
 Every counter goes to the ``Bucket`` of the message's *send* second
 (``t_ns // 1e9``): the master sums the buckets of the window's seconds, so the
 worker never needs to know the window to count.
@@ -42,22 +54,34 @@ OPEN_END_NS = 2**62  # the end of a membership still open at the flush
 JOINING = 1  # join sent, ack not yet received
 JOINED = 2
 LEAVING = 3  # leave sent, ack not yet received
+AWAY = 4  # the connection dropped (not by the harness): still expected
+REJOINING = 5  # reconnected, re-join sent: still expected under the first interval
+EXPECTING = (JOINED, AWAY, REJOINING)  # states whose strict interval is open
+
+
+# A Bucket's counters, written once (the recorder's deltas and the master's sums use them).
+# Message counters are keyed by the message's send second; ``dropped`` (connections
+# the harness did not close), ``rejoined`` and ``reconnect_us`` by the second of the
+# drop or re-join.
+COUNT_NAMES = (
+    "sent",
+    "strict",
+    "optional",
+    "duplicated",
+    "leaked",
+    "reordered",
+    "away_delivered",  # delivered although sent while the receiver was away
+    "skipped",  # sends the schedule had to skip: the sender was not connected
+    "dropped",
+    "rejoined",
+)
+LATENCY_NAMES = ("fanout_us", "self_us", "lag_us", "reconnect_us")
 
 
 class Bucket:
-    """Counters and raw latencies (µs) of the messages sent in one second."""
+    """Counters and raw latencies (µs) of one second."""
 
-    __slots__ = (
-        "sent",
-        "strict",
-        "optional",
-        "duplicated",
-        "leaked",
-        "reordered",
-        "fanout_us",
-        "self_us",
-        "lag_us",
-    )
+    __slots__ = COUNT_NAMES + LATENCY_NAMES
 
     def __init__(self) -> None:
         self.sent = 0
@@ -66,9 +90,17 @@ class Bucket:
         self.duplicated = 0
         self.leaked = 0
         self.reordered = 0
+        self.away_delivered = 0
+        self.skipped = 0
+        self.dropped = 0
+        self.rejoined = 0
         self.fanout_us = array("q")
         self.self_us = array("q")
         self.lag_us = array("q")
+        self.reconnect_us = array("q")
+
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in COUNT_NAMES}
 
 
 def bucket(buckets: dict[int, Bucket], second: int) -> Bucket:
@@ -79,13 +111,15 @@ def bucket(buckets: dict[int, Bucket], second: int) -> Bucket:
 
 
 class Membership:
-    __slots__ = ("state", "join_sent_ns", "join_ack_ns", "leave_sent_ns", "recent")
+    __slots__ = ("state", "join_sent_ns", "join_ack_ns", "leave_sent_ns", "recent", "away")
 
     def __init__(self, join_sent_ns: int) -> None:
         self.state = JOINING
         self.join_sent_ns = join_sent_ns
         self.join_ack_ns = OPEN_END_NS
         self.leave_sent_ns = OPEN_END_NS
+        # [start_ns, end_ns) periods the connection was gone; the last may be open.
+        self.away: list[list[int]] = []
         # t_ns of strict receipts of the last grace period, to reclassify as
         # optional when a leave is sent or the connection drops. Plain ints, not
         # tuples: nothing here for the cyclic garbage collector to track.
@@ -111,23 +145,39 @@ class ReceiverLedger:
         buckets: dict[int, Bucket],
         intervals: list[Interval],
         grace_s: float = 1.0,
+        away_intervals: list[Interval] | None = None,
     ) -> None:
         self.receiver = receiver
         self.buckets = buckets
         self.intervals = intervals
+        self.away_intervals: list[Interval] = [] if away_intervals is None else away_intervals
         self.grace_ns = int(grace_s * NS_PER_S)
         self.rooms: dict[str, Membership] = {}
         self._seen: dict[tuple[int, str], list] = {}
 
     # -- membership -----------------------------------------------------------------
     def join_sent(self, room: str, now_ns: int) -> None:
+        m = self.rooms.get(room)
+        if m is not None and m.state == AWAY:
+            # A re-join after a drop: the away period ends here, the interval goes on.
+            m.state = REJOINING
+            self._close_away(room, m, now_ns)
+            return
         self.rooms[room] = Membership(now_ns)
 
     def join_acked(self, room: str, now_ns: int) -> None:
         m = self.rooms.get(room)
-        if m is not None and m.state == JOINING:
+        if m is None:
+            return
+        if m.state == JOINING:
             m.state = JOINED
             m.join_ack_ns = now_ns
+        elif m.state == REJOINING:
+            m.state = JOINED
+
+    def rejoined(self) -> bool:
+        """True when no membership is away or re-joining (after a reconnect)."""
+        return all(m.state not in (AWAY, REJOINING) for m in self.rooms.values())
 
     def joined(self, room: str) -> bool:
         m = self.rooms.get(room)
@@ -141,6 +191,8 @@ class ReceiverLedger:
             m.state = LEAVING
             m.leave_sent_ns = now_ns
             return
+        if m.state == AWAY:  # clipped like the strict interval below
+            self._close_away(room, m, now_ns - self.grace_ns)
         m.state = LEAVING
         m.leave_sent_ns = now_ns
         cutoff = now_ns - self.grace_ns
@@ -160,18 +212,42 @@ class ReceiverLedger:
             del self.rooms[room]
 
     def disconnected(self, now_ns: int) -> None:
-        """The connection is gone: every membership ended now (a new sid has no rooms)."""
+        """The harness closed the connection: every membership ended now."""
         for room in list(self.rooms):
             self.leave_sent(room, now_ns)
         self.rooms.clear()
 
+    def dropped(self, now_ns: int) -> None:
+        """The connection was lost (not closed by the harness): memberships stay expected."""
+        for room, m in list(self.rooms.items()):
+            if m.state in (JOINED, REJOINING):
+                m.state = AWAY
+                m.away.append([now_ns, OPEN_END_NS])
+            elif m.state != AWAY:  # joining (never acked) or leaving: nothing stays expected
+                self.leave_sent(room, now_ns)
+                del self.rooms[room]
+
     def open_intervals(self) -> list[Interval]:
-        """Strict intervals of memberships still open (for the final flush)."""
-        out: list[Interval] = []
-        for room, m in self.rooms.items():
-            if m.state == JOINED:
-                out.append((self.receiver, room, m.join_ack_ns, OPEN_END_NS))
-        return out
+        """Strict intervals of memberships still open (sent with every delta)."""
+        return [
+            (self.receiver, room, m.join_ack_ns, OPEN_END_NS)
+            for room, m in self.rooms.items()
+            if m.state in EXPECTING
+        ]
+
+    def open_away(self) -> list[Interval]:
+        """Away periods still open (the receiver has not re-joined yet)."""
+        return [
+            (self.receiver, room, m.away[-1][0], OPEN_END_NS)
+            for room, m in self.rooms.items()
+            if m.state == AWAY
+        ]
+
+    def _close_away(self, room: str, m: Membership, now_ns: int) -> None:
+        period = m.away[-1]
+        period[1] = max(period[0], now_ns)
+        if period[1] > period[0]:
+            self.away_intervals.append((self.receiver, room, period[0], period[1]))
 
     # -- receipts -------------------------------------------------------------------
     def receive(self, room: str, sender: int, seq: int, t_ns: int, recv_ns: int) -> None:
@@ -212,10 +288,26 @@ class ReceiverLedger:
             horizon = recv_ns - self.grace_ns
             while recent[0] < horizon:
                 recent.popleft()
+            if m.away:
+                self._note_away_receipt(m, t_ns, b)
         elif state == LEAVING and m.join_ack_ns <= t_ns < m.leave_sent_ns - self.grace_ns:
             b.strict += 1
+            if m.away:
+                self._note_away_receipt(m, t_ns, b)
+        elif state in (AWAY, REJOINING) and t_ns >= m.join_ack_ns:
+            b.strict += 1
+            m.recent.append(t_ns)
+            self._note_away_receipt(m, t_ns, b)
         else:
             b.optional += 1
+
+    @staticmethod
+    def _note_away_receipt(m: Membership, t_ns: int, b: Bucket) -> None:
+        # Off the common path: only memberships that were ever away get here.
+        for start_ns, end_ns in m.away:
+            if start_ns <= t_ns < end_ns:
+                b.away_delivered += 1
+                return
 
 
 def expected_strict(

@@ -19,22 +19,28 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from loadtests.measure import hdr
-from loadtests.measure.accounting import Interval, expected_strict
+from loadtests.measure.accounting import COUNT_NAMES, Interval, expected_strict
 from loadtests.measure.recorder import COUNTER_NAMES
 from loadtests.measure.sampling import ProcessSeries
 from loadtests.measure.window import Window
+from loadtests.units import NS_PER_S
 
 SATURATED_CPU_PERCENT = 90.0
 SATURATED_FRACTION = 0.10
+STARVED_WAIT_FRACTION = 0.10  # of the window spent waiting for a CPU (rule 6)
 SCHEDULE_LAG_FLAG_US = 100_000
-_COUNTS = ("sent", "strict", "optional", "duplicated", "leaked", "reordered")
+LATENCY_KINDS = ("fanout", "self", "lag", "reconnect")
+
+
+class AccountingError(RuntimeError):
+    """The counts contradict each other (e.g. lost < 0): a bug, never a figure to report."""
 
 
 @dataclass
 class Second:
     """Everything sent in one second, summed over processes."""
 
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTS, 0))
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_NAMES, 0))
     histograms: dict[str, HdrHistogram] = field(default_factory=dict)
 
     def histogram(self, kind: str) -> HdrHistogram:
@@ -54,6 +60,10 @@ class Aggregate:
         self.counters = dict.fromkeys(COUNTER_NAMES, 0)
         self.sends: dict[str, list[array]] = {}
         self.intervals: list[Interval] = []
+        self.away_intervals: list[Interval] = []
+        # each process's latest snapshot of open memberships and open away periods
+        self.open_intervals: dict[str, list[Interval]] = {}
+        self.open_away: dict[str, list[Interval]] = {}
         self.connected: dict[tuple[str, int], int] = {}
         self.processes: dict[str, ProcessSeries] = {}
         self.joined: dict[str, int] = {}
@@ -68,9 +78,9 @@ class Aggregate:
             second = self.seconds.get(int(key))
             if second is None:
                 second = self.seconds[int(key)] = Second()
-            for count in _COUNTS:
-                second.counts[count] += entry[count]
-            for kind in ("fanout", "self", "lag"):
+            for count in COUNT_NAMES:
+                second.counts[count] += entry.get(count, 0)
+            for kind in LATENCY_KINDS:
                 if entry.get(kind):
                     hdr.add_encoded(second.histogram(kind), entry[kind])
         hdr.add_encoded(self.connect, delta["connect"])
@@ -81,19 +91,22 @@ class Aggregate:
             log = array("q")
             log.frombytes(raw)
             self.sends.setdefault(room, []).append(log)
-        self.intervals.extend(
-            (int(r), str(room), int(a), int(b)) for r, room, a, b in delta["intervals"]
-        )
+        self.intervals.extend(_intervals(delta["intervals"]))
+        self.away_intervals.extend(_intervals(delta.get("away_intervals", [])))
+        if "open_intervals" in delta:
+            self.open_intervals[name] = _intervals(delta["open_intervals"])
+            self.open_away[name] = _intervals(delta.get("open_away", []))
         for key, n in delta["connected"].items():
             self.connected[(name, int(key))] = n
         series = self.processes.get(name)
         if series is None:
             series = self.processes[name] = ProcessSeries(delta["role"], name, delta["pid"])
         samples = delta["samples"]
-        for t_ns, cpu_s, rss in zip(
-            samples["t_ns"], samples["cpu_s"], samples["rss_bytes"], strict=True
+        waits = samples.get("wait_s") or [None] * len(samples["t_ns"])
+        for t_ns, cpu_s, rss, wait_s in zip(
+            samples["t_ns"], samples["cpu_s"], samples["rss_bytes"], waits, strict=True
         ):
-            series.add(t_ns, cpu_s, rss)
+            series.add(t_ns, cpu_s, rss, wait_s)
         self.joined[name] = delta["joined"]
         for key, n in delta.get("receive", {}).items():
             self.receive[key] = self.receive.get(key, 0) + n
@@ -104,13 +117,26 @@ class Aggregate:
         return {room: sorted(t for log in logs for t in log) for room, logs in self.sends.items()}
 
     def window_counts(self, window: Window) -> dict[str, int]:
-        totals = dict.fromkeys(_COUNTS, 0)
+        totals = dict.fromkeys(COUNT_NAMES, 0)
         for second in range(window.start_s, window.end_s):
             found = self.seconds.get(second)
             if found is not None:
-                for count in _COUNTS:
+                for count in COUNT_NAMES:
                     totals[count] += found.counts[count]
         return totals
+
+    def all_intervals(self) -> tuple[list[Interval], list[Interval]]:
+        """Strict intervals and away periods: closed ones plus every process's open ones."""
+        strict = self.intervals + [i for found in self.open_intervals.values() for i in found]
+        away = self.away_intervals + [i for found in self.open_away.values() for i in found]
+        return strict, away
+
+    def whole_run_histogram(self, kind: str) -> HdrHistogram:
+        total = hdr.new_histogram()
+        for found in self.seconds.values():
+            if kind in found.histograms:
+                total.add(found.histograms[kind])
+        return total
 
     def window_histogram(self, kind: str, window: Window) -> HdrHistogram:
         total = hdr.new_histogram()
@@ -124,26 +150,35 @@ class Aggregate:
         """The results sections this aggregate determines, for ``window``."""
         counts = self.window_counts(window)
         sends = self.sorted_sends()
+        intervals, away = self.all_intervals()
+        expected_away = expected_strict(away, sends, window.start_ns, window.end_ns)
         expected = (
-            expected_strict(self.intervals, sends, window.start_ns, window.end_ns)
-            + counts["optional"]
+            expected_strict(intervals, sends, window.start_ns, window.end_ns) + counts["optional"]
         )
         delivered = counts["strict"] + counts["optional"]
+        lost = expected - delivered
+        lost_disconnected = expected_away - counts["away_delivered"]
+        check_accounting(expected, delivered, lost_disconnected)
         latency = {
             "fanout": hdr.summary(self.window_histogram("fanout", window)),
             "self": hdr.summary(self.window_histogram("self", window)),
             "connect": hdr.summary(self.connect),
             "join": hdr.summary(self.join),
             "schedule_lag": hdr.summary(self.window_histogram("lag", window)),
+            "reconnect": hdr.summary(self.whole_run_histogram("reconnect")),
         }
         counters = {
             "sent": counts["sent"],
             "expected": expected,
             "delivered": delivered,
-            "lost": expected - delivered,
+            "lost": lost,
+            "lost_connected": lost - lost_disconnected,
+            "lost_disconnected": lost_disconnected,
             "duplicated": counts["duplicated"],
             "leaked": counts["leaked"],
             "reordered": counts["reordered"],
+            "sends_skipped": counts["skipped"],
+            "rejoins": sum(found.counts["rejoined"] for found in self.seconds.values()),
             **self.counters,
         }
         duration_s = window.duration_s
@@ -163,7 +198,7 @@ class Aggregate:
                 # whole run, not only the window: how receipts were stamped (wire.readpoll)
                 "receive": dict(self.receive),
             },
-            "timeseries": self.timeseries(window),
+            "timeseries": self.timeseries(window, intervals, sends),
             "resources": [
                 s.to_schema(window.start_ns, window.end_ns) for s in self.processes.values()
             ],
@@ -171,26 +206,37 @@ class Aggregate:
         doc["flags"] = self.flags(window, counters, latency, generator_series, incomplete)
         return doc
 
-    def timeseries(self, window: Window) -> dict[str, list[Any]]:
+    def timeseries(
+        self, window: Window, intervals: list[Interval], sends: dict[str, list[int]]
+    ) -> dict[str, list[Any]]:
+        """Per-second columns from warm-up to the end of the drain (by send second)."""
         first = window.start_s - math.ceil(max(window.warmup_s, 0.5))
         last = window.end_s + math.ceil(window.drain_s)
         connected: dict[int, int] = {}
         for (_name, second), n in self.connected.items():
             connected[second] = connected.get(second, 0) + n
-        series: dict[str, list[Any]] = {
-            k: [] for k in ("t_s", "phase", "sent", "delivered", "p50_us", "p99_us", "connected")
-        }
+        series: dict[str, list[Any]] = {key: [] for key in TIMESERIES_COLUMNS}
         for second in range(first, last):
-            found = self.seconds.get(second)
-            fanout = found.histograms.get("fanout") if found is not None else None
+            found = self.seconds.get(second) or Second()
+            fanout = found.histograms.get("fanout")
             if fanout is None or fanout.get_total_count() == 0:
                 fanout = None
+            reconnect = found.histograms.get("reconnect")
+            c = found.counts
+            delivered = c["strict"] + c["optional"]
+            strict_expected = expected_strict(
+                intervals, sends, second * NS_PER_S, (second + 1) * NS_PER_S
+            )
             series["t_s"].append(second - window.start_s)
             series["phase"].append(window.phase(second))
-            series["sent"].append(found.counts["sent"] if found else 0)
-            series["delivered"].append(
-                found.counts["strict"] + found.counts["optional"] if found else 0
-            )
+            series["sent"].append(c["sent"])
+            series["delivered"].append(delivered)
+            series["expected"].append(strict_expected + c["optional"])
+            series["lost"].append(strict_expected - c["strict"])
+            series["duplicated"].append(c["duplicated"])
+            series["skipped"].append(c["skipped"])
+            series["dropped"].append(c["dropped"])
+            series["rejoined"].append(c["rejoined"])
             series["p50_us"].append(
                 fanout.get_value_at_percentile(50.0) if fanout is not None else None
             )
@@ -198,6 +244,11 @@ class Aggregate:
                 fanout.get_value_at_percentile(99.0) if fanout is not None else None
             )
             series["connected"].append(connected.get(second))
+            series["reconnect_hdr"].append(
+                hdr.encode(reconnect)
+                if reconnect is not None and reconnect.get_total_count()
+                else None
+            )
         return series
 
     def flags(
@@ -219,8 +270,32 @@ class Aggregate:
                 )
         if busy:
             flags["generator_saturated"] = "; ".join(busy)
+        starved = []
+        for series in generator_series:
+            waited = series.wait_fraction(window.start_ns, window.end_ns)
+            if waited is not None and waited > STARVED_WAIT_FRACTION:
+                starved.append(f"{series.name} waited for a CPU {waited * 100:.0f} % of the window")
+        if starved:
+            flags["generator_starved"] = "; ".join(starved)
         if counters["lost"] > 0:
-            flags["lost"] = f"{counters['lost']} of {counters['expected']} expected deliveries lost"
+            flags["lost"] = (
+                f"{counters['lost']} of {counters['expected']} expected deliveries lost "
+                f"({counters['lost_connected']} while connected, "
+                f"{counters['lost_disconnected']} while disconnected)"
+            )
+        if counters["unexpected_disconnects"] > 0:
+            reconnect = latency["reconnect"]
+            flags["connections_dropped"] = (
+                f"{counters['unexpected_disconnects']} connection(s) dropped by the server or "
+                f"network; {counters['rejoins']} re-joined"
+                + (
+                    f" (reconnect p50 {reconnect['p50'] / 1000:.0f} ms, "
+                    f"p99 {reconnect['p99'] / 1000:.0f} ms)"
+                    if reconnect["count"]
+                    else ""
+                )
+                + f"; {counters['sends_skipped']} scheduled sends skipped while disconnected"
+            )
         for name in ("leaked", "duplicated", "errors"):
             if counters[name] > 0:
                 flags[name] = f"{counters[name]} {name}"
@@ -235,3 +310,36 @@ class Aggregate:
         if incomplete:
             flags["incomplete"] = "; ".join(incomplete)
         return flags
+
+
+TIMESERIES_COLUMNS = (
+    "t_s",
+    "phase",
+    "sent",
+    "delivered",
+    "expected",
+    "lost",
+    "duplicated",
+    "skipped",
+    "dropped",
+    "rejoined",
+    "p50_us",
+    "p99_us",
+    "connected",
+    "reconnect_hdr",
+)
+
+
+def check_accounting(expected: int, delivered: int, lost_disconnected: int) -> None:
+    """Raise AccountingError unless 0 <= lost_disconnected <= lost = expected - delivered."""
+    lost = expected - delivered
+    if lost < 0 or lost_disconnected < 0 or lost_disconnected > lost:
+        raise AccountingError(
+            f"accounting bug: expected {expected}, delivered {delivered}, lost {lost}, "
+            f"lost while disconnected {lost_disconnected}; a count can never be negative "
+            "(docs/measurement.md rule 5) — please report this with the run's logs"
+        )
+
+
+def _intervals(raw: list[list[Any]]) -> list[Interval]:
+    return [(int(r), str(room), int(a), int(b)) for r, room, a, b in raw]

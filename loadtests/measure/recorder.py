@@ -23,12 +23,20 @@ from typing import Any
 
 import psutil
 
-from loadtests.measure import hdr
-from loadtests.measure.accounting import Bucket, Interval, ReceiverLedger, bucket
+from loadtests.measure import hdr, schedstat
+from loadtests.measure.accounting import (
+    Bucket,
+    Interval,
+    ReceiverLedger,
+    bucket,
+)
 from loadtests.units import NS_PER_S
 from loadtests.wire import readpoll
 
-COUNTER_NAMES = ("errors", "connects", "disconnects", "reconnects")
+# Whole-run event counters (not windowed). ``disconnects`` counts every close;
+# ``unexpected_disconnects`` those the harness did not ask for (server close, reset,
+# node death, ping timeout); ``reconnects`` every new connection after the first.
+COUNTER_NAMES = ("errors", "connects", "disconnects", "unexpected_disconnects", "reconnects")
 Sampler = Callable[[str, int], None]  # (kind, latency_us): feeds Locust's UI
 
 
@@ -41,6 +49,7 @@ class Recorder:
         self.grace_s = grace_s
         self.buckets: dict[int, Bucket] = {}
         self.intervals: list[Interval] = []
+        self.away_intervals: list[Interval] = []
         self.connect_us = array("q")
         self.join_us = array("q")
         self.counters = dict.fromkeys(COUNTER_NAMES, 0)
@@ -52,10 +61,12 @@ class Recorder:
         self.closed = False  # set after the final delta: later deltas are empty
         self._connected_by_second: dict[int, int] = {}
         self._process = psutil.Process(os.getpid())
-        self._samples: dict[str, list[Any]] = {"t_ns": [], "cpu_s": [], "rss_bytes": []}
+        self._samples: dict[str, list[Any]] = _empty_samples()
 
     def ledger(self, receiver: int) -> ReceiverLedger:
-        found = ReceiverLedger(receiver, self.buckets, self.intervals, self.grace_s)
+        found = ReceiverLedger(
+            receiver, self.buckets, self.intervals, self.grace_s, self.away_intervals
+        )
         self.ledgers.append(found)
         return found
 
@@ -71,6 +82,22 @@ class Recorder:
         b.sent += 1
         b.lag_us.append(lag_us)
 
+    def record_skip(self, t_ns: int) -> None:
+        """A scheduled send that could not go out: the sender was not connected."""
+        bucket(self.buckets, t_ns // NS_PER_S).skipped += 1
+
+    def record_drop(self, t_ns: int) -> None:
+        """A connection the harness did not close was lost."""
+        self.counters["unexpected_disconnects"] += 1
+        bucket(self.buckets, t_ns // NS_PER_S).dropped += 1
+
+    def record_rejoin(self, dropped_ns: int, rejoined_ns: int) -> None:
+        """A dropped user is back in all its rooms: reconnect time, by drop second."""
+        bucket(self.buckets, rejoined_ns // NS_PER_S).rejoined += 1
+        bucket(self.buckets, dropped_ns // NS_PER_S).reconnect_us.append(
+            (rejoined_ns - dropped_ns) // 1000
+        )
+
     def sample(self, now_ns: int | None = None) -> None:
         """Sample this process's CPU and RSS, and the connected users (once a second)."""
         now_ns = time.time_ns() if now_ns is None else now_ns
@@ -80,9 +107,11 @@ class Recorder:
                 rss = self._process.memory_info().rss
         except psutil.Error:
             return
+        wait_ns = schedstat.wait_ns(self._process.pid)
         self._samples["t_ns"].append(now_ns)
         self._samples["cpu_s"].append(times.user + times.system)
         self._samples["rss_bytes"].append(rss)
+        self._samples["wait_s"].append(None if wait_ns is None else wait_ns / NS_PER_S)
         self._connected_by_second[now_ns // NS_PER_S] = self.connected
 
     def take_delta(
@@ -97,27 +126,32 @@ class Recorder:
             return {}
         buckets = {}
         for second, b in self.buckets.items():
-            entry: dict[str, Any] = {
-                "sent": b.sent,
-                "strict": b.strict,
-                "optional": b.optional,
-                "duplicated": b.duplicated,
-                "leaked": b.leaked,
-                "reordered": b.reordered,
-            }
-            for kind, values in (("fanout", b.fanout_us), ("self", b.self_us), ("lag", b.lag_us)):
+            entry: dict[str, Any] = b.counts()
+            for kind, values in (
+                ("fanout", b.fanout_us),
+                ("self", b.self_us),
+                ("lag", b.lag_us),
+                ("reconnect", b.reconnect_us),
+            ):
                 if values:
                     entry[kind] = _encode(values)
-                    if sampler is not None and kind != "lag":
+                    if sampler is not None and kind in ("fanout", "self"):
                         for value in values[::sample_every]:
                             sampler(kind, value)
             buckets[str(second)] = entry
         self.buckets.clear()
         intervals = list(self.intervals)
         self.intervals.clear()
-        if final:
-            for ledger in self.ledgers:
-                intervals.extend(ledger.open_intervals())
+        away = list(self.away_intervals)
+        self.away_intervals.clear()
+        # Every delta carries a snapshot of the memberships still open, so a
+        # worker that vanishes before its final delta leaves its receivers
+        # expected (rule 5) instead of delivered-but-never-expected.
+        open_now: list[Interval] = []
+        away_now: list[Interval] = []
+        for ledger in self.ledgers:
+            open_now.extend(ledger.open_intervals())
+            away_now.extend(ledger.open_away())
         if sampler is not None:
             for value in self.connect_us:
                 sampler("connect", value)
@@ -133,6 +167,9 @@ class Recorder:
             "counters": dict(self.counters),
             "sends": {room: log.tobytes() for room, log in self.sends.items()},
             "intervals": [list(i) for i in intervals],
+            "away_intervals": [list(i) for i in away],
+            "open_intervals": [list(i) for i in open_now],
+            "open_away": [list(i) for i in away_now],
             "connected": {str(s): n for s, n in self._connected_by_second.items()},
             "samples": self._samples,
             "joined": self.joined,
@@ -144,10 +181,14 @@ class Recorder:
         self.counters = dict.fromkeys(COUNTER_NAMES, 0)
         self.sends = {}
         self._connected_by_second = {}
-        self._samples = {"t_ns": [], "cpu_s": [], "rss_bytes": []}
+        self._samples = _empty_samples()
         if final:
             self.closed = True
         return delta
+
+
+def _empty_samples() -> dict[str, list[Any]]:
+    return {"t_ns": [], "cpu_s": [], "rss_bytes": [], "wait_s": []}
 
 
 def _encode(values_us: array) -> str:

@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from loadtests import atomic
+
 SCHEMA_VERSION = 1
 KIND = "roombench.load"
 
@@ -52,6 +54,13 @@ TOP_KEYS = (
     "server_stats",
     "flags",
 )
+# Added within schema version 1, so optional: results written before them still load.
+OPTIONAL_TOP_KEYS: dict[str, type] = {
+    "host": dict,  # host load average and CPU steal (the runner's sampler)
+    "process_exits": list,  # every exit of a node, redis-server or Locust, planned or not
+    "events": list,  # the fault timeline as fired
+    "faults": list,  # per-event loss window and recovery (loadtests.measure.faults)
+}
 TIMESERIES_KEYS = ("t_s", "phase", "sent", "delivered", "p50_us", "p99_us", "connected")
 
 
@@ -75,6 +84,9 @@ def validate(doc: dict[str, Any], source: str = "results") -> dict[str, Any]:
         absent = [k for k in SUMMARY_KEYS if k not in summary]
         if absent:
             raise SchemaError(f"{source}: latency.{name} lacks {absent}")
+    for key, kind in OPTIONAL_TOP_KEYS.items():
+        if key in doc and not isinstance(doc[key], kind):
+            raise SchemaError(f"{source}: {key} must be a {kind.__name__}, not {doc[key]!r:.60}")
     absent = [k for k in COUNTER_KEYS if k not in doc["counters"]]
     if absent:
         raise SchemaError(f"{source}: counters lack {absent}")
@@ -99,8 +111,4 @@ def load(path: Path) -> dict[str, Any]:
 def dump(doc: dict[str, Any], path: Path) -> Path:
     """Validate and write ``doc`` to ``path`` (parents created), atomically."""
     validate(doc, str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n")
-    tmp.replace(path)
-    return path
+    return atomic.write_text(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")

@@ -19,6 +19,7 @@ from typing import Any
 from loadtests import strict
 
 USER_CLASSES = ("room", "broadcast", "echo")
+RECONNECT_TARGETS = ("same", "any")
 MAX_ROOMS_PER_USER = 64  # the reference server's default per-client limit
 MAX_PAYLOAD_BYTES = 64 * 1024  # the reference server's default message limit
 
@@ -58,7 +59,9 @@ class Scenario:
     A fractional ``window_s`` is rounded up to whole seconds (the per-second
     series needs whole-second buckets). ``join_timeout_s`` (default 60 s) bounds
     the wait for every user to join; ``churn_grace_s`` (default 1 s) is how long
-    before a leave a message stops being strictly expected.
+    before a leave a message stops being strictly expected. ``reconnect``
+    (default "same") is where a user whose connection dropped reconnects: its
+    own node, or "any" node, round robin from the next, as a load balancer would.
     """
 
     name: str = "default"
@@ -75,6 +78,7 @@ class Scenario:
     churn: Churn = field(default_factory=Churn)
     join_timeout_s: float = 60.0
     churn_grace_s: float = 1.0
+    reconnect: str = "same"
 
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any]) -> Scenario:
@@ -108,6 +112,7 @@ class Scenario:
                 self.user_class in USER_CLASSES,
                 ", ".join(USER_CLASSES),
             ),
+            ("reconnect", self.reconnect in RECONNECT_TARGETS, ", ".join(RECONNECT_TARGETS)),
             ("users", self.users >= 1, ">= 1"),
             ("rooms", self.rooms >= 1, ">= 1"),
             (

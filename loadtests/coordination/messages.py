@@ -1,0 +1,56 @@
+"""What the master and the workers say to each other, and the run's settings.
+
+Transport: Locust's own custom messages (``runner.register_message`` /
+``runner.send_message``) plus its periodic ``report_to_master`` /
+``worker_report`` events. Message types are distinct per direction, so on a
+LocalRunner (where ``send_message`` calls the registered listener in-process)
+the "master" and the one "worker" are the same process talking to itself.
+ZMQ delivers each worker's messages in order, so a worker's final delta
+arrives after all its periodic ones.
+
+    master                                    worker (or local)
+    test_start: slots, ``rb_layout`` ------->  Agent(scenario, nodes, rank/W)
+                                   <-------   ``rb_joined`` n (as users join)
+    all joined: plan window, ``rb_window`` ->  senders stop at its end
+                                   <-------   worker_report: periodic deltas
+    end + drain: ``rb_flush`` -------------->
+                                   <-------   ``rb_final``: last delta
+    merge, write results JSON, quit
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtests.orchestrate.scenario import Scenario
+
+MSG_LAYOUT = "rb_layout"  # master -> workers
+MSG_WINDOW = "rb_window"  # master -> workers
+MSG_FLUSH = "rb_flush"  # master -> workers
+MSG_JOINED = "rb_joined"  # worker -> master
+MSG_FINAL = "rb_final"  # worker -> master
+LOCAL_ID = "local"  # the one "worker" of a LocalRunner
+TICK_S = 0.25
+REPORT_KEY = "roombench"  # our delta's key inside Locust's worker report
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What the locustfile's command-line options say, built once at the edge.
+
+    ``flush_timeout_s`` (default 15 s) bounds the wait for every worker's final
+    report; ``layout_timeout_s`` (default 60 s) the wait of a worker's first user
+    for the master's layout message.
+    """
+
+    scenario: Scenario
+    node_urls: tuple[str, ...]
+    config: dict[str, Any]
+    results_path: Path
+    progress_path: Path | None = None
+    run_id: str | None = None
+    repeat: int = 0
+    flush_timeout_s: float = 15.0
+    layout_timeout_s: float = 60.0

@@ -1,0 +1,82 @@
+"""The user kinds (room, broadcast, echo): data, not branches.
+
+A kind says what a user sends, what it times on receipt, and where its
+membership comes from: the room user joins rooms (``join`` acked), the
+broadcast user treats "everyone" as room ``*`` and the echo user its own room
+``echo-<g>``, and for both membership starts when ``welcome`` arrives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from loadtests.measure.accounting import ReceiverLedger
+from loadtests.orchestrate.scenario import Scenario
+from loadtests.users import layout
+
+ECHO_PREFIX = "Received: "
+Handler = Callable[[Any, int], None]  # (event data, receive time ns)
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _room_rooms(index: int, scenario: Scenario) -> list[str]:
+    return layout.rooms_of(index, scenario.rooms, scenario.rooms_per_user)
+
+
+def _timed(ledger: ReceiverLedger, count_error: Callable[[str], None]) -> Handler:
+    receive = ledger.receive
+
+    def on_message(msg: Any, recv_ns: int) -> None:
+        try:
+            receive(msg["room"], msg["sender"], msg["seq"], msg["t_ns"], recv_ns)
+        except (KeyError, TypeError):
+            count_error("errors")
+
+    return on_message
+
+
+def _echo_timed(ledger: ReceiverLedger, count_error: Callable[[str], None]) -> Handler:
+    receive = ledger.receive
+    loads = json.loads
+    cut = len(ECHO_PREFIX)
+
+    def on_echo(text: Any, recv_ns: int) -> None:
+        try:
+            msg = loads(text[cut:])
+            receive(msg["room"], msg["sender"], msg["seq"], msg["t_ns"], recv_ns)
+        except (KeyError, TypeError, ValueError):
+            count_error("errors")
+
+    return on_echo
+
+
+def _as_is(message: dict[str, Any]) -> Any:
+    return message
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One user kind.
+
+    ``send_event``/``receive_event``: Socket.IO event names; ``joins_rooms``: False
+    means membership starts at ``welcome``; ``rooms``: the user's rooms from its
+    global index; ``receiver``: the receive handler feeding the ledger;
+    ``encode``: the emitted payload from the harness's message dict.
+    """
+
+    send_event: str
+    receive_event: str
+    joins_rooms: bool
+    rooms: Callable[[int, Scenario], list[str]]
+    receiver: Callable[[ReceiverLedger, Callable[[str], None]], Handler]
+    encode: Callable[[dict[str, Any]], Any]
+
+
+KINDS: dict[str, Kind] = {
+    "room": Kind("room_message", "room_message", True, _room_rooms, _timed, _as_is),
+    "broadcast": Kind("broadcast", "broadcast", False, lambda _i, _s: ["*"], _timed, _as_is),
+    "echo": Kind("message", "message", False, lambda i, _s: [f"echo-{i}"], _echo_timed, _dumps),
+}
