@@ -18,7 +18,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadtests.measure import hdr
+from loadtests.measure import hdr, schema
 from loadtests.measure.accounting import COUNT_NAMES, Interval, expected_strict
 from loadtests.measure.recorder import COUNTER_NAMES
 from loadtests.measure.sampling import ProcessSeries
@@ -312,22 +312,7 @@ class Aggregate:
         return flags
 
 
-TIMESERIES_COLUMNS = (
-    "t_s",
-    "phase",
-    "sent",
-    "delivered",
-    "expected",
-    "lost",
-    "duplicated",
-    "skipped",
-    "dropped",
-    "rejoined",
-    "p50_us",
-    "p99_us",
-    "connected",
-    "reconnect_hdr",
-)
+TIMESERIES_COLUMNS = tuple(schema.TimeSeries.__annotations__)  # required and optional
 
 
 def check_accounting(expected: int, delivered: int, lost_disconnected: int) -> None:

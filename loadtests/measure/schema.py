@@ -1,0 +1,137 @@
+"""The results document's typed shape (docs/results-schema.md), each key list written once.
+
+The TypedDicts say what a results file holds; the key tuples other modules
+check against (``results.validate``, the reports) are derived from them, so a
+key added here is added everywhere. Keys added within ``schema_version`` 1
+are ``NotRequired``: results written before them still load.
+"""
+
+# No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired``
+# itself to tell required keys from optional ones.
+import sys
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    from typing import NotRequired, TypedDict
+else:  # pragma: no cover - Python 3.10
+    from typing_extensions import NotRequired, TypedDict
+
+
+class LatencySummary(TypedDict):
+    """An HDR summary in integer µs, plus the encoded histogram (``hdr``)."""
+
+    count: int
+    min: int
+    p50: int
+    p90: int
+    p99: int
+    p99_9: int
+    max: int
+    mean: float
+    hdr: str
+
+
+class Latency(TypedDict):
+    fanout: LatencySummary  # a receiver other than the sender
+    self: LatencySummary  # the sender receiving its own message
+    connect: LatencySummary  # socket open -> welcome
+    join: LatencySummary  # join emitted -> ack
+    schedule_lag: LatencySummary  # how late a sender emitted against its schedule
+    reconnect: NotRequired[LatencySummary]  # a drop -> re-joined (whole run)
+
+
+class Counters(TypedDict):
+    sent: int
+    expected: int
+    delivered: int
+    lost: int  # == expected - delivered >= 0, always
+    duplicated: int
+    leaked: int
+    reordered: int
+    errors: int
+    connects: int
+    disconnects: int
+    reconnects: int
+    lost_connected: NotRequired[int]
+    lost_disconnected: NotRequired[int]  # sent while the receiver was away after a drop
+    unexpected_disconnects: NotRequired[int]  # closes the harness did not ask for
+    sends_skipped: NotRequired[int]  # schedule slots a disconnected sender could not use
+    rejoins: NotRequired[int]  # dropped users back in all their rooms
+
+
+class TimeSeries(TypedDict):
+    """One entry per second (by send second), ``t_s`` relative to the window start."""
+
+    t_s: list[int]
+    phase: list[str]
+    sent: list[int]
+    delivered: list[int]
+    p50_us: list[int | None]
+    p99_us: list[int | None]
+    connected: list[int | None]
+    expected: NotRequired[list[int]]
+    lost: NotRequired[list[int]]
+    duplicated: NotRequired[list[int]]
+    skipped: NotRequired[list[int]]
+    dropped: NotRequired[list[int]]  # by the second the drop was noticed
+    rejoined: NotRequired[list[int]]  # by the second of the re-join ack
+    reconnect_hdr: NotRequired[list[str | None]]  # reconnect times by drop second
+
+
+class ResourceSeries(TypedDict):
+    role: str  # generator, master, node, redis
+    name: str
+    pid: int
+    t_s: list[float]
+    cpu_percent: list[float]  # of one core
+    rss_bytes: list[int]
+    cpu_s_window: float
+    peak_rss_bytes: int
+    wait_s_window: NotRequired[float | None]  # run-queue wait (schedstat)
+
+
+class ResultsDoc(TypedDict):
+    schema_version: int
+    kind: str
+    run_id: str
+    config_name: str
+    repeat: int
+    created_utc: str
+    git: dict[str, Any]
+    versions: dict[str, str | None]
+    machine: dict[str, Any]
+    scenario: dict[str, Any]
+    config: dict[str, Any]
+    window: dict[str, Any]
+    latency: Latency
+    counters: Counters
+    rates: dict[str, float]
+    generator: dict[str, Any]
+    timeseries: TimeSeries
+    resources: list[ResourceSeries]
+    server_stats: list[dict[str, Any]]
+    flags: dict[str, str]
+    host: NotRequired[dict[str, Any]]
+    process_exits: NotRequired[list[dict[str, Any]]]
+    events: NotRequired[list[dict[str, Any]]]
+    faults: NotRequired[list[dict[str, Any]]]
+
+
+def required(typed: Any) -> tuple[str, ...]:
+    """The required keys of a TypedDict, in declaration order."""
+    keys: frozenset[str] = typed.__required_keys__
+    return tuple(k for k in typed.__annotations__ if k in keys)
+
+
+def optional(typed: Any) -> tuple[str, ...]:
+    """The ``NotRequired`` keys of a TypedDict, in declaration order."""
+    keys: frozenset[str] = typed.__optional_keys__
+    return tuple(k for k in typed.__annotations__ if k in keys)
+
+
+TOP_KEYS = required(ResultsDoc)
+OPTIONAL_TOP_KEYS = optional(ResultsDoc)
+LATENCY_KEYS = required(Latency)
+SUMMARY_KEYS = required(LatencySummary)
+COUNTER_KEYS = required(Counters)
+TIMESERIES_KEYS = required(TimeSeries)
