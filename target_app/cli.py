@@ -159,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="FAULT INJECTION: drop each room_message delivery with this probability (0..1)",
     )
     add(
+        "--inject-cpu-ms",
+        type=float,
+        default=d.faults.cpu_ms,
+        help="FAULT INJECTION: burn this many ms of CPU per room_message before the emit "
+        "(caps a node at about 1000/X messages/s: a known answer for the capacity search)",
+    )
+    add(
         "--inject-seed",
         type=int,
         default=d.faults.seed,
@@ -197,7 +204,10 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             tcp_nodelay=ns.tcp_nodelay,
             gc_mode=ns.gc_mode,
             faults=FaultPlan(
-                delay_ms=ns.inject_delay_ms, drop_rate=ns.inject_drop_rate, seed=ns.inject_seed
+                delay_ms=ns.inject_delay_ms,
+                drop_rate=ns.inject_drop_rate,
+                seed=ns.inject_seed,
+                cpu_ms=ns.inject_cpu_ms,
             ),
             guards=ConnectionGuards(
                 ping_interval_s=ns.ping_interval_s,

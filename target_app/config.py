@@ -77,16 +77,20 @@ class FaultPlan:
     ``delay_ms`` (default 0) delays every delivery of a room message by that
     many milliseconds; ``drop_rate`` (default 0.0) drops each delivery to each
     recipient independently with that probability, drawn from a generator
-    seeded with ``seed`` (default 0).
+    seeded with ``seed`` (default 0). ``cpu_ms`` (default 0) burns that many
+    milliseconds of CPU per ``room_message`` on the handler's thread before the
+    emit: it caps a node at about 1000 / cpu_ms messages/s, a known answer for
+    the capacity search.
     """
 
     delay_ms: float = 0.0
     drop_rate: float = 0.0
     seed: int = 0
+    cpu_ms: float = 0.0
 
     @property
     def active(self) -> bool:
-        return self.delay_ms > 0 or self.drop_rate > 0
+        return self.delay_ms > 0 or self.drop_rate > 0 or self.cpu_ms > 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,8 @@ def config_problems(config: ServerConfig) -> list[str]:
         problems.append(f"--inject-drop-rate must be in 0..1, not {config.faults.drop_rate}")
     if config.faults.delay_ms < 0:
         problems.append(f"--inject-delay-ms must be >= 0, not {config.faults.delay_ms}")
+    if not 0 <= config.faults.cpu_ms <= 1000:
+        problems.append(f"--inject-cpu-ms must be in 0..1000, not {config.faults.cpu_ms}")
     return problems
 
 

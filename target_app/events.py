@@ -126,6 +126,8 @@ class RoomEvents:
         room, payload = parsed
         if not self.membership.is_member(sid, room):
             return self.reject(Rejection(p.NOT_A_MEMBER, f"join {room!r} before sending to it"))
+        if self.state.faults is not None:
+            self.state.faults.burn_cpu()  # --inject-cpu-ms: a known capacity
         self.server.emit(p.ROOM_MESSAGE, payload, to=room, namespace=p.NAMESPACE)
         return {"ok": True}
 

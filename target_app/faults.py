@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from typing import Any
 
 from target_app.config import FaultPlan
@@ -40,6 +41,15 @@ class FaultInjector:
             self._delivered += 1
             return True
 
+    def burn_cpu(self) -> None:
+        """Busy-wait ``cpu_ms`` of this thread's CPU time (not wall time: a
+        preempted handler still burns the whole amount)."""
+        if self.plan.cpu_ms <= 0:
+            return
+        end = time.thread_time() + self.plan.cpu_ms / 1000.0
+        while time.thread_time() < end:
+            pass
+
     def message_delayed(self) -> None:
         with self._lock:
             self._delayed_messages += 1
@@ -49,6 +59,7 @@ class FaultInjector:
         with self._lock:
             return {
                 "delay_ms": self.plan.delay_ms,
+                "cpu_ms": self.plan.cpu_ms,
                 "drop_rate": self.plan.drop_rate,
                 "seed": self.plan.seed,
                 "dropped": self._dropped,
@@ -60,6 +71,7 @@ class FaultInjector:
         """The start-up warning line naming every fault in force."""
         return (
             f"FAULT INJECTION ON: room_message deliveries delayed {self.plan.delay_ms} ms, "
-            f"dropped with probability {self.plan.drop_rate} (seed {self.plan.seed}); "
+            f"dropped with probability {self.plan.drop_rate} (seed {self.plan.seed}), "
+            f"{self.plan.cpu_ms} ms of CPU burnt per room_message; "
             "measurements of this node are deliberately degraded"
         )
