@@ -12,7 +12,7 @@ ASYNC_MODE ?= eventlet
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: setup test test-fast serve loadtest bench report gate gate-selfcheck lint clean system-redis system-chromium system-ss
+.PHONY: setup test test-fast serve loadtest bench report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss
 
 setup: $(STAMP)
 
@@ -88,6 +88,13 @@ endif
 SELFCHECK_ARGS ?=
 gate-selfcheck: setup system-redis
 	$(RB) gate-selfcheck $(GATE_SCENARIO) $(SELFCHECK_ARGS)
+
+# How much each configuration carries at an SLO (capacity.json + report under
+# reports/runs/<stamp>/). CAPACITY_ARGS="--axis connections" etc.
+CAPACITY_SCENARIO ?= loadtests/scenarios/capacity.toml
+CAPACITY_ARGS ?=
+capacity: setup system-redis
+	$(RB) capacity $(CAPACITY_SCENARIO) $(CAPACITY_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check target_app loadtests bench reports tests

@@ -41,6 +41,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         "loadtests.__main__",
         ("gate-selfcheck",),
     ),
+    "capacity": Subcommand(
+        "capacity at an SLO: step the load until it breaks (--axis rate|users|...)",
+        "loadtests.capacity.__main__",
+        (),
+    ),
     "report": Subcommand(
         "build one self-contained HTML report from results",
         "reports.__main__",

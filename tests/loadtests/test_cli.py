@@ -26,7 +26,7 @@ def _roombench(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_lists_every_subcommand_within_120_columns() -> None:
     done = _roombench("--help")
     assert done.returncode == 0
-    for name in ("run", "gate", "gate-selfcheck", "report", "summary", "bench"):
+    for name in ("run", "gate", "gate-selfcheck", "capacity", "report", "summary", "bench"):
         assert f"  {name} " in done.stdout
     assert max(len(line) for line in done.stdout.splitlines()) <= 120
 

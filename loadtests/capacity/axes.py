@@ -1,0 +1,89 @@
+"""What the capacity search raises: offered deliveries/s, users, room size or idle connections.
+
+An axis turns a load number into the step's ``Scenario`` and says how to read
+the answer. ``rate`` keeps users and rooms and raises each sender's rate
+(load = offered deliveries/s); ``users`` adds users at the scenario's room
+size and rate (load = users); ``room_size`` regroups the same users into
+fewer, larger rooms (load = members per room); ``connections`` connects idle
+users that join and stay silent (load = connections), judged on connect time,
+errors and the node's memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from loadtests.orchestrate.scenario import Scenario
+
+MAX_RATE_PER_SENDER_PER_S = 10_000.0  # Scenario's own bound
+
+
+def room_size(scenario: Scenario) -> float:
+    """Members of each room (every user joins ``rooms_per_user`` of ``rooms``)."""
+    return scenario.users * scenario.rooms_per_user / scenario.rooms
+
+
+def offered_deliveries_per_s(scenario: Scenario) -> float:
+    """Deliveries/s the schedule offers: each message reaches every member of its room."""
+    return scenario.senders * scenario.rate_per_sender_per_s * room_size(scenario)
+
+
+def offered_messages_per_s(scenario: Scenario) -> float:
+    return scenario.senders * scenario.rate_per_sender_per_s
+
+
+def _rate(base: Scenario, deliveries_per_s: float) -> Scenario:
+    per_sender = deliveries_per_s / (base.senders * room_size(base))
+    return replace(base, rate_per_sender_per_s=min(per_sender, MAX_RATE_PER_SENDER_PER_S))
+
+
+def _users(base: Scenario, users: float) -> Scenario:
+    n = int(users)
+    size = room_size(base)
+    rooms = max(1, round(n * base.rooms_per_user / size))
+    return replace(base, users=n, senders=n, rooms=rooms)
+
+
+def _room_size(base: Scenario, members: float) -> Scenario:
+    rooms = max(1, round(base.users * base.rooms_per_user / members))
+    return replace(base, rooms=rooms, rooms_per_user=min(base.rooms_per_user, rooms))
+
+
+def _connections(base: Scenario, connections: float) -> Scenario:
+    n = int(connections)
+    return replace(base, users=n, senders=0, rooms=max(1, min(base.rooms, n)))
+
+
+@dataclass(frozen=True)
+class Axis:
+    """``scenario(base, load)`` is the step's load; ``start(base)`` the first step's load."""
+
+    name: str
+    unit: str
+    integer: bool
+    scenario: Callable[[Scenario, float], Scenario]
+    start: Callable[[Scenario], float]
+    default_slo: str
+    reuses_cluster: bool = True
+
+
+AXES: dict[str, Axis] = {
+    "rate": Axis(
+        "rate", "deliveries/s", False, _rate, offered_deliveries_per_s, "fanout_p99<=10ms,lost=0"
+    ),
+    "users": Axis(
+        "users", "users", True, _users, lambda s: float(s.users), "fanout_p99<=10ms,lost=0"
+    ),
+    "room_size": Axis(
+        "room_size", "members/room", True, _room_size, room_size, "fanout_p99<=10ms,lost=0"
+    ),
+    "connections": Axis(
+        "connections",
+        "connections",
+        True,
+        _connections,
+        lambda s: float(s.users),
+        "connect_p99<=1s,errors=0",
+    ),
+}

@@ -1,0 +1,159 @@
+"""The capacity results document (``kind: roombench.capacity``) and its terminal table.
+
+docs/results-schema.md describes it. One document per search: the axis, the
+SLO, and per configuration the verdict, the capacity (highest passing load,
+in the axis's unit and in deliveries/s and messages/s), what bound it, and
+every step of the curve (``steps.summarise``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from loadtests import atomic
+from loadtests.capacity.axes import Axis
+from loadtests.capacity.search import Search, Verdict
+from loadtests.measure import document as results_document
+from loadtests.measure.results import SCHEMA_VERSION
+from loadtests.orchestrate.matrix import ConfigSpec, Matrix
+
+KIND = "roombench.capacity"
+
+
+def new(matrix: Matrix, axis: Axis, slo_text: str, out_dir: Path) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": KIND,
+        "run_id": out_dir.name,
+        "created_utc": results_document.utc_stamp(),
+        "git": results_document.git_state(),
+        "versions": results_document.versions(),
+        "machine": results_document.machine(),
+        "scenario_file": matrix.source,
+        "scenario": matrix.load.to_dict(),
+        "axis": axis.name,
+        "unit": axis.unit,
+        "slo": slo_text,
+        "configs": [],
+        "incomplete": False,
+    }
+
+
+def config_entry(config: ConfigSpec, generator_processes: int) -> dict[str, Any]:
+    return {
+        "name": config.name,
+        "config": {
+            **config.to_dict(),
+            "server_args": config.target_app_args(),
+            "generator_processes": generator_processes,
+        },
+        "verdict": None,
+        "capacity": None,
+        "first_failing": None,
+        "bound_by": "",
+        "knee": None,
+        "steps": [],
+        "incomplete": None,
+    }
+
+
+def answer_into(entry: dict[str, Any], search: Search, axis: Axis) -> None:
+    """Fill the entry's verdict, capacity and knee from the search so far."""
+    answer = search.answer()
+    entry["verdict"] = answer.verdict.value
+    entry["first_failing"] = answer.first_failing
+    entry["bound_by"] = answer.bound_by
+    best = [s for s in entry["steps"] if s["load"] == answer.capacity]
+    if answer.capacity is None or not best:
+        entry["capacity"] = None
+        entry["knee"] = None
+        return
+    point = best[0]
+    entry["capacity"] = {
+        "load": answer.capacity,
+        "unit": axis.unit,
+        "deliveries_per_s": point["achieved_deliveries_per_s"],
+        "messages_per_s": point["achieved_messages_per_s"],
+        "users": point["users"],
+        "room_size": point["room_size"],
+        "connections": point["connections"],
+        "p99_us": point["p99_us"],
+        "stamp_error_bound_us": point["stamp_error_bound_us"],
+        "node_rss_bytes": point["node_rss_bytes"],
+        "memory_per_connection_bytes": memory_per_connection(entry["steps"], point),
+    }
+    entry["knee"] = {
+        "deliveries_per_s": point["achieved_deliveries_per_s"],
+        "p99_us": point["p99_us"],
+    }
+
+
+def memory_per_connection(steps: list[dict[str, Any]], at: dict[str, Any]) -> int | None:
+    """Node memory per connection: the RSS slope from the smallest step to ``at``.
+
+    A slope, not RSS / connections: an idle node's own tens of MiB are not the
+    connections' cost.
+    """
+    smallest = min(steps, key=lambda s: s["connections"] or 0, default=None)
+    if smallest is None or not at["node_rss_bytes"] or not smallest["node_rss_bytes"]:
+        return None
+    extra = at["connections"] - smallest["connections"]
+    if extra <= 0:
+        return None
+    return round((at["node_rss_bytes"] - smallest["node_rss_bytes"]) / extra)
+
+
+def write(doc: dict[str, Any], path: Path) -> Path:
+    return atomic.write_text(path, json.dumps(doc, indent=1) + "\n")
+
+
+def load(path: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads(path.read_text())
+    if doc.get("kind") != KIND:
+        raise ValueError(f"{path}: not a capacity document (kind {doc.get('kind')!r})")
+    return doc
+
+
+def _ms(us: float | None) -> str:
+    return "-" if us is None else f"{us / 1000:.1f}"
+
+
+def step_line(name: str, index: int, axis: Axis, point: dict[str, Any]) -> str:
+    """One terminal line per step (under 120 columns)."""
+    line = (
+        f"{name} step {index}: {point['load']:,.0f} {axis.unit} -> "
+        f"{point['achieved_deliveries_per_s']:,.0f} deliveries/s, "
+        f"p50 {_ms(point['p50_us'])} p99 {_ms(point['p99_us'])} ms, lost {point['lost']}, "
+        f"node CPU {point['node_cpu_percent'] or 0:.0f} %: {point['outcome'].upper()}"
+    )
+    return line + (f" ({point['reason'][:60]})" if point["reason"] else "")
+
+
+def summary_lines(doc: dict[str, Any]) -> list[str]:
+    """The capacity of each configuration, one line each, then what to open."""
+    lines = [f"Capacity at SLO {doc['slo']} (axis {doc['axis']}):"]
+    for entry in doc["configs"]:
+        cap = entry["capacity"]
+        verdict = entry["verdict"]
+        if verdict == Verdict.GENERATOR_LIMITED.value:
+            what = (
+                f"generator-limited at {entry['first_failing']:,.0f} {doc['unit']} "
+                f"(not a server capacity: {entry['bound_by'][:50]})"
+            )
+        elif cap is None:
+            what = f"no step passed ({entry['bound_by'][:60]})"
+        else:
+            what = (
+                f"{cap['deliveries_per_s']:,.0f} deliveries/s, {cap['messages_per_s']:,.0f} msg/s, "
+                f"{cap['users']} users, p99 {_ms(cap['p99_us'])} ms"
+            )
+            if verdict == Verdict.ABOVE_RANGE.value:
+                what += " (never failed: at least this)"
+            elif entry["bound_by"]:
+                what += f"; bound by {entry['bound_by'][:40]}"
+        if entry.get("incomplete"):
+            what += f" [incomplete: {entry['incomplete'][:40]}]"
+        lines.append(f"  {entry['name']:<14} {what}")
+    return lines

@@ -1,0 +1,166 @@
+"""The capacity search, run: for each configuration, step the load until it breaks.
+
+One cluster per configuration stays up for every step (a step restarts only
+Locust: its users connect and join again in a second or two); each step is a
+short measured run (settle = the scenario's ``warmup_s``, then ``window_s``),
+judged by ``evaluate`` and fed to the ``Search``. The capacity document is
+rewritten after every step, so an interrupted search keeps its finished
+steps (marked ``incomplete``). A configuration whose node or redis-server
+died is not stepped further: later steps would measure a broken cluster.
+"""
+
+from __future__ import annotations
+
+import resource
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtests.capacity import document
+from loadtests.capacity.axes import Axis
+from loadtests.capacity.evaluate import evaluate
+from loadtests.capacity.search import Search
+from loadtests.capacity.slo import Term
+from loadtests.capacity.steps import summarise
+from loadtests.cluster.processes import ProcessError
+from loadtests.cluster.supervisor import Cluster, ClusterSpec, cluster
+from loadtests.orchestrate.locust_step import StepRun, run_on_cluster
+from loadtests.orchestrate.matrix import ConfigSpec, Matrix
+from loadtests.orchestrate.progress import Progress
+
+
+@dataclass(frozen=True)
+class CapacityOptions:
+    """``max_steps`` (default 10) per configuration; ``factor`` (2.0) of the coarse steps;
+    ``resolution`` (0.10) where bisection stops; ``start`` overrides the axis's first load."""
+
+    out_dir: Path
+    axis: Axis
+    terms: tuple[Term, ...]
+    slo_text: str
+    max_steps: int = 10
+    factor: float = 2.0
+    resolution: float = 0.10
+    start: float | None = None
+    redis_url: str | None = None
+    redis_binary: str | None = None
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft RLIMIT_NOFILE to the hard limit (children inherit it)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def _cluster_alive(running: Cluster) -> str | None:
+    """The name of a dead server process, or None."""
+    for node in running.nodes:
+        if not node.process.alive():
+            return f"node-{node.index}"
+    if running.redis is not None and not running.redis.process.alive():
+        return "redis-server"
+    return None
+
+
+def search_config(
+    matrix: Matrix,
+    config: ConfigSpec,
+    options: CapacityOptions,
+    record: Callable[[dict[str, Any]], None],
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Step one configuration's load; ``record`` is called with the entry after every step."""
+    base = matrix.load_for(config)
+    axis = options.axis
+    search = Search(
+        start=options.start if options.start is not None else axis.start(base),
+        factor=options.factor,
+        resolution=options.resolution,
+        max_steps=options.max_steps,
+        integer=axis.integer,
+    )
+    entry = document.config_entry(config, matrix.generator_processes)
+    log_dir = options.out_dir / "logs" / config.name
+    spec = ClusterSpec(
+        nodes=config.nodes,
+        queue=config.queue,
+        async_mode=config.async_mode,
+        extra_args=tuple(config.target_app_args()),
+        redis_url=options.redis_url,
+        redis_binary=options.redis_binary,
+        app_dir=config.app_dir,
+    )
+    try:
+        with cluster(log_dir, spec) as running:
+            while (load := search.next_load()) is not None:
+                dead = _cluster_alive(running)
+                if dead is not None:
+                    entry["incomplete"] = f"{dead} died; the search stopped there"
+                    break
+                index = len(search.steps) + 1
+                scenario = axis.scenario(base, load)
+                step = StepRun(
+                    out=options.out_dir / "steps",
+                    stem=f"{config.name}.step{index:02d}",
+                    log_dir=log_dir,
+                    config_doc={**entry["config"], "capacity_step": index, "load": load},
+                    processes=matrix.generator_processes,
+                    run_id=options.out_dir.name,
+                )
+                label = f"{config.name} step {index} ({load:,.0f} {axis.unit})"
+                progress = Progress(label, scenario.warmup_s + scenario.window_s + scenario.drain_s)
+                try:
+                    doc = run_on_cluster(running, scenario, step, progress)
+                finally:
+                    progress.done()
+                outcome, reason = evaluate(doc, list(options.terms))
+                search.record(load, outcome, reason)
+                point = summarise(
+                    load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
+                )
+                entry["steps"].append(point)
+                say(document.step_line(config.name, index, axis, point))
+                document.answer_into(entry, search, axis)
+                record(entry)
+    except ProcessError as exc:
+        entry["incomplete"] = str(exc).splitlines()[0]
+        say(f"{config.name}: FAILED: {exc}")
+    document.answer_into(entry, search, axis)
+    record(entry)
+    return entry
+
+
+def run_capacity(
+    matrix: Matrix, options: CapacityOptions, say: Callable[[str], None] = print
+) -> dict[str, Any]:
+    """Search every configuration in turn; return (and keep writing) the capacity document."""
+    raise_open_files_limit()
+    doc = document.new(matrix, options.axis, options.slo_text, options.out_dir)
+    path = options.out_dir / "capacity.json"
+    started = time.monotonic()
+
+    def record(entry: dict[str, Any]) -> None:
+        others = [c for c in doc["configs"] if c["name"] != entry["name"]]
+        doc["configs"] = [*others, entry]
+        doc["wall_s"] = round(time.monotonic() - started, 1)
+        document.write(doc, path)
+
+    try:
+        for config in matrix.configs:
+            say(
+                f"{config.name}: {config.nodes} node(s), queue {config.queue}, "
+                f"{config.async_mode}; axis {options.axis.name}, SLO {options.slo_text}"
+            )
+            search_config(matrix, config, options, record, say)
+        doc["incomplete"] = any(c.get("incomplete") for c in doc["configs"])
+    except KeyboardInterrupt:
+        doc["incomplete"] = True
+        doc["interrupted"] = True
+        document.write(doc, path)
+        raise
+    document.write(doc, path)
+    return doc

@@ -1,0 +1,61 @@
+"""A step's verdict: pass, fail (and the term that failed), or generator-limited.
+
+Order matters. A step where the generator or the machine was the limit
+(``generator_saturated``, ``generator_starved``, or schedule lag p99 above
+the SLO's latency limit) says nothing about the server, so it is
+"generator-limited" whatever else happened. Otherwise the server fails a
+step that breaks a term of the SLO, loses or leaks a delivery, saturates
+(``server_saturated``), or could not take every user (``incomplete``). A
+latency miss smaller than the receive-stamp error bound cannot decide: it is
+reported as measurement-limited (``GENERATOR_LIMITED``), never as capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from loadtests.capacity.search import Outcome
+from loadtests.capacity.slo import Term, latency_limit_us
+from loadtests.capacity.steps import stamp_error_bound_us
+
+GENERATOR_FLAGS = ("generator_saturated", "generator_starved")
+SERVER_FLAGS = ("server_saturated", "incomplete", "node_died", "redis_died")
+
+
+def evaluate(doc: Mapping[str, Any], terms: list[Term]) -> tuple[Outcome, str]:
+    """The outcome of the step whose results document is ``doc``, and why."""
+    flags = doc["flags"]
+    for flag in GENERATOR_FLAGS:
+        if flag in flags:
+            return Outcome.GENERATOR_LIMITED, f"{flag}: {flags[flag]}"
+    limit_us = latency_limit_us(terms)
+    lag = doc["latency"]["schedule_lag"]
+    if limit_us is not None and lag["count"] and lag["p99"] > limit_us:
+        return (
+            Outcome.GENERATOR_LIMITED,
+            f"schedule lag p99 {lag['p99'] / 1000:.1f} ms above the SLO's "
+            f"{limit_us / 1000:g} ms: the generator fell behind",
+        )
+    bound_us = stamp_error_bound_us(doc)
+    for term in terms:
+        if term.met_by(doc):
+            continue
+        value = term.value_in(doc)
+        if term.metric.startswith("fanout_") and value - term.limit <= bound_us:
+            # Frames that shared a read share its stamp: this miss is within what
+            # that can overstate, so the measurement cannot decide it.
+            return (
+                Outcome.GENERATOR_LIMITED,
+                f"{term.describe()} missed by {value - term.limit:g} µs, within the "
+                f"receive-stamp error bound ({bound_us} µs)",
+            )
+        return Outcome.FAIL, f"{term.describe()} (was {value:g})"
+    counters = doc["counters"]
+    for name in ("lost", "leaked"):
+        if counters[name] > 0:
+            return Outcome.FAIL, f"{name} {counters[name]}"
+    for flag in SERVER_FLAGS:
+        if flag in flags:
+            return Outcome.FAIL, f"{flag}: {flags[flag]}"
+    return Outcome.PASS, ""

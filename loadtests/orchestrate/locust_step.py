@@ -1,0 +1,100 @@
+"""One headless Locust run against a cluster that is already up, watched and completed.
+
+The capacity search keeps its cluster running across steps and calls this
+once per step, so a step costs a Locust start and a join, not a server
+restart. The run is supervised like any other (``Supervision``: CPU, RSS and
+run-queue wait of every server process, exits, host load), and the results
+file Locust's master wrote is completed with what only the runner knows.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loadtests.cluster.processes import ManagedProcess
+from loadtests.cluster.supervisor import Cluster
+from loadtests.measure import results
+from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
+from loadtests.orchestrate.progress import Progress
+from loadtests.orchestrate.scenario import Scenario
+from loadtests.orchestrate.supervision import Supervision
+
+# Time Locust may take beyond warm-up + window + drain: starting its workers,
+# connecting and joining every user, flushing and writing results.
+OVERHEAD_ALLOWANCE_S = 90.0
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """Where one run writes (``out``/``stem``.json, logs under ``log_dir``) and what it records."""
+
+    out: Path
+    stem: str
+    log_dir: Path
+    config_doc: dict[str, Any]
+    processes: int = 1
+    run_id: str | None = None
+    repeat: int = 0
+
+    @property
+    def results_path(self) -> Path:
+        return self.out / f"{self.stem}.json"
+
+    @property
+    def progress_path(self) -> Path:
+        return self.out / "logs" / f"{self.stem}.progress.json"
+
+
+def run_on_cluster(
+    running: Cluster, load: Scenario, step: StepRun, progress: Progress
+) -> dict[str, Any]:
+    """Run Locust with ``load`` against ``running``; return the completed results document."""
+    budget_s = load.warmup_s + load.window_s + load.drain_s + OVERHEAD_ALLOWANCE_S
+    with ExitStack() as stack:
+        supervision = Supervision.start(running, (), step.progress_path)
+        stack.callback(supervision.stop)
+        run = LocustRun(
+            scenario=load,
+            node_urls=running.urls,
+            config=step.config_doc,
+            results_path=step.results_path,
+            progress_path=step.progress_path,
+            processes=step.processes,
+            run_id=step.run_id,
+            repeat=step.repeat,
+        )
+        locust = ManagedProcess(
+            f"locust ({step.stem})", build_argv(run), step.log_dir / f"{step.stem}.locust.log"
+        )
+        stack.callback(locust.stop)
+        locust.start()
+        supervision.watch_locust(locust)
+        deadline = time.monotonic() + budget_s
+        while locust.alive():
+            progress.tick(step.progress_path)
+            if time.monotonic() > deadline:
+                raise locust.failure(f"did not finish within {budget_s:.0f} s")
+            time.sleep(0.5)
+        code = locust.stop()
+        supervision.stop()
+        if not step.results_path.exists():
+            raise locust.failure(f"exited (code {code}) without writing {step.results_path}")
+        doc: dict[str, Any] = json.loads(step.results_path.read_text())
+        supervision.complete(doc)
+        doc["server_stats"] = [node_stats(node) for node in running.nodes]
+        doc["config"] = {**doc.get("config", {}), **step.config_doc}
+        results.dump(doc, step.results_path)
+        return doc
+
+
+def node_stats(node: Any) -> dict[str, Any]:
+    """A node's ``GET /stats`` (or the error that stopped it), named."""
+    try:
+        return {"node": f"node-{node.index}", **node.stats()}
+    except OSError as exc:
+        return {"node": f"node-{node.index}", "error": str(exc)}

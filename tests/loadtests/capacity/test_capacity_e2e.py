@@ -1,0 +1,84 @@
+"""The capacity search end to end, against a node whose capacity is known.
+
+``--inject-cpu-ms 2`` makes every room message cost the node 2 ms of CPU before
+its emit, so one node carries at most about 500 messages/s. The search must
+find a message capacity between 60 % and 100 % of that: below 100 % because
+the node has other work too, above 60 % or the search (or the measurement)
+is not finding the knee. A short connection ramp checks the connections axis.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[3]
+KNOWN = """
+name = "known"
+[load]
+users = 20
+rooms = 10
+rate_per_sender_per_s = 5.0   # first step: 100 messages/s, 200 deliveries/s
+warmup_s = 2.0
+window_s = 5.0
+drain_s = 1.0
+[[config]]
+name = "cpu2ms"
+server_args = ["--inject-cpu-ms", "2"]
+"""
+RAMP = """
+name = "ramp"
+[load]
+users = 50
+rooms = 5
+warmup_s = 1.0
+window_s = 2.0
+drain_s = 0.5
+[[config]]
+name = "idle"
+"""
+
+
+def _capacity(tmp_path: Path, scenario: str, *args: str) -> dict:
+    path = tmp_path / "scenario.toml"
+    path.write_text(scenario)
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "loadtests.capacity", str(path), "--out", str(out), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert (out / "capacity.html").is_file()
+    assert "Capacity at SLO" in done.stdout
+    doc: dict = json.loads((out / "capacity.json").read_text())
+    return doc
+
+
+@pytest.mark.slow
+def test_the_search_finds_a_known_capacity(tmp_path: Path) -> None:
+    doc = _capacity(tmp_path, KNOWN, "--max-steps", "7")
+    (entry,) = doc["configs"]
+    assert entry["verdict"] == "capacity", entry
+    messages_per_s = entry["capacity"]["messages_per_s"]
+    assert 0.6 * 500 <= messages_per_s <= 500, entry["steps"]
+    assert len(entry["steps"]) <= 7
+    for step in entry["steps"]:
+        assert (step["outcome"] == "pass") == (step["load"] <= entry["capacity"]["load"])
+
+
+@pytest.mark.slow
+def test_a_short_connection_ramp_reports_memory_per_connection(tmp_path: Path) -> None:
+    doc = _capacity(tmp_path, RAMP, "--axis", "connections", "--max-steps", "3")
+    (entry,) = doc["configs"]
+    assert [s["load"] for s in entry["steps"]] == [50, 100, 200]
+    assert entry["verdict"] == "above-range"  # 200 idle connections are nothing for a node
+    assert entry["capacity"]["connections"] == 200
+    assert entry["capacity"]["memory_per_connection_bytes"] is not None
+    assert all(s["errors"] == 0 for s in entry["steps"])
