@@ -18,6 +18,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -62,7 +63,9 @@ class ProcessExit:
 @dataclass
 class _Watched:
     role: str
+    name: str
     process: ManagedProcess
+    expected_codes: frozenset[int]
     seen: list[subprocess.Popen[bytes]] = field(default_factory=list)
     ended: set[int] = field(default_factory=set)
 
@@ -82,10 +85,22 @@ class ProcessWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def watch(self, role: str, process: ManagedProcess) -> None:
-        """Watch ``process`` (role: "node", "redis", "generator", ...) from now on."""
+    def watch(
+        self,
+        role: str,
+        process: ManagedProcess,
+        name: str | None = None,
+        expected_codes: Collection[int] = (),
+    ) -> None:
+        """Watch ``process`` (role: "node", "redis", "locust", ...) from now on.
+
+        ``name`` defaults to the process's own; an exit with one of ``expected_codes``
+        is planned (a process that ends by itself when its work is done: Locust).
+        """
         with self._lock:
-            self._watched.append(_Watched(role, process))
+            self._watched.append(
+                _Watched(role, name or process.name, process, frozenset(expected_codes))
+            )
         self.poll()
 
     def poll(self) -> list[ProcessExit]:
@@ -104,15 +119,11 @@ class ProcessWatcher:
                     if code is None:
                         continue
                     entry.ended.add(popen.pid)
+                    planned = (
+                        popen.pid in entry.process.planned_exit_pids or code in entry.expected_codes
+                    )
                     found.append(
-                        ProcessExit(
-                            entry.process.name,
-                            entry.role,
-                            popen.pid,
-                            now_ns,
-                            code,
-                            popen.pid in entry.process.planned_exit_pids,
-                        )
+                        ProcessExit(entry.name, entry.role, popen.pid, now_ns, code, planned)
                     )
             self.exits.extend(found)
         return found

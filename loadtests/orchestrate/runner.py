@@ -2,9 +2,11 @@
 
 For each (configuration, repeat) in A B A B order: start the cluster (private
 redis-server when queued, N nodes on free loopback ports), run Locust headless
-as its own process group against it, sample node and redis CPU/RSS each second,
-fetch every node's /stats, and complete the results file Locust's master wrote
-with what only the runner knows (server processes, redis version, config).
+as its own process group against it, watch and sample every process it started
+(``Supervision``: CPU, RSS, run-queue wait, exits, the fault timeline), fetch
+every node's /stats, and complete the results file Locust's master wrote with
+what only the runner knows (server processes, exits, events and what they
+cost, redis version, config).
 Everything is stopped by process group when a configuration ends — normally,
 on error, on timeout or on Ctrl-C.
 """
@@ -21,13 +23,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError, tail
 from loadtests.cluster.supervisor import ClusterSpec, cluster, find_redis_server
-from loadtests.measure import results
-from loadtests.measure.sampling import Sampler
+from loadtests.measure import faults, results
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
+from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.supervision import Supervision
+from loadtests.orchestrate.timeline import check_window
 
 # Time Locust may take beyond warm-up + window + drain: starting its workers,
 # connecting and joining every user, flushing and writing results.
@@ -133,13 +138,8 @@ def run_config(
             ),
         )
         running = stack.enter_context(started)
-        sampler = Sampler()
-        for node in running.nodes:
-            sampler.watch("node", f"node-{node.index}", node.pid)
-        if running.redis is not None:
-            sampler.watch("redis", "redis-server", running.redis.pid)
-        sampler.start()
-        stack.callback(sampler.stop)
+        supervision = Supervision.start(running, config.events, progress_path)
+        stack.callback(supervision.stop)
         run = LocustRun(
             locustfile=options.locustfile,
             scenario=load,
@@ -155,6 +155,7 @@ def run_config(
         locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
         stack.callback(locust.stop)
         locust.start()
+        supervision.watch_locust(locust)
         deadline = time.monotonic() + budget_s
         while locust.alive():
             progress.tick(progress_path)
@@ -162,9 +163,9 @@ def run_config(
                 raise locust.failure(f"did not finish within {budget_s:.0f} s")
             time.sleep(0.5)
         code = locust.stop()
+        supervision.stop()
         if not results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {results_path}")
-        sampler.stop()
         doc = json.loads(results_path.read_text())
         node_stats = []
         for node in running.nodes:
@@ -172,10 +173,7 @@ def run_config(
                 node_stats.append({"node": f"node-{node.index}", **node.stats()})
             except OSError as exc:
                 node_stats.append({"node": f"node-{node.index}", "error": str(exc)})
-        window = doc["window"]
-        doc["resources"] = [r for r in doc["resources"] if r["role"] not in ("node", "redis")] + [
-            s.to_schema(window["start_ns"], window["end_ns"]) for s in sampler.series
-        ]
+        supervision.complete(doc)
         doc["server_stats"] = node_stats
         doc["config"] = {**doc.get("config", {}), **config_doc}
         doc["config_name"] = config.name
@@ -200,6 +198,7 @@ def run_matrix(
     say: Callable[[str], None] = print,
 ) -> Manifest:
     """Run every (configuration, repeat) of ``matrix``; a failed one is recorded, the rest go on."""
+    check_events(matrix, options)
     plan = matrix.plan()
     for index, (config, repeat_index) in enumerate(plan):
         load = matrix.load_for(config)
@@ -222,7 +221,48 @@ def run_matrix(
             outcome.wall_s = round(time.monotonic() - started, 1)
             progress.done()
             manifest.write(options.out_dir)
+        if outcome.results_path is not None:
+            for line in fault_lines(Path(outcome.results_path)):
+                say(f"{label}: {line}")
     return manifest
+
+
+def check_events(matrix: Matrix, options: RunOptions) -> None:
+    """Fail before anything runs when a fault timeline cannot run as these options ask.
+
+    ``--duration`` shortens every window: an event beyond it would never fire.
+    ``--redis-url`` uses a Redis the harness did not start and cannot kill.
+    """
+    for config in matrix.configs:
+        if not config.events:
+            continue
+        where = f"{matrix.source} [[config]] {config.name!r} [[config.events]]"
+        if options.window_s is not None:
+            try:
+                check_window(config.events, options.window_s, where, ScenarioError)
+            except ScenarioError as exc:
+                raise ScenarioError(f"--duration {options.window_s:g}: {exc}") from exc
+        if options.redis_url is not None and any(e.node is None for e in config.events):
+            strict.fail(
+                "--redis-url",
+                f"configuration {config.name!r} has Redis events, but a Redis the harness "
+                "did not start cannot be killed, paused or restarted",
+                "leave out --redis-url (the harness starts its own redis-server), "
+                "or use --only for configurations without Redis events",
+                ScenarioError,
+            )
+
+
+def fault_lines(results_path: Path) -> list[str]:
+    """The terminal's account of a run's faults: exits nobody planned, then each event."""
+    doc = json.loads(results_path.read_text())
+    lines = [
+        f"{flag}: {doc['flags'][flag]}"
+        for flag in ("node_died", "redis_died")
+        if flag in doc.get("flags", {})
+    ]
+    lines += [f"fault {faults.describe(row)}" for row in doc.get("faults", [])]
+    return lines
 
 
 def locust_log_tail(out_dir: Path, stem: str) -> str:

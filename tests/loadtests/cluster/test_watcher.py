@@ -87,6 +87,28 @@ def test_normal_exit_has_a_code_and_no_signal(tmp_path: Path) -> None:
     assert death_flags(watcher.exits, 0) == {}
 
 
+def test_expected_exit_code_is_planned_and_name_overrides(tmp_path: Path) -> None:
+    done = ManagedProcess("locust (x)", [sys.executable, "-c", "pass"], tmp_path / "d.log").start()
+    failed = ManagedProcess(
+        "locust (y)", [sys.executable, "-c", "raise SystemExit(2)"], tmp_path / "f.log"
+    ).start()
+    watcher = ProcessWatcher()
+    try:
+        watcher.watch("locust", done, name="locust", expected_codes=(0,))
+        watcher.watch("locust", failed, expected_codes=(0,))
+        done.wait_exit(10)
+        failed.wait_exit(10)
+        watcher.poll()
+    finally:
+        watcher.stop()
+        done.stop()
+        failed.stop()
+    assert sorted((e.name, e.returncode, e.planned) for e in watcher.exits) == [
+        ("locust", 0, True),
+        ("locust (y)", 2, False),
+    ]
+
+
 def test_restart_between_polls_records_the_old_incarnation(tmp_path: Path) -> None:
     proc = ManagedProcess("node-1", SLEEP, tmp_path / "n.log").start()
     watcher = ProcessWatcher()  # not started: polled by hand only

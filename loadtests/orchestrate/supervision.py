@@ -1,0 +1,109 @@
+"""Everything the runner watches while a configuration runs, and what it adds to the results.
+
+Locust's master writes the results document; only the runner knows the server
+side. ``Supervision`` owns three background threads for one run — the
+per-second ``Sampler`` (node and redis CPU, RSS, run-queue wait, host load
+and steal), the ``ProcessWatcher`` (every exit of a node, redis-server or
+Locust, planned or not) and the fault ``Timeline`` — and ``complete`` folds
+what they saw into the document: ``resources``, ``host``, ``process_exits``,
+``events``, ``faults`` and the flags ``node_died``, ``redis_died``,
+``server_saturated`` and ``events_failed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadtests.cluster.processes import ManagedProcess
+from loadtests.cluster.supervisor import Cluster
+from loadtests.cluster.watcher import ProcessWatcher, death_flags
+from loadtests.measure import faults
+from loadtests.measure.sampling import Sampler
+from loadtests.orchestrate.timeline import FaultEvent, Target, Timeline
+
+# DESIGN rule 6: a node at >= 90 % of a core for more than 10 % of the window.
+SATURATED_PERCENT = 90.0
+SATURATED_SHARE = 0.10
+
+
+@dataclass
+class Supervision:
+    """Sampler, watcher and timeline of one configuration run; ``stop`` is idempotent."""
+
+    sampler: Sampler = field(default_factory=lambda: Sampler(host=True))
+    watcher: ProcessWatcher = field(default_factory=ProcessWatcher)
+    timeline: Timeline | None = None
+
+    @classmethod
+    def start(
+        cls, running: Cluster, events: tuple[FaultEvent, ...], progress_path: Path
+    ) -> Supervision:
+        """Start watching and sampling every process of ``running``; arm the timeline."""
+        self = cls()
+        targets: dict[str, Target] = {}
+        for node in running.nodes:
+            name = f"node-{node.index}"
+            self.sampler.watch("node", name, node.pid)
+            self.watcher.watch("node", node.process, name=name)
+            targets[name] = node
+        if running.redis is not None:
+            self.sampler.watch("redis", "redis-server", running.redis.pid)
+            self.watcher.watch("redis", running.redis.process, name="redis-server")
+            targets["redis-server"] = running.redis
+        self.sampler.start()
+        self.watcher.start()
+        if events:
+            self.timeline = Timeline(
+                events,
+                targets,
+                progress_path,
+                on_started=self._restarted,
+                after_fire=self.watcher.poll,
+            ).start()
+        return self
+
+    def _restarted(self, name: str, pid: int) -> None:
+        self.sampler.follow(name, pid)
+
+    def watch_locust(self, locust: ManagedProcess) -> None:
+        # Locust ends by itself when its run is done: exit 0 is a planned exit.
+        self.watcher.watch("locust", locust, name="locust", expected_codes=(0,))
+
+    def stop(self) -> None:
+        """Cancel events not yet fired, then stop watching and sampling (one last sample each)."""
+        if self.timeline is not None:
+            self.timeline.stop()
+        self.watcher.stop()
+        self.sampler.stop()
+
+    def complete(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """Add what the runner saw to the results document ``doc`` (after ``stop``)."""
+        start_ns, end_ns = doc["window"]["start_ns"], doc["window"]["end_ns"]
+        doc["resources"] = [r for r in doc["resources"] if r["role"] not in ("node", "redis")] + [
+            s.to_schema(start_ns, end_ns) for s in self.sampler.series
+        ]
+        if self.sampler.host is not None:
+            doc["host"] = self.sampler.host.to_schema(start_ns, end_ns)
+        doc["process_exits"] = [e.to_schema(start_ns) for e in self.watcher.exits]
+        records = self.timeline.records if self.timeline is not None else []
+        doc["events"] = [r.to_schema(start_ns) for r in records]
+        doc["faults"] = faults.analyse(
+            doc["events"], doc["timeseries"], doc["window"].get("duration_s", 0)
+        )
+        flags = doc["flags"]
+        flags.update(death_flags(self.watcher.exits, start_ns))
+        saturated = [
+            f"{s.name} at capacity: >= {SATURATED_PERCENT:.0f} % of a core for "
+            f"{100 * share:.0f} % of the window"
+            for s in self.sampler.series
+            if s.role == "node"
+            and (share := s.busy_fraction(start_ns, end_ns, SATURATED_PERCENT)) > SATURATED_SHARE
+        ]
+        if saturated:
+            flags["server_saturated"] = "; ".join(saturated)
+        failed = [f"{r.action} {r.target} at {r.at_s:g} s: {r.detail}" for r in records if not r.ok]
+        if failed:
+            flags["events_failed"] = "; ".join(failed)
+        return doc
