@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from reports import bench_view, hdr_view
 from reports.configs import ConfigRuns
+from reports.html.faults import doc_marks, overlay_marks
 from reports.html.svg import Axis, Band, Series, bar_chart, line_chart
 from reports.loading import BenchDoc
 from reports.metrics import MIB
@@ -99,8 +100,10 @@ TIMESERIES = (
 
 
 def timeseries(configs: Sequence[ConfigRuns]) -> list[str]:
-    """One chart per time-series column, configurations overlaid, warm-up and drain shaded."""
+    """One chart per time-series column, configurations overlaid, warm-up and drain shaded,
+    fault events and unplanned exits marked."""
     charts = []
+    marks = overlay_marks(configs)
     for column, title, y_label, scale in TIMESERIES:
         series = [Series(c.label, _mean_by_second(c, column, scale)) for c in configs]
         repeats = max(c.repeats for c in configs)
@@ -113,6 +116,7 @@ def timeseries(configs: Sequence[ConfigRuns]) -> list[str]:
                 series,
                 bands=_phase_bands(configs[0]),
                 markers=False,
+                marks=marks,
             )
         )
     return charts
@@ -134,6 +138,7 @@ def resources(config: ConfigRuns) -> list[str]:
         for r in procs
     ]
     bands = _phase_bands(config)
+    marks = doc_marks(doc)
     where = f"{config.label}, repeat {doc['repeat']}"
     return [
         line_chart(
@@ -143,6 +148,7 @@ def resources(config: ConfigRuns) -> list[str]:
             cpu,
             bands=bands,
             markers=False,
+            marks=marks,
         ),
         line_chart(
             f"RSS per process — {where}",
@@ -151,6 +157,7 @@ def resources(config: ConfigRuns) -> list[str]:
             rss,
             bands=bands,
             markers=False,
+            marks=marks,
         ),
     ]
 

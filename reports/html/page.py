@@ -1,7 +1,8 @@
 """The self-contained HTML report: one file, no network, charts as inline SVG.
 
 Layout, top to bottom: warnings (flags nobody may miss), run metadata per
-configuration, the summary table with changes against the baseline, charts,
+configuration, the summary table with changes against the baseline, the fault
+table (when a run had a fault timeline or a process exit), charts,
 micro-benchmarks, downloads. The raw results (with their HDR blobs) and the
 bench JSON are embedded as a ``<script type="application/json">`` block, and a
 few lines of inline script turn them into download links.
@@ -42,7 +43,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.configs import ConfigRuns
-from reports.html import sections
+from reports.html import faults, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
 from reports.table import SummaryTable
@@ -112,6 +113,8 @@ def _sections(
         page += [sections.warnings(configs), sections.runs(configs)]
     if table is not None:
         page.append(sections.summary(table))
+    if faults.has_faults(configs):
+        page.append(faults.section(configs))
     if configs:
         page += [
             sections.fanout_charts(configs),

@@ -67,7 +67,17 @@ class Band:
     fill: str = "#999999"
 
 
+@dataclass(frozen=True)
+class Mark:
+    """A labelled vertical line at ``x``: a fault event, or a process that died."""
+
+    x: float
+    label: str
+    color: str = "#B00020"
+
+
 LEGEND_CHARS = 24
+MARK_LABEL_CHARS = 22
 
 
 def _short(text: str) -> str:
@@ -168,8 +178,12 @@ def line_chart(
     width: int = 660,
     height: int = 320,
     markers: bool | None = None,
+    marks: Sequence[Mark] = (),
 ) -> str:
     """An inline ``<svg class="chart">`` with axes, grid, optional bands and a legend.
+
+    ``marks`` draw a dashed vertical line each (``class="event-mark"``), labelled
+    at the top of the plot; the full label is the line's tooltip.
 
     Series with nothing to draw are left out; with none left the chart is a
     short "no data" note instead, so an empty axis never passes for a chart.
@@ -225,6 +239,7 @@ def line_chart(
         f'<text transform="translate(14,{(top + bottom) / 2}) rotate(-90)" '
         f'text-anchor="middle" class="axis-label">{escape(y.label)}</text>'
     )
+    out += _marks(marks, sx, top, bottom)
     for i, s in enumerate(series):
         stroke = s.color or color(i)
         dash = ' stroke-dasharray="6 4"' if s.dashed else ""
@@ -251,6 +266,23 @@ def line_chart(
         )
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _marks(marks: Sequence[Mark], sx: _Scale, top: float, bottom: float) -> list[str]:
+    out = []
+    # Labels stack downwards so marks a second apart stay readable.
+    for i, mark in enumerate(m for m in marks if sx.lo <= m.x <= sx.hi):
+        px = sx(mark.x)
+        label = mark.label
+        short = label if len(label) <= MARK_LABEL_CHARS else label[: MARK_LABEL_CHARS - 1] + "…"
+        out.append(
+            f'<g class="event-mark"><line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{bottom}" '
+            f'stroke="{mark.color}" stroke-width="1.5" stroke-dasharray="4 3"/>'
+            f'<text x="{px + 3:.1f}" y="{top + 24 + 12 * (i % 4)}" class="mark-label" '
+            f'fill="{mark.color}">{escape(short)}</text>'
+            f"<title>{escape(label)}</title></g>"
+        )
+    return out
 
 
 def bar_chart(
