@@ -204,7 +204,7 @@ def fire(action: str, target: Target) -> str:
     pid = process.pid
     sig, wait_s = (signal.SIGKILL, KILL_WAIT_S) if verb == "kill" else (signal.SIGTERM, STOP_WAIT_S)
     process.send(sig)
-    if process.paused:
+    if verb == "stop" and process.paused:
         process.send(signal.SIGCONT)  # a stopped process acts on SIGTERM only once woken
     code = process.wait_exit(wait_s)
     if code is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from loadtests.orchestrate.timeline import (
     FaultEvent,
     Timeline,
     due_ns,
+    fire,
     ordered,
     read_window_start_ns,
     window_start_ns,
@@ -157,3 +159,18 @@ def test_a_failed_action_is_recorded_not_raised(tmp_path: Path) -> None:
     [record] = timeline.stop()
     assert record.ok is False
     assert record.detail == "failed: node-0 was never started"
+
+
+@pytest.mark.parametrize(
+    ("action", "ended_by"), [("kill_node", "SIGKILL"), ("stop_node", "SIGTERM")]
+)
+def test_kill_or_stop_a_paused_target(tmp_path: Path, action: str, ended_by: str) -> None:
+    node = _Sleeper(tmp_path, "node-0").start()
+    try:
+        node.process.send(signal.SIGSTOP)
+        detail = fire(action, node)
+    finally:
+        node.process.stop()
+    pid = node.process.pid
+    code = -getattr(signal, ended_by)
+    assert detail == f"{ended_by} to pid {pid}, exit status {code}"
