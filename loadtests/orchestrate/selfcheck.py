@@ -48,6 +48,7 @@ from reports.gate import binomial, power
 from reports.gate.decision import evaluate
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 from reports.gate.rules import GateRules
+from reports.gate.verdict import DIFFERENT
 from reports.loading import load_inputs
 
 DELAYS_MS = (1.0, 2.0)
@@ -115,6 +116,7 @@ class FamilyResult:
     disjoint: int  # gates the pool can fill without reusing a run: the interval's n
     regression: float  # fraction exiting 1
     inconclusive: float  # fraction exiting 3
+    any_different: float  # fraction with any line "different", either direction
     interval: tuple[float, float]  # 95 % Wilson interval of ``regression``, n = ``disjoint``
 
 
@@ -203,17 +205,20 @@ def judge_family(
     rules: GateRules,
 ) -> FamilyResult:
     """Judge every drawn gate; the interval's n is the ``disjoint`` gates the pool can fill."""
-    codes = [
-        evaluate(_as_side(base, ab.BASE), _as_side(cand, ab.CANDIDATE), rules).exit_code
+    verdicts = [
+        evaluate(_as_side(base, ab.BASE), _as_side(cand, ab.CANDIDATE), rules)
         for base, cand in draws
     ]
+    codes = [v.exit_code for v in verdicts]
     regression = codes.count(EXIT_REGRESSION) / len(codes)
+    different = sum(any(c.outcome == DIFFERENT for c in v.checks) for v in verdicts)
     return FamilyResult(
         name=name,
         gates=len(codes),
         disjoint=disjoint,
         regression=regression,
         inconclusive=codes.count(EXIT_INCONCLUSIVE) / len(codes),
+        any_different=different / len(codes),
         interval=binomial.wilson_interval(regression, disjoint),
     )
 
@@ -286,14 +291,14 @@ def render(doc: dict[str, Any]) -> str:
         f"(ABBA for A/A), 'random': {doc['resamples']} random disjoint draws.",
         "",
         "| gates | judged | exit 1 (regression) | 95 % interval | disjoint gates (interval's n) "
-        "| exit 3 (inconclusive) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| exit 3 (inconclusive) | any line different |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for fam in doc["families"]:
         low, high = fam["interval"]
         lines.append(
             f"| {fam['name']} | {fam['gates']} | {fam['regression']:.1%} | {low:.0%} .. {high:.0%} "
-            f"| {fam['disjoint']} | {fam['inconclusive']:.1%} |"
+            f"| {fam['disjoint']} | {fam['inconclusive']:.1%} | {fam['any_different']:.1%} |"
         )
     lines += ["", "Minimum detectable effect (80 % power, shift model on the base runs):"]
     for metric, pct in doc["minimum_detectable_effect_pct"].items():
