@@ -72,6 +72,9 @@ def test_a_clearly_larger_p99_is_different_and_fails_naming_the_metric() -> None
     assert p99.p_value < p99.p_threshold
     assert "different: p <" in p99.rule
     assert "fanout_p50" not in _checks(verdict, REGRESSION)
+    # p99.9 has no per-second series: with repeats it is judged like the others.
+    p99_9 = _check(verdict, "fanout_p99_9")
+    assert p99_9.samples == "6 vs 6 repeats" and p99_9.verdict == REGRESSION
     assert "REGRESSION" in render_text(verdict)
     assert "fanout_p99" in render_markdown(verdict)
 
