@@ -3,7 +3,7 @@
 ``eventlet.monkey_patch()`` (all but subprocess) runs here, before pytest or
 anything else is imported (``bench/__init__.py`` imports nothing), which is
 what eventlet requires; its deprecation warning on import is expected
-(DESIGN.md).
+(eventlet is in maintenance mode; README.md, "The reference server").
 """
 
 import eventlet

@@ -1,6 +1,6 @@
 """The ``room_message`` payload every benchmark sends, at a chosen text size.
 
-Shaped like the load tests' messages (DESIGN.md, measurement rule 2): the room,
+Shaped like the load tests' messages (measurement rule 2, docs/measurement.md): the room,
 the sender, a sequence number and the sender's ``t_ns``, plus a ``text`` field of
 ``text_bytes`` ASCII characters that sets the message size.
 """

@@ -1,17 +1,26 @@
 """HDR histograms of integer microseconds: create, record in bulk, merge, summarise.
 
-DESIGN rule 1: 1 µs .. 60 s, 3 significant digits. ``hdrh``'s ``record_value``
+Measurement rule 1 (docs/measurement.md): 1 µs .. 60 s, 3 significant digits.
+``hdrh``'s ``record_value``
 is pure Python (about 0.9 µs a value), so the receive path only appends
 latencies to an ``array`` and ``record_many`` adds them in bulk with the same
 bucket arithmetic inlined (a few times faster; a test checks it against
 ``record_value``). Histograms travel between processes as hdrh's base64 V2
 encoding, which also goes into the results file.
+
+Nothing is clamped silently (measurement rule 8): a value below 0 is recorded
+as 0 and one above 60 s as 60 s, so every receipt still counts once, and each
+such value is counted in an ``OutOfRange`` the results report beside the
+histogram. A histogram cannot hold negatives, so latencies that may still be
+corrected (across hosts) travel as a ``signed`` pair and are shifted and
+recorded at the master (``record_shifted``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
@@ -22,31 +31,61 @@ SIGNIFICANT_DIGITS = 3
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p99": 99.0, "p99_9": 99.9}
 
 
+@dataclass
+class OutOfRange:
+    """Values recorded at an edge of the range instead of their own: counted, never hidden."""
+
+    negative: int = 0  # below 0 µs, recorded as 0
+    over: int = 0  # above HIGHEST_US, recorded as HIGHEST_US
+
+    def add(self, other: OutOfRange) -> None:
+        self.negative += other.negative
+        self.over += other.over
+
+    def to_list(self) -> list[int]:
+        return [self.negative, self.over]
+
+    @classmethod
+    def from_list(cls, raw: list[int] | None) -> OutOfRange:
+        return cls(*raw) if raw else cls()
+
+
 def new_histogram() -> HdrHistogram:
     return HdrHistogram(LOWEST_US, HIGHEST_US, SIGNIFICANT_DIGITS)
 
 
-def record_many(histogram: HdrHistogram, values_us: Iterable[int]) -> int:
+def record_many(
+    histogram: HdrHistogram, values_us: Iterable[int], out_of_range: OutOfRange | None = None
+) -> int:
     """Record every value (clamped into 0..60 s); return how many were recorded.
 
     Equivalent to ``record_value`` per value: the counts index is computed as
-    hdrh does (unit magnitude 0 because the lowest value is 1).
+    hdrh does (unit magnitude 0 because the lowest value is 1). Clamped values
+    are counted into ``out_of_range`` when one is given.
     """
+    return _record_tally(histogram, Counter(values_us), out_of_range)
+
+
+def _record_tally(
+    histogram: HdrHistogram, tally: Counter[int], out_of_range: OutOfRange | None
+) -> int:
     counts = histogram.counts
     mask = histogram.sub_bucket_mask
     half_mag = histogram.sub_bucket_half_count_magnitude
     half = histogram.sub_bucket_half_count
     shift = half_mag + 1
     highest = histogram.highest_trackable_value
-    tally = Counter(values_us)
     total = 0
     low = histogram.min_value
     high = histogram.max_value
+    negative = over = 0
     for value, count in tally.items():
         if value < 0:
             value = 0
+            negative += count
         elif value > highest:
             value = highest
+            over += count
         bucket = (value | mask).bit_length() - shift
         index = ((bucket + 1) << half_mag) + (value >> bucket) - half
         counts[index] += count
@@ -59,7 +98,50 @@ def record_many(histogram: HdrHistogram, values_us: Iterable[int]) -> int:
         histogram.total_count += total
         histogram.min_value = low
         histogram.max_value = high
+    if out_of_range is not None:
+        out_of_range.negative += negative
+        out_of_range.over += over
     return total
+
+
+def signed(values_us: Iterable[int]) -> tuple[str, str]:
+    """Encode values that may be negative as (values >= 0, minus the values < 0)."""
+    positive, negative = new_histogram(), new_histogram()
+    ups: list[int] = []
+    downs: list[int] = []
+    for value in values_us:
+        if value >= 0:
+            ups.append(value)
+        else:
+            downs.append(-value)
+    record_many(positive, ups)
+    record_many(negative, downs)
+    return (encode(positive) if ups else "", encode(negative) if downs else "")
+
+
+def record_shifted(
+    target: HdrHistogram,
+    encoded: tuple[str, str] | list[str],
+    shift_us: int,
+    out_of_range: OutOfRange,
+) -> int:
+    """Record a ``signed`` pair's values minus ``shift_us`` into ``target``; return the count.
+
+    Each bucket's values are taken as its midpoint (within the histogram's
+    precision, 0.1 %), shifted, and recorded again; the result is clamped and
+    counted like ``record_many``.
+    """
+    shifted: Counter[int] = Counter()
+    for index, text in enumerate(encoded):
+        if not text:
+            continue
+        sign = 1 if index == 0 else -1
+        source = decode(text)
+        for item in source.get_recorded_iterator():
+            high = item.value_iterated_to
+            low = source.get_lowest_equivalent_value(high)
+            shifted[sign * ((low + high + 1) // 2) - shift_us] += item.count_added_in_this_iter_step
+    return _record_tally(target, shifted, out_of_range)
 
 
 def encode(histogram: HdrHistogram) -> str:

@@ -7,10 +7,15 @@ connected-user samples and its own CPU/RSS samples. ``take_delta`` turns what
 accumulated since the last call into a plain, msgpack-able dict — histograms
 encoded (HDR, so they merge exactly), counters as increments — and starts
 afresh, so nothing is sent twice and nothing is lost between two deltas
-(DESIGN rule 7). The master adds deltas up in ``loadtests.measure.aggregate``.
+(measurement rule 7, docs/measurement.md). The master adds deltas up in
+``loadtests.measure.aggregate``.
 
 Latencies are buffered as raw integers and recorded into HDR histograms here,
-in bulk, off the receive path (``hdr.record_many``).
+in bulk, off the receive path (``hdr.record_many``). Values clamped into the
+histogram's range are counted per second and kind (``range``: [below 0, above
+60 s]). Fan-out latencies split by sender worker rank (across hosts, for the
+master's clock correction) travel as signed pairs (``fanout_split``), since
+they may be negative until corrected.
 """
 
 from __future__ import annotations
@@ -43,10 +48,19 @@ Sampler = Callable[[str, int], None]  # (kind, latency_us): feeds Locust's UI
 class Recorder:
     """Measurements of one generator process, named ``name`` with ``role``."""
 
-    def __init__(self, name: str, role: str = "generator", grace_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        name: str,
+        role: str = "generator",
+        grace_s: float = 1.0,
+        rank: int = 0,
+        split_workers: int = 0,
+    ) -> None:
         self.name = name
         self.role = role
         self.grace_s = grace_s
+        self.rank = rank  # this worker's rank: the receiver side of split fan-out
+        self.split_workers = split_workers  # W > 1: fan-out split by sender rank
         self.buckets: dict[int, Bucket] = {}
         self.intervals: list[Interval] = []
         self.away_intervals: list[Interval] = []
@@ -65,7 +79,12 @@ class Recorder:
 
     def ledger(self, receiver: int) -> ReceiverLedger:
         found = ReceiverLedger(
-            receiver, self.buckets, self.intervals, self.grace_s, self.away_intervals
+            receiver,
+            self.buckets,
+            self.intervals,
+            self.grace_s,
+            self.away_intervals,
+            self.split_workers,
         )
         self.ledgers.append(found)
         return found
@@ -127,6 +146,7 @@ class Recorder:
         buckets = {}
         for second, b in self.buckets.items():
             entry: dict[str, Any] = b.counts()
+            clamped: dict[str, list[int]] = {}
             for kind, values in (
                 ("fanout", b.fanout_us),
                 ("self", b.self_us),
@@ -134,10 +154,23 @@ class Recorder:
                 ("reconnect", b.reconnect_us),
             ):
                 if values:
-                    entry[kind] = _encode(values)
+                    out = hdr.OutOfRange()
+                    entry[kind] = _encode(values, out)
+                    if out.negative or out.over:
+                        clamped[kind] = out.to_list()
                     if sampler is not None and kind in ("fanout", "self"):
                         for value in values[::sample_every]:
                             sampler(kind, value)
+            if clamped:
+                entry["range"] = clamped
+            if b.fanout_split:
+                entry["fanout_split"] = {
+                    str(rank): list(hdr.signed(values)) for rank, values in b.fanout_split.items()
+                }
+                if sampler is not None:
+                    for values in b.fanout_split.values():
+                        for value in values[::sample_every]:
+                            sampler("fanout", value)
             buckets[str(second)] = entry
         self.buckets.clear()
         intervals = list(self.intervals)
@@ -157,13 +190,17 @@ class Recorder:
                 sampler("connect", value)
             for value in self.join_us:
                 sampler("join", value)
+        connect_range, join_range = hdr.OutOfRange(), hdr.OutOfRange()
         delta: dict[str, Any] = {
             "name": self.name,
             "role": self.role,
+            "rank": self.rank,
             "pid": self._process.pid,
             "buckets": buckets,
-            "connect": _encode(self.connect_us) if self.connect_us else "",
-            "join": _encode(self.join_us) if self.join_us else "",
+            "connect": _encode(self.connect_us, connect_range) if self.connect_us else "",
+            "join": _encode(self.join_us, join_range) if self.join_us else "",
+            "connect_range": connect_range.to_list(),
+            "join_range": join_range.to_list(),
             "counters": dict(self.counters),
             "sends": {room: log.tobytes() for room, log in self.sends.items()},
             "intervals": [list(i) for i in intervals],
@@ -191,7 +228,7 @@ def _empty_samples() -> dict[str, list[Any]]:
     return {"t_ns": [], "cpu_s": [], "rss_bytes": [], "wait_s": []}
 
 
-def _encode(values_us: array) -> str:
+def _encode(values_us: array, out_of_range: hdr.OutOfRange | None = None) -> str:
     histogram = hdr.new_histogram()
-    hdr.record_many(histogram, values_us)
+    hdr.record_many(histogram, values_us, out_of_range)
     return hdr.encode(histogram)

@@ -1,6 +1,7 @@
 """The measurement window and the master's decision of when it opens and closes.
 
-DESIGN rule 4: the window starts after every user has connected and joined
+Measurement rule 4 (docs/measurement.md): the window starts after every user
+has connected and joined
 (ack received) and a warm-up has passed; only messages sent inside it count;
 a drain period after it collects in-flight deliveries. ``WindowPlanner`` is the
 master's state machine for that, pure and clock-injected so it is tested

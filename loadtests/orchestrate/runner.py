@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import strict
-from loadtests.cluster.processes import ManagedProcess, ProcessError, tail
-from loadtests.cluster.supervisor import ClusterSpec, cluster, find_redis_server
+from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.cluster.supervisor import cluster, find_redis_server
+from loadtests.cluster.targets import NOT_MEASURED
 from loadtests.measure import faults, results
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
@@ -33,6 +34,7 @@ from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.orchestrate.supervision import Supervision
 from loadtests.orchestrate.timeline import check_window
+from loadtests.users.probe import MARKER as PROTOCOL_MISMATCH
 
 # Time Locust may take beyond warm-up + window + drain: starting its workers,
 # connecting and joining every user, flushing and writing results.
@@ -125,18 +127,7 @@ def run_config(
         "generator_processes": matrix.generator_processes,
     }
     with ExitStack() as stack:
-        started = cluster(
-            log_dir,
-            ClusterSpec(
-                nodes=config.nodes,
-                queue=config.queue,
-                async_mode=config.async_mode,
-                extra_args=tuple(config.target_app_args()),
-                redis_url=options.redis_url,
-                redis_binary=options.redis_binary,
-                app_dir=config.app_dir,
-            ),
-        )
+        started = cluster(log_dir, config.cluster_spec(options.redis_url, options.redis_binary))
         running = stack.enter_context(started)
         supervision = Supervision.start(running, config.events, progress_path)
         stack.callback(supervision.stop)
@@ -164,6 +155,9 @@ def run_config(
             time.sleep(0.5)
         code = locust.stop()
         supervision.stop()
+        mismatch = protocol_mismatch(locust.log_path)
+        if mismatch is not None:
+            raise locust.failure(mismatch)
         if not results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {results_path}")
         doc = json.loads(results_path.read_text())
@@ -182,6 +176,7 @@ def run_config(
         doc["versions"]["redis_server"] = (
             redis_server_version(options.redis_binary) if config.queue == "redis" else None
         )
+        add_protocol(doc, config, running.targets)
         if config.inject_delay_ms or config.inject_drop_rate:
             doc["flags"]["faults_injected"] = (
                 f"inject_delay_ms={config.inject_delay_ms}, "
@@ -189,6 +184,31 @@ def run_config(
             )
         results.dump(doc, results_path)
     return results_path
+
+
+def add_protocol(doc: dict[str, Any], config: ConfigSpec, targets: list[Any]) -> None:
+    """The results' ``protocol`` section, and flags for what a foreign server leaves unmeasured."""
+    protocol = config.protocol
+    doc["protocol"] = summary = protocol.summary()
+    if not protocol.join_ack:
+        doc["flags"]["join_unconfirmed"] = (
+            f"profile {protocol.name!r} has join_ack = false: {summary['join_guarantee']}"
+        )
+    if targets and any(t.pid is None for t in targets):
+        doc["flags"]["server_not_measured"] = NOT_MEASURED
+
+
+def protocol_mismatch(log_path: Path) -> str | None:
+    """The users' "nothing recognised in the warm-up" line from Locust's log, if any."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        at = line.find(PROTOCOL_MISMATCH)
+        if at >= 0:
+            return "stopped: " + line[at:]
+    return None
 
 
 def run_matrix(
@@ -264,6 +284,3 @@ def fault_lines(results_path: Path) -> list[str]:
     lines += [f"fault {faults.describe(row)}" for row in doc.get("faults", [])]
     return lines
 
-
-def locust_log_tail(out_dir: Path, stem: str) -> str:
-    return tail(out_dir / "logs" / stem / "locust.log")
