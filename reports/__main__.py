@@ -17,7 +17,7 @@ from reports.configs import group_configs
 from reports.gate import cli as gate_cli
 from reports.gate.exit_codes import EXIT_USAGE
 from reports.loading import InputError, load_inputs
-from reports.summary_text import render_markdown, render_text
+from reports.summary_text import render_json, render_markdown, render_text, render_wide
 from reports.table import build_table
 
 
@@ -48,7 +48,12 @@ def _parser() -> argparse.ArgumentParser:
 
     summary = sub.add_parser("summary", help="print the summary table")
     summary.add_argument("paths", nargs="+", type=Path, metavar="RESULTS_OR_DIR")
-    summary.add_argument("--markdown", action="store_true", help="Markdown instead of text")
+    form = summary.add_mutually_exclusive_group()
+    form.add_argument(
+        "--wide", action="store_true", help="every metric, changes in words (wider than 120)"
+    )
+    form.add_argument("--markdown", action="store_true", help="Markdown (every metric)")
+    form.add_argument("--json", action="store_true", help="JSON (every metric, p-values)")
     summary.add_argument("--baseline", metavar="CONFIG")
     summary.add_argument("--alpha", type=_alpha, default=0.05)
 
@@ -64,8 +69,22 @@ def _summary(args: argparse.Namespace) -> int:
         table = build_table(group_configs(inputs.results), args.baseline, args.alpha)
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from exc
-    sys.stdout.write(render_markdown(table) if args.markdown else render_text(table))
+    if args.json:
+        sys.stdout.write(render_json(table))
+    elif args.markdown:
+        sys.stdout.write(render_markdown(table))
+    elif args.wide:
+        sys.stdout.write(render_wide(table))
+    else:
+        sys.stdout.write(render_text(table, _report_of(args.paths)))
     return 0
+
+
+def _report_of(paths: Sequence[Path]) -> Path | None:
+    """The HTML report of a single results folder, when it has been built."""
+    if len(paths) == 1 and (paths[0] / "index.html").is_file():
+        return paths[0] / "index.html"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

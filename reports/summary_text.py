@@ -1,10 +1,36 @@
-"""The summary table as aligned text (a terminal) or Markdown (a CI step summary)."""
+"""The summary table for a terminal (compact or wide), Markdown (a CI step summary) or JSON.
+
+The default, ``render_text``, fits ``MAX_WIDTH`` (120) columns: configuration,
+deliveries/s, fan-out p50/p99/p99.9 in ms, lost, flags, generator µs per
+delivery and node CPU, each figure with its change against the baseline
+(``+45%``, and ``~`` when the samples do not support it). The explanation is
+one line, plus where the full table and the report are. ``render_wide`` is
+every metric (the HTML page's table); ``render_markdown`` and ``render_json``
+are for machines.
+"""
 
 from __future__ import annotations
 
+import json
+import textwrap
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
-from reports.table import SummaryTable
+from reports.table import NOT_SIGNIFICANT, Cell, SummaryRow, SummaryTable
+
+MAX_WIDTH = 120
+MIN_NAME_WIDTH = 12
+# (metric key, header, scale): µs columns are shown in ms.
+COMPACT_COLUMNS: tuple[tuple[str, str, float], ...] = (
+    ("deliveries_per_s", "deliv/s", 1.0),
+    ("fanout_p50", "p50 ms", 1e-3),
+    ("fanout_p99", "p99 ms", 1e-3),
+    ("fanout_p99_9", "p99.9 ms", 1e-3),
+    ("lost", "lost", 1.0),
+    ("generator_cpu_us_per_delivery", "gen µs/dlv", 1.0),
+    ("node_cpu_pct", "node CPU%", 1.0),
+)
 
 
 def _header(table: SummaryTable) -> list[str]:
@@ -13,11 +39,14 @@ def _header(table: SummaryTable) -> list[str]:
     ]
 
 
+def _name(row: SummaryRow) -> str:
+    return row.config.label + (" (baseline)" if row.is_baseline else "")
+
+
 def _cells(table: SummaryTable) -> list[list[str]]:
     rows = []
     for row in table.rows:
-        name = row.config.label + (" (baseline)" if row.is_baseline else "")
-        cells = [name]
+        cells = [_name(row)]
         for cell in row.cells:
             change = cell.change_text
             cells.append(f"{cell.value_text} ({change})" if change else cell.value_text)
@@ -45,7 +74,116 @@ def aligned(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_text(table: SummaryTable) -> str:
+def _wrapped(line: str, width: int = MAX_WIDTH, indent: str = "    ") -> list[str]:
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_on_hyphens=False) or [""]
+
+
+def compact_number(value: float | None) -> str:
+    """A figure in at most about 6 characters: 4,000  26.7  1.35  0.812."""
+    if value is None:
+        return "—"
+    size = abs(value)
+    if size >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    if size >= 10:
+        return f"{value:.1f}"
+    if size >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def compact_change(cell: Cell) -> str:
+    """``+45%``, ``-1.6%~`` (not significant), ``new``, or empty (baseline, no change)."""
+    comp = cell.comparison
+    if comp is None:
+        return ""
+    if comp.change_pct is None:
+        return "new" if comp.base == 0 and comp.cand else ""
+    pct = comp.change_pct
+    text = f"{pct:+.0f}%" if abs(pct) >= 10 else f"{pct:+.1f}%"
+    if comp.significant is not True and pct != 0:
+        text += NOT_SIGNIFICANT
+    return text
+
+
+def _compact_cell(cell: Cell | None, scale: float) -> str:
+    if cell is None:
+        return "—"
+    if cell.invalid:
+        return "invalid"
+    value = None if cell.value is None else cell.value * scale
+    text = compact_number(value) + ("?" if cell.partial else "")
+    change = compact_change(cell)
+    return f"{text} {change}" if change else text
+
+
+def _short_flags(row: SummaryRow) -> str:
+    names = sorted({flag for _repeat, flag, _why in row.config.flags()})
+    return ",".join(names) or "-"
+
+
+def _fit(rows: list[list[str]], flags_col: int, width: int) -> list[list[str]]:
+    """Shorten the configuration and flags columns until a line fits ``width``."""
+
+    def total(rs: list[list[str]]) -> int:
+        widths = [max(len(r[i]) for r in rs) for i in range(len(rs[0]))]
+        return sum(widths) + 2 * (len(widths) - 1)
+
+    excess = total(rows) - width
+    if excess <= 0:
+        return rows
+    for col, floor in ((flags_col, 8), (0, MIN_NAME_WIDTH)):
+        widest = max(len(r[col]) for r in rows)
+        limit = max(floor, widest - excess)
+        for r in rows:
+            if len(r[col]) > limit:
+                r[col] = r[col][: limit - 1] + "…"
+        excess = total(rows) - width
+        if excess <= 0:
+            break
+    return rows
+
+
+def compact_rows(table: SummaryTable, width: int = MAX_WIDTH) -> list[list[str]]:
+    """Header and one row per configuration of the compact table, fitted to ``width``."""
+    keys = {m.key for m in table.metrics}
+    columns = [c for c in COMPACT_COLUMNS if c[0] in keys]
+    header = ["configuration", *[title for _k, title, _s in columns], "flags"]
+    rows = [header]
+    for row in table.rows:
+        by_key = {cell.metric.key: cell for cell in row.cells}
+        rows.append(
+            [_name(row)]
+            + [_compact_cell(by_key.get(key), scale) for key, _t, scale in columns]
+            + [_short_flags(row)]
+        )
+    return _fit(rows, len(header) - 1, width)
+
+
+def _explanation(table: SummaryTable, report: Path | None) -> list[str]:
+    partial = any(cell.partial for row in table.rows for cell in row.cells)
+    line = (
+        f"Changes vs {table.baseline}; {NOT_SIGNIFICANT} = not significant "
+        f"({table.statistic}, p >= {table.alpha:g})"
+        + ("; ? = partial count (incomplete run)" if partial else "")
+        + "; every figure: summary --wide"
+    )
+    lines = _wrapped(line)
+    if report is not None:
+        lines.append(f"report: {report}")
+    return lines
+
+
+def render_text(table: SummaryTable, report: Path | None = None, width: int = MAX_WIDTH) -> str:
+    """The compact terminal table: no line wider than ``width``."""
+    lines = [w for line in _flag_lines(table) for w in _wrapped(f"WARNING {line}", width)]
+    lines.append(aligned(compact_rows(table, width)))
+    lines += _explanation(table, report)
+    return "\n".join(lines) + "\n"
+
+
+def render_wide(table: SummaryTable) -> str:
+    """Every metric, each with its change in words: as wide as it takes."""
     lines = [f"WARNING {line}" for line in _flag_lines(table)]
     lines.append(aligned([_header(table)] + _cells(table)))
     lines.append("")
@@ -73,3 +211,44 @@ def render_markdown(table: SummaryTable) -> str:
         lines += [f"> **Warning:** {_md_escape(line)}" for line in flags] + [""]
     lines += [markdown_table(_header(table), _cells(table)), "", table.method_note()]
     return "\n".join(lines) + "\n"
+
+
+def table_json(table: SummaryTable) -> dict[str, Any]:
+    """The table as data: values in the metrics' own units, changes and p-values."""
+    rows = []
+    for row in table.rows:
+        cells: dict[str, Any] = {}
+        for cell in row.cells:
+            comp = cell.comparison
+            cells[cell.metric.key] = {
+                "value": cell.value,
+                "unit": cell.metric.unit,
+                "partial": cell.partial,
+                "invalid": cell.invalid,
+                "change_pct": None if comp is None else comp.change_pct,
+                "significant": None if comp is None else comp.significant,
+                "p_value": None if comp is None else comp.p_value,
+                "samples": None if comp is None else comp.samples,
+            }
+        rows.append(
+            {
+                "configuration": row.config.label,
+                "baseline": row.is_baseline,
+                "repeats": row.config.repeats,
+                "flags": [
+                    {"repeat": repeat, "flag": flag, "why": why}
+                    for repeat, flag, why in row.config.flags()
+                ],
+                "metrics": cells,
+            }
+        )
+    return {
+        "baseline": table.baseline,
+        "alpha": table.alpha,
+        "statistic": table.statistic,
+        "rows": rows,
+    }
+
+
+def render_json(table: SummaryTable) -> str:
+    return json.dumps(table_json(table), indent=1) + "\n"

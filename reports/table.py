@@ -2,6 +2,11 @@
 
 Pure: takes grouped configurations, returns rows of values and comparisons.
 The HTML page and the text/Markdown summary render the same table.
+
+A counter of a configuration with an ``incomplete`` repeat is *partial* (the
+run ended before every report arrived) and reads so, here and on the page. A
+negative count (older results; measurement rule 5 makes it a bug) is never
+shown as a figure: the cell reads ``invalid``.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from reports.metrics import METRICS, Metric, format_value
 from reports.stats import get_statistic
 
 NOT_SIGNIFICANT = "~"
+PARTIAL = "partial"
+INVALID = "invalid"
 
 
 @dataclass(frozen=True)
@@ -24,10 +31,15 @@ class Cell:
     metric: Metric
     value: float | None
     comparison: Comparison | None
+    partial: bool = False
+    invalid: bool = False
 
     @property
     def value_text(self) -> str:
-        return format_value(self.value, self.metric.unit)
+        if self.invalid:
+            return INVALID
+        text = format_value(self.value, self.metric.unit)
+        return f"{text} ({PARTIAL})" if self.partial else text
 
     @property
     def change_text(self) -> str:
@@ -101,9 +113,15 @@ def build_table(
     rows = []
     for config in configs:
         is_base = config is base
-        cells = [
-            Cell(m, m.pooled(config), None if is_base else compare(m, base, config, alpha, test))
-            for m in metrics
-        ]
+        incomplete = any("incomplete" in (d.get("flags") or {}) for d in config.docs)
+        cells = []
+        for m in metrics:
+            counted = m.kind == "count"
+            invalid = counted and any(
+                float(v) < 0 for v in (m.per_repeat(d) for d in config.docs) if v is not None
+            )
+            comparison = None if is_base or invalid else compare(m, base, config, alpha, test)
+            value = None if invalid else m.pooled(config)
+            cells.append(Cell(m, value, comparison, counted and incomplete, invalid))
         rows.append(SummaryRow(config, is_base, cells))
     return SummaryTable(metrics, rows, base.label, alpha, statistic)

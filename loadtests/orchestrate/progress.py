@@ -1,17 +1,31 @@
 """Live progress of a configuration run, from the progress file Locust's master writes.
 
-On a terminal the line is redrawn in place every second; in a log (CI) a line
-is printed every ``log_every_s`` (default 10 s) so the log stays readable.
+The line says the phase (starting, joining, warmup, window, drain, flushing),
+what the master reports, and an ETA only when one is known: the window's end
+plus its drain, from the window the master actually planned. Before everyone
+has joined no honest ETA exists (joining takes as long as it takes, up to the
+join timeout), so the line says so instead of counting past a guess.
+
+On a terminal the line is redrawn in place every tick, cut to the terminal's
+width so it never wraps; anywhere else (a log, CI) a plain line without
+control characters is printed every ``log_every_s`` (default 10 s) and on
+each phase change.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+from loadtests.units import NS_PER_S
+
+FLUSH_ALLOWANCE_S = 2  # the master's flush and write after the drain, typically
+MAX_WIDTH = 120
 
 
 def describe(state: dict[str, Any]) -> str:
@@ -28,8 +42,34 @@ def describe(state: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def eta_s(state: dict[str, Any], now_ns: int) -> float | None:
+    """Seconds until the run should end, or None while no window is planned."""
+    window = state.get("window")
+    if not window or state.get("phase") == "done":
+        return None
+    end_ns = int(window["end_ns"]) + int(float(window.get("drain_s", 0)) * NS_PER_S)
+    return max(0.0, (end_ns - now_ns) / NS_PER_S + FLUSH_ALLOWANCE_S)
+
+
+def eta_text(state: dict[str, Any], now_ns: int) -> str:
+    phase = state.get("phase", "starting")
+    if phase == "done":
+        return "done"
+    left = eta_s(state, now_ns)
+    if left is None:
+        return "ETA once every user has joined"
+    if left <= FLUSH_ALLOWANCE_S:
+        return "finishing"
+    return f"about {left:.0f} s left"
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters (a log must not carry terminal codes)."""
+    return "".join(ch for ch in text if ch.isprintable())
+
+
 class Progress:
-    """Prints ``label  elapsed/expected  <what the master says>``."""
+    """Prints ``label  elapsed  <what the master says>  <ETA>``."""
 
     def __init__(
         self,
@@ -37,15 +77,25 @@ class Progress:
         expected_s: float,
         say: Callable[[str], None] = print,
         log_every_s: float = 10.0,
+        stream: TextIO | None = None,
     ) -> None:
         self.label = label
-        self.expected_s = expected_s
+        self.expected_s = expected_s  # warm-up + window + drain: the floor of a run's length
         self.say = say
         self.log_every_s = log_every_s
+        self.stream = stream or sys.stdout
         self.started = time.monotonic()
-        self._last_said = 0.0
-        self._tty = sys.stdout.isatty()
+        self._last_said = -float("inf")
+        self._last_phase: str | None = None
+        self._tty = self.stream.isatty()
         self._drawn = False
+
+    def line(self, state: dict[str, Any], now_ns: int | None = None) -> str:
+        now_ns = time.time_ns() if now_ns is None else now_ns
+        elapsed = time.monotonic() - self.started
+        return plain(
+            f"{self.label}  {elapsed:4.0f} s  {describe(state)}  ({eta_text(state, now_ns)})"
+        )
 
     def tick(self, progress_path: Path) -> None:
         now = time.monotonic()
@@ -53,16 +103,20 @@ class Progress:
             state = json.loads(progress_path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):
             state = {}
-        line = f"{self.label}  {now - self.started:5.0f}/{self.expected_s:.0f} s  {describe(state)}"
+        line = self.line(state)
         if self._tty:
-            sys.stdout.write("\r\033[K" + line)
-            sys.stdout.flush()
+            width = min(MAX_WIDTH, shutil.get_terminal_size((MAX_WIDTH, 24)).columns) - 1
+            self.stream.write("\r\033[K" + line[:width])
+            self.stream.flush()
             self._drawn = True
-        elif now - self._last_said >= self.log_every_s:
+            return
+        phase = state.get("phase", "starting")
+        if phase != self._last_phase or now - self._last_said >= self.log_every_s:
             self.say(line)
             self._last_said = now
+            self._last_phase = phase
 
     def done(self) -> None:
         if self._drawn:
-            sys.stdout.write("\n")
-            sys.stdout.flush()
+            self.stream.write("\n")
+            self.stream.flush()

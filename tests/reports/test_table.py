@@ -6,7 +6,7 @@ import pytest
 
 from reports.compare import SAMPLES_NONE, SAMPLES_REPEATS, SAMPLES_SECONDS
 from reports.configs import find_config, group_configs
-from reports.summary_text import render_markdown, render_text
+from reports.summary_text import render_markdown, render_text, render_wide
 from reports.table import NOT_SIGNIFICANT, build_table
 from tests.reports.factory import make_results
 
@@ -117,7 +117,7 @@ def test_same_config_from_two_runs_stays_apart() -> None:
 
 
 def test_text_and_markdown_summaries(exact_table) -> None:  # type: ignore[no-untyped-def]
-    text = render_text(exact_table)
+    text = render_wide(exact_table)
     header, base_line, cand_line = text.splitlines()[:3]
     assert header.startswith("configuration") and "fan-out p99 (µs)" in header
     assert base_line.startswith("base (baseline)")
@@ -127,4 +127,5 @@ def test_text_and_markdown_summaries(exact_table) -> None:  # type: ignore[no-un
     assert "|---|---:|" in markdown
     flagged = build_table(group_configs([make_results("a", flags={"lost": "3 lost"})]))
     assert "WARNING a repeat 0: lost: 3 lost" in render_text(flagged)
+    assert "WARNING a repeat 0: lost: 3 lost" in render_wide(flagged)
     assert "> **Warning:** a repeat 0: lost: 3 lost" in render_markdown(flagged)

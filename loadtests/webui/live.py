@@ -1,0 +1,224 @@
+"""What the "Fan-out" tab shows, from the master's ``Coordinator`` or the results file.
+
+The tab is one table (Locust's extended tabs render one table each): a
+``window`` row with the measurement window's totals — deliveries/s, fan-out
+p50/p99/p99.9 from the merged HDR histograms, lost/duplicated/leaked, the
+phase and the flags — then one row per send second, newest first.
+
+Live, a second's ``lost`` is shown only once it is *settled*: its drain has
+passed and the workers' next reports (every few seconds) have arrived, since a
+delivery may still be on its way until then. Once the master has written the
+results file, every figure comes from that file, so the tab's final counters
+are the results' counters, not a recomputation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from hdrh.histogram import HdrHistogram
+
+from loadtests.coordination.progress_file import phase_of
+from loadtests.measure.accounting import expected_strict
+from loadtests.measure.aggregate import Aggregate
+from loadtests.measure.window import Window, WindowPlanner
+from loadtests.units import NS_PER_S
+
+# Workers report every 3 s (Locust's WORKER_REPORT_INTERVAL) on top of the drain.
+SETTLE_S = 4
+MAX_SECOND_ROWS = 120
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("second", "Send second"),
+    ("phase", "Phase"),
+    ("delivered_per_s", "Delivered/s"),
+    ("p50_ms", "Fan-out p50 (ms)"),
+    ("p99_ms", "p99 (ms)"),
+    ("p99_9_ms", "p99.9 (ms)"),
+    ("expected", "Expected"),
+    ("delivered", "Delivered"),
+    ("lost", "Lost"),
+    ("duplicated", "Duplicated"),
+    ("leaked", "Leaked"),
+    ("flags", "Flags"),
+)
+
+
+class CoordinatorState(Protocol):
+    """The parts of ``loadtests.coordination.coordinator.Coordinator`` the tab reads."""
+
+    planner: WindowPlanner | None
+    aggregate: Aggregate
+    written: bool
+
+    @property
+    def settings(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class SettledSecond:
+    """A window second whose deliveries are all in: what was expected and what was lost."""
+
+    second: int
+    expected: int
+    delivered: int
+    lost: int
+
+
+def _ms(value_us: float | None) -> float | None:
+    return None if value_us is None else round(value_us / 1000.0, 3)
+
+
+def _percentiles_ms(histogram: HdrHistogram | None) -> dict[str, float | None]:
+    if histogram is None or histogram.get_total_count() == 0:
+        return {"p50_ms": None, "p99_ms": None, "p99_9_ms": None}
+    return {
+        "p50_ms": _ms(histogram.get_value_at_percentile(50.0)),
+        "p99_ms": _ms(histogram.get_value_at_percentile(99.0)),
+        "p99_9_ms": _ms(histogram.get_value_at_percentile(99.9)),
+    }
+
+
+def settled_seconds(
+    aggregate: Aggregate, window: Window, now_ns: int, settle_s: int = SETTLE_S
+) -> list[SettledSecond]:
+    """Window seconds whose drain and the following reports have passed, oldest first."""
+    last = min(window.end_s, now_ns // NS_PER_S - math.ceil(window.drain_s) - settle_s)
+    if last <= window.start_s:
+        return []
+    sends = aggregate.sorted_sends()
+    intervals, _away = aggregate.all_intervals()
+    rows = []
+    for second in range(window.start_s, last):
+        found = aggregate.seconds.get(second)
+        counts = found.counts if found is not None else {"strict": 0, "optional": 0}
+        strict_expected = expected_strict(
+            intervals, sends, second * NS_PER_S, (second + 1) * NS_PER_S
+        )
+        delivered = counts["strict"] + counts["optional"]
+        expected = strict_expected + counts["optional"]
+        rows.append(SettledSecond(second, expected, delivered, max(0, expected - delivered)))
+    return rows
+
+
+def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[str, Any]]:
+    """The tab's rows while the test runs (before the results file exists)."""
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    planner, aggregate = state.planner, state.aggregate
+    if planner is None:
+        return []
+    window = planner.window
+    phase = phase_of(planner, now_ns)
+    settled = {s.second: s for s in settled_seconds(aggregate, window, now_ns)} if window else {}
+    rows = []
+    for second in sorted(aggregate.seconds, reverse=True)[:MAX_SECOND_ROWS]:
+        found = aggregate.seconds[second]
+        c = found.counts
+        done = settled.get(second)
+        rows.append(
+            {
+                "second": second - window.start_s if window else "",
+                "phase": window.phase(second) if window else "joining",
+                "delivered_per_s": c["strict"] + c["optional"],
+                **_percentiles_ms(found.histograms.get("fanout")),
+                "expected": done.expected if done else None,
+                "delivered": c["strict"] + c["optional"],
+                "lost": done.lost if done else None,
+                "duplicated": c["duplicated"],
+                "leaked": c["leaked"],
+                "flags": "",
+            }
+        )
+    total: dict[str, Any] = {
+        "second": "window",
+        "phase": f"{phase} (joined {planner.joined_total}/{planner.users})",
+        "flags": "; ".join(planner.incomplete),
+    }
+    if window is not None:
+        counts = aggregate.window_counts(window)
+        seconds_in = max(1, min(now_ns // NS_PER_S, window.end_s) - window.start_s)
+        total.update(
+            {
+                "delivered_per_s": round((counts["strict"] + counts["optional"]) / seconds_in, 1),
+                **_percentiles_ms(aggregate.window_histogram("fanout", window)),
+                "expected": sum(s.expected for s in settled.values()) if settled else None,
+                "delivered": counts["strict"] + counts["optional"],
+                "lost": sum(s.lost for s in settled.values()) if settled else None,
+                "duplicated": counts["duplicated"],
+                "leaked": counts["leaked"],
+            }
+        )
+    return [total, *rows]
+
+
+def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The tab's rows from a written results document: its own figures, verbatim."""
+    c, fanout, ts = doc["counters"], doc["latency"]["fanout"], doc["timeseries"]
+    flags = doc.get("flags") or {}
+    total = {
+        "second": "window",
+        "phase": "done" + (" (incomplete: counters partial)" if "incomplete" in flags else ""),
+        "delivered_per_s": doc["rates"]["deliveries_per_s"],
+        "p50_ms": _ms(fanout["p50"]) if fanout["count"] else None,
+        "p99_ms": _ms(fanout["p99"]) if fanout["count"] else None,
+        "p99_9_ms": _ms(fanout["p99_9"]) if fanout["count"] else None,
+        "expected": c["expected"],
+        "delivered": c["delivered"],
+        "lost": c["lost"],
+        "duplicated": c["duplicated"],
+        "leaked": c["leaked"],
+        "flags": "; ".join(f"{name}: {why}" for name, why in flags.items()),
+    }
+    rows = []
+    for i in reversed(range(len(ts["t_s"]))):
+        rows.append(
+            {
+                "second": ts["t_s"][i],
+                "phase": ts["phase"][i],
+                "delivered_per_s": ts["delivered"][i],
+                "p50_ms": _ms(ts["p50_us"][i]),
+                "p99_ms": _ms(ts["p99_us"][i]),
+                "p99_9_ms": None,
+                "expected": ts["expected"][i],
+                "delivered": ts["delivered"][i],
+                "lost": ts["lost"][i],
+                "duplicated": ts["duplicated"][i],
+                "leaked": None,
+                "flags": "",
+            }
+        )
+    return [total, *rows]
+
+
+def tab_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[str, Any]]:
+    """Rows for the tab: from the results file once written, else live."""
+    if state.written:
+        try:
+            doc = json.loads(Path(state.settings.results_path).read_text())
+        except (OSError, ValueError):
+            doc = None
+        if doc is not None:
+            return results_rows(doc)
+    return live_rows(state, now_ns)
+
+
+def display(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as the browser table shows them: None as an empty cell, big counts with commas."""
+    shown = []
+    for row in rows:
+        out: dict[str, Any] = {}
+        for key, _title in COLUMNS:
+            value = row.get(key)
+            if value is None:
+                out[key] = ""
+            elif isinstance(value, int) and not isinstance(value, bool) and key != "second":
+                out[key] = f"{value:,}"
+            else:
+                out[key] = value
+        shown.append(out)
+    return shown
