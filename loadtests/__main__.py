@@ -22,6 +22,7 @@ from types import FrameType
 from loadtests.cluster.processes import ProcessError
 from loadtests.orchestrate import ab, selfcheck
 from loadtests.orchestrate.matrix import Matrix, load_matrix
+from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
 from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
 from loadtests.orchestrate.scenario import ScenarioError
@@ -185,6 +186,7 @@ def _prepare(args: argparse.Namespace) -> Matrix:
         matrix = replace(matrix, repeat=args.repeat)
     if args.duration is not None and args.duration <= 0:
         raise ScenarioError("--duration must be positive")
+    check_queue_urls(matrix.configs, args.redis_url)  # before any node starts: 1 PING, < 2 s
     return matrix
 
 
