@@ -10,6 +10,7 @@ regression gate's verdict: 0 pass, 1 regression, 3 inconclusive, 2 usage error;
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from loadtests.orchestrate import ab, selfcheck
 from loadtests.orchestrate.matrix import Matrix, load_matrix
 from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
-from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
+from loadtests.orchestrate.runner import Manifest, RunOptions, results_name, run_matrix
 from loadtests.orchestrate.scenario import ScenarioError
 from reports.gate.exit_codes import EXIT_USAGE
 from reports.gate.rules import RulesError, load_rules
@@ -244,19 +245,51 @@ def _report_failures(manifest: Manifest, out_dir: Path) -> None:
 
 
 def _summarize(out_dir: Path) -> None:
-    """Print the summary table and build the HTML report (both the reports package's).
+    """Build the HTML report, then print the summary table naming it (reports' commands).
 
     They run as their own processes: reports reads only results files, and a
     failure there must not hide the results already written.
     """
+    built = subprocess.run(
+        [sys.executable, "-m", "reports", "build", str(out_dir)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    if built.returncode != 0:
+        sys.stderr.write(built.stderr)
     subprocess.run([sys.executable, "-m", "reports", "summary", str(out_dir)], check=False)
-    subprocess.run([sys.executable, "-m", "reports", "build", str(out_dir)], check=False)
+
+
+def _unfinished(matrix: Matrix, out_dir: Path) -> list[str]:
+    """The planned results files an interrupted run did not complete (missing or incomplete)."""
+    missing = []
+    for config, repeat_index in matrix.plan():
+        stem = results_name(config, repeat_index, matrix.repeat)
+        path = out_dir / f"{stem}.json"
+        try:
+            complete = "incomplete" not in json.loads(path.read_text()).get("flags", {})
+        except (OSError, ValueError):
+            complete = False
+        if not complete:
+            missing.append(stem)
+    return missing
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     matrix = _prepare(args)
     out_dir = _out_dir(args)
-    manifest = _run(matrix, args, out_dir)
+    try:
+        manifest = _run(matrix, args, out_dir)
+    except KeyboardInterrupt:
+        # Every process is stopped by now; report what finished and say what did not.
+        print("\ninterrupted: every process started was stopped", file=sys.stderr)
+        unfinished = _unfinished(matrix, out_dir)
+        if len(unfinished) < len(matrix.plan()) and not args.no_summary:
+            _summarize(out_dir)
+        print(f"results: {out_dir}")
+        print(f"not finished: {', '.join(unfinished)}", file=sys.stderr)
+        return 130
     if any(o.results_path for o in manifest.outcomes) and not args.no_summary:
         _summarize(out_dir)
     print(f"results: {out_dir}")
