@@ -1,0 +1,99 @@
+"""The generator's receive path without a server: real client, parser and ledger over socketpairs.
+
+``ReceiveRig`` builds ``clients`` lean Socket.IO clients, each the member of
+one room, whose sockets are one end of a local socketpair (kernel receive
+stamps on, as after a real upgrade); the other end stands in for the server
+and writes pre-encoded ``room_message`` frames. One round writes
+``frames_per_read`` frames to every client (``write``, not timed) and lets
+each client read once (``read``, timed) —
+what the 2-ms poller does at a rate of about ``frames_per_read`` / 2 ms per
+client — so the cost per delivery at rising rates comes without any server's
+limits in the way (issue 13's generator headroom).
+
+The client is put in its upgraded state the way ``SioClient._upgrade`` leaves
+it (same attributes): the websocket handshake is not what is measured here.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import time
+from dataclasses import dataclass, field
+
+from loadtests.measure.recorder import Recorder
+from loadtests.users.kinds import KINDS
+from loadtests.wire import readpoll
+from loadtests.wire.client import SioClient
+
+ROOM = "bench-room"
+
+
+def room_frame(sender: int, seq: int, t_ns: int, pad: str = "") -> bytes:
+    """A server's unmasked websocket frame carrying one ``room_message``."""
+    message = {"room": ROOM, "sender": sender, "seq": seq, "t_ns": t_ns, "pad": pad}
+    payload = ("42" + json.dumps(["room_message", message], separators=(",", ":"))).encode()
+    n = len(payload)
+    # FIN + text; a server never masks (RFC 6455 5.1).
+    if n < 126:
+        return struct.pack("!BB", 0x81, n) + payload
+    if n < 65536:
+        return struct.pack("!BBH", 0x81, 126, n) + payload
+    return struct.pack("!BBQ", 0x81, 127, n) + payload
+
+
+@dataclass
+class ReceiveRig:
+    clients: int
+    frames_per_read: int
+    recorder: Recorder = field(default_factory=lambda: Recorder("bench"))
+    _pairs: list[tuple[SioClient, socket.socket]] = field(default_factory=list)
+    _seq: int = 0
+
+    def __post_init__(self) -> None:
+        handler_of = KINDS["room"].receiver
+        for index in range(self.clients):
+            ledger = self.recorder.ledger(index)
+            ledger.join_sent(ROOM, 0)
+            ledger.join_acked(ROOM, 0)
+            client = SioClient(
+                "http://127.0.0.1:9",
+                {"room_message": handler_of(ledger, self.recorder.count)},
+                stats=self.recorder.receive_stats,
+            )
+            mine, server = socket.socketpair()
+            readpoll.enable_timestamps(mine)
+            mine.setblocking(False)
+            # The state SioClient._upgrade leaves behind (no poller: we call the reader).
+            client._sock = mine  # type: ignore[assignment]
+            client._fd = mine.fileno()
+            client._recvmsg = mine.recvmsg
+            client.connected = True
+            self._pairs.append((client, server))
+
+    def write(self) -> None:
+        """The server's side of a round (not timed): ``frames_per_read`` frames to every client."""
+        t_ns = time.time_ns()
+        frames = (room_frame(9999, self._seq + k, t_ns) for k in range(self.frames_per_read))
+        batch = b"".join(frames)
+        self._seq += self.frames_per_read
+        for _client, server in self._pairs:
+            server.sendall(batch)
+
+    def read(self) -> int:
+        """The generator's side (timed): each client reads once; the deliveries it made."""
+        for client, _server in self._pairs:
+            client._on_readable()
+        return self.clients * self.frames_per_read
+
+    def delivered(self) -> int:
+        return sum(b.strict for b in self.recorder.buckets.values())
+
+    def close(self) -> None:
+        for client, server in self._pairs:
+            client.connected = False
+            client._recvmsg = None
+            server.close()
+            if client._sock is not None:
+                client._sock.close()
