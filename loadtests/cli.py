@@ -3,8 +3,8 @@
 Each subcommand is the same code as its ``python -m`` form, which keeps
 working: ``run``/``gate``/``gate-selfcheck`` are ``python -m loadtests``,
 ``report``/``summary`` (and ``gate --baseline``) are ``python -m reports``,
-``bench`` is ``python -m bench``. ``roombench SUBCOMMAND --help`` shows a
-subcommand's options.
+``bench`` is ``python -m bench``, ``locust`` is ``python -m loadtests.locust_launch``.
+``roombench SUBCOMMAND --help`` shows a subcommand's options.
 """
 
 from __future__ import annotations
@@ -53,6 +53,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     ),
     "summary": Subcommand(
         "print the summary table of results folders or files", "reports.__main__", ("summary",)
+    ),
+    "locust": Subcommand(
+        "Locust with roombench's locustfile (web UI on 127.0.0.1, --help lists --roombench-*)",
+        "loadtests.locust_launch",
+        (),
     ),
     "bench": Subcommand(
         "fan-out micro-benchmarks (pytest-benchmark) and their report",
