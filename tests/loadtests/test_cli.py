@@ -41,7 +41,16 @@ def test_unknown_subcommand_is_a_usage_error() -> None:
 def test_each_subcommand_has_its_own_help(name: str) -> None:
     done = _roombench(name, "--help")
     assert done.returncode == 0, done.stderr
-    assert "usage:" in done.stdout
+    assert "usage:" in done.stdout.lower()  # Locust's own help says "Usage:"
+
+
+def test_locust_help_lists_the_roombench_options_with_defaults() -> None:
+    done = _roombench("locust", "--help")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    for option in ("--roombench-scenario", "--roombench-nodes", "--roombench-results"):
+        assert option in text
+    assert "default: 'roombench-results.json'" in text
 
 
 def test_summary_and_report_read_a_stored_run(tmp_path: Path) -> None:
