@@ -174,24 +174,30 @@ def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         "leaked": c["leaked"],
         "flags": "; ".join(f"{name}: {why}" for name, why in flags.items()),
     }
-    rows = []
-    for i in reversed(range(len(ts["t_s"]))):
-        rows.append(
-            {
-                "second": ts["t_s"][i],
-                "phase": ts["phase"][i],
-                "delivered_per_s": ts["delivered"][i],
-                "p50_ms": _ms(ts["p50_us"][i]),
-                "p99_ms": _ms(ts["p99_us"][i]),
-                "p99_9_ms": None,
-                "expected": ts["expected"][i],
-                "delivered": ts["delivered"][i],
-                "lost": ts["lost"][i],
-                "duplicated": ts["duplicated"][i],
-                "leaked": None,
-                "flags": "",
-            }
-        )
+    n = len(ts["t_s"])
+
+    def column(name: str) -> list[Any]:
+        return list(ts.get(name) or [None] * n)  # optional columns may be absent
+
+    delivered, expected, lost = column("delivered"), column("expected"), column("lost")
+    duplicated, p50, p99 = column("duplicated"), column("p50_us"), column("p99_us")
+    rows = [
+        {
+            "second": ts["t_s"][i],
+            "phase": ts["phase"][i],
+            "delivered_per_s": delivered[i],
+            "p50_ms": _ms(p50[i]),
+            "p99_ms": _ms(p99[i]),
+            "p99_9_ms": None,  # the results keep per-second p50 and p99 only
+            "expected": expected[i],
+            "delivered": delivered[i],
+            "lost": lost[i],
+            "duplicated": duplicated[i],
+            "leaked": None,
+            "flags": "",
+        }
+        for i in reversed(range(n))
+    ]
     return [total, *rows]
 
 
