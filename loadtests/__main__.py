@@ -214,7 +214,12 @@ def _run(
             "name": matrix.name,
             "repeat": matrix.repeat,
             "generator_processes": matrix.generator_processes,
-            "load": matrix.load.to_dict(),
+            # The load as run: --duration replaces every configuration's window.
+            "load": {
+                **matrix.load.to_dict(),
+                **({} if args.duration is None else {"window_s": args.duration}),
+            },
+            "duration_override_s": args.duration,
             "configs": [c.to_dict() for c in matrix.configs],
         },
         started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
