@@ -66,3 +66,19 @@ def test_a_terminal_gets_one_redrawn_line_cut_to_120_columns(tmp_path: Path) -> 
 
 def test_plain_removes_control_characters() -> None:
     assert plain("a\x1b[Kb\rc\td") == "a[Kbcd"
+
+
+def test_a_full_log_line_fits_120_columns() -> None:
+    state = {
+        "phase": "window",
+        "joined": 2000,
+        "users": 2000,
+        "deliveries_per_s": 123456,
+        "p99_us": 123456,
+        "lost": 99999,
+        "window": WINDOW,
+    }
+    progress = Progress("[12/12] redis-2-gevent.11", 53, stream=_Log())
+    line = progress.line(state, 110 * NS_PER_S)
+    assert len(line) <= 120, line
+    assert line.endswith("(about 25 s left)")
