@@ -32,13 +32,13 @@ def describe(state: dict[str, Any]) -> str:
     """One line from the master's progress document (missing fields are left out)."""
     parts = [str(state.get("phase", "starting"))]
     if "joined" in state and "users" in state:
-        parts.append(f"joined {state['joined']}/{state['users']}")
+        parts.append(f"{state['joined']}/{state['users']} joined")
     if state.get("deliveries_per_s") is not None:
-        parts.append(f"{state['deliveries_per_s']:,.0f} deliveries/s")
+        parts.append(f"{state['deliveries_per_s']:,.0f} deliv/s")
     if state.get("p99_us") is not None:
         parts.append(f"p99 {state['p99_us'] / 1000:.1f} ms")
     if state.get("lost"):
-        parts.append(f"lost {state['lost']}")
+        parts.append(f"lost {state['lost']:,}")
     return ", ".join(parts)
 
 
@@ -93,9 +93,12 @@ class Progress:
     def line(self, state: dict[str, Any], now_ns: int | None = None) -> str:
         now_ns = time.time_ns() if now_ns is None else now_ns
         elapsed = time.monotonic() - self.started
-        return plain(
-            f"{self.label}  {elapsed:4.0f} s  {describe(state)}  ({eta_text(state, now_ns)})"
-        )
+        rest = plain(f"  {elapsed:4.0f} s  {describe(state)}  ({eta_text(state, now_ns)})")
+        label = plain(self.label)
+        room = MAX_WIDTH - len(rest)
+        if len(label) > room:  # never wider than MAX_WIDTH: the label gives way
+            label = label[: max(1, room - 1)] + "…"
+        return label + rest
 
     def tick(self, progress_path: Path) -> None:
         now = time.monotonic()

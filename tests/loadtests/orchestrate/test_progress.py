@@ -82,3 +82,9 @@ def test_a_full_log_line_fits_120_columns() -> None:
     line = progress.line(state, 110 * NS_PER_S)
     assert len(line) <= 120, line
     assert line.endswith("(about 25 s left)")
+
+
+def test_a_long_label_gives_way_to_the_figures() -> None:
+    progress = Progress("[1/1] " + "a-very-long-configuration-name-" * 5, 53, stream=_Log())
+    line = progress.line({"phase": "window", "window": WINDOW}, 110 * NS_PER_S)
+    assert len(line) == 120 and "…" in line and line.endswith("(about 25 s left)")
