@@ -12,8 +12,9 @@ Through Locust's extension points only:
   ratio tab, which then lists only the user class.
 
 One greenlet a test feeds settled seconds to ``LossFeed`` and, once the
-results file exists, the rest; it is owned here, ended by ``test_stop`` /
-``quitting`` and bounded by the coordinator's own end.
+results file exists, the rest. It is owned here and ends when it has fed the
+results, at the next ``test_start`` or at ``quitting``; the coordinator's own
+timeouts bound how long the results take.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ class FeedLoop:
 
     def _run(self) -> None:
         # Bounded by the coordinator: it always writes (or gives up) within its join,
-        # window, drain and flush timeouts, and test_stop / quitting end this loop.
+        # window, drain and flush timeouts; the next test_start or quitting ends it sooner.
         while True:
             try:
                 if self.turn():
