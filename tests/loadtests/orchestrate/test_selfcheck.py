@@ -65,8 +65,8 @@ def test_judge_pool_counts_each_family_with_an_honest_interval(pool: Path) -> No
     assert families["+1 ms, in time"]["gates"] == 12 - 6 + 1
     assert doc["runs"] == {"base": 24, "delay-1ms": 12, "delay-2ms": 12}
     mde = doc["minimum_detectable_effect_pct"]
-    # 3 % run-to-run jitter: the margin (20 %) is what limits p50, not the noise.
-    assert mde["fanout_p50"] is not None and 20 < mde["fanout_p50"] <= 25
+    # 3 % run-to-run jitter: the margin (25 %) is what limits p50, not the noise.
+    assert mde["fanout_p50"] is not None and 25 < mde["fanout_p50"] <= 30
     table = selfcheck.render(doc)
     assert "| A/A, random split | 30 | 0.0% | 0% .. 66% | 2 |" in table
     assert "| +2 ms, in time | 7 | 100.0% |" in table
