@@ -12,7 +12,7 @@ ASYNC_MODE ?= eventlet
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: setup test test-fast serve loadtest bench report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss
+.PHONY: setup test test-fast serve loadtest bench report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss system-node node-chat
 
 setup: $(STAMP)
 
@@ -45,8 +45,22 @@ system-chromium:
 system-ss:
 	$(call ensure_system_package,ss,iproute2)
 
+system-node:
+	$(call ensure_system_package,node,nodejs)
+	$(call ensure_system_package,npm,npm)
+
+# The Node.js chat server's socket.io (the version pinned in its package.json),
+# installed into its git-ignored node_modules (no lockfile is written).
+NODE_CHAT := loadtests/servers/node_chat
+NODE_CHAT_STAMP := $(NODE_CHAT)/node_modules/.roombench-stamp
+node-chat: system-node $(NODE_CHAT_STAMP)
+
+$(NODE_CHAT_STAMP): $(NODE_CHAT)/package.json
+	cd $(NODE_CHAT) && npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The whole suite: unit tests plus the bounded end-to-end tests against real servers.
-test: setup system-redis system-chromium system-ss
+test: setup system-redis system-chromium system-ss node-chat
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Pure-logic tests only (no servers, no browser): seconds.
@@ -57,7 +71,7 @@ serve: setup
 	$(PY) -m target_app --port $(PORT) --async-mode $(ASYNC_MODE)
 
 # Runs the scenario, prints the summary table, writes reports/runs/<stamp>/index.html.
-loadtest: setup system-redis
+loadtest: setup system-redis node-chat
 	$(RB) run $(SCENARIO) $(LOADTEST_ARGS)
 
 bench: setup system-redis

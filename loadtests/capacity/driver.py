@@ -25,7 +25,7 @@ from loadtests.capacity.search import Search
 from loadtests.capacity.slo import Term
 from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
-from loadtests.cluster.supervisor import Cluster, ClusterSpec, cluster
+from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.orchestrate.locust_step import StepRun, run_on_cluster
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
@@ -85,15 +85,7 @@ def search_config(
     )
     entry = document.config_entry(config, matrix.generator_processes)
     log_dir = options.out_dir / "logs" / config.name
-    spec = ClusterSpec(
-        nodes=config.nodes,
-        queue=config.queue,
-        async_mode=config.async_mode,
-        extra_args=tuple(config.target_app_args()),
-        redis_url=options.redis_url,
-        redis_binary=options.redis_binary,
-        app_dir=config.app_dir,
-    )
+    spec = config.cluster_spec(options.redis_url, options.redis_binary)
     try:
         with cluster(log_dir, spec) as running:
             while (load := search.next_load()) is not None:

@@ -19,8 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtests.cluster import handshake
+from loadtests.cluster.command_node import CommandNode
 from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
 from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.cluster.targets import ExternalTarget
 
 REDIS_INSTALL_HINT = (
     "install it (Debian: apt-get install redis-server), pass --redis-server PATH, "
@@ -174,16 +177,18 @@ class TargetNode:
 
 @dataclass
 class Cluster:
-    """What ``cluster()`` started: the nodes, and redis when a queue is used."""
+    """What ``cluster()`` started: the nodes, and redis when a queue is used;
+    ``targets``: servers already running (nothing started, ``nodes`` empty)."""
 
-    nodes: list[TargetNode]
+    nodes: list[TargetNode | CommandNode]
     redis: RedisServer | None = None
     redis_url: str | None = None
     processes: list[ManagedProcess] = field(default_factory=list)
+    targets: list[ExternalTarget] = field(default_factory=list)
 
     @property
     def urls(self) -> list[str]:
-        return [node.url for node in self.nodes]
+        return [node.url for node in self.nodes] + [target.url for target in self.targets]
 
 
 QUEUES = ("none", "redis")
@@ -204,6 +209,10 @@ class ClusterSpec:
     is "redis" (default "none"). ``redis_url`` uses a Redis the caller runs
     instead of starting one (found on PATH, or ``redis_binary``); ``app_dir``
     runs target_app from another checkout (default: this one).
+    ``command`` starts that command instead of target_app (``command_node``);
+    ``targets`` are running servers' loopback URLs (nothing is started), with
+    ``target_pids`` to sample; ``handshake_query``/``handshake_headers`` are the
+    protocol's, for the Engine.IO handshake that checks a server answers.
     """
 
     nodes: int = 1
@@ -213,9 +222,15 @@ class ClusterSpec:
     redis_url: str | None = None
     redis_binary: str | None = None
     app_dir: Path | None = None
+    command: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    target_pids: tuple[int, ...] = ()
+    handshake_query: tuple[tuple[str, str], ...] = ()
+    handshake_headers: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
-        check_topology(self.nodes, self.queue)
+        if not self.targets:
+            check_topology(self.nodes, self.queue)
 
 
 @contextmanager
@@ -225,6 +240,16 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
     Everything started is stopped when the block exits, however it exits.
     """
     log_dir.mkdir(parents=True, exist_ok=True)
+    query, headers = dict(spec.handshake_query), dict(spec.handshake_headers)
+    if spec.targets:
+        # Already running: check each answers, start nothing.
+        for url in spec.targets:
+            handshake.check_engineio(url, query, headers)
+        pids = list(spec.target_pids) + [None] * len(spec.targets)
+        yield Cluster(
+            [], targets=[ExternalTarget(i, u, pids[i]) for i, u in enumerate(spec.targets)]
+        )
+        return
     with ExitStack() as stack:
         redis: RedisServer | None = None
         redis_url = spec.redis_url
@@ -239,9 +264,13 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
             spec.extra_args,
             spec.app_dir,
         )
-        started: list[TargetNode] = []
+        started: list[TargetNode | CommandNode] = []
         for index in range(spec.nodes):
-            node = TargetNode(node_spec, log_dir, index)
+            node: TargetNode | CommandNode = (
+                CommandNode(spec.command, log_dir, index, redis_url, query=query, headers=headers)
+                if spec.command
+                else TargetNode(node_spec, log_dir, index)
+            )
             stack.callback(node.stop)
             started.append(node.start())
         processes = ([redis.process] if redis else []) + [n.process for n in started]

@@ -21,6 +21,18 @@ load = { rooms = 100 }      # optional: this configuration's changes to [load]
 app_dir = "../base"         # optional: run target_app from this checkout (a git
                             # worktree of another commit), relative to the file
 
+[[config]]                  # any other Socket.IO server, started by the harness:
+name = "node"
+command = ["node", "{here}/server.js", "--port", "{port}"]  # {port} {node} {redis_url}
+protocol = "node-socketio-chat"   # a profile name, a .toml file, or a [config.protocol] table
+
+[[config]]                  # or one already running (loopback only), nothing started:
+name = "mine"
+target = "http://127.0.0.1:5000"  # or a list, one URL a node
+target_pids = [12345]       # optional: sample its CPU/RSS (else: not measured)
+
+[protocol]                  # optional: every configuration's protocol (default: reference)
+
 [[config.events]]           # optional fault timeline (orchestrate/timeline.py)
 at_s = 8                    # seconds into the measurement window: 0 <= at_s < window_s
 action = "kill_node"        # kill_node stop_node start_node pause_node resume_node
@@ -35,15 +47,19 @@ typo never silently falls back to a default and measures the wrong thing.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from loadtests import strict
-from loadtests.cluster.supervisor import QUEUES, check_topology
+from loadtests.cluster import command_node
+from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
+from loadtests.cluster.targets import TargetURLError, loopback_url
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.orchestrate.timeline import ACTIONS, FaultEvent, check_sequence, check_window
+from loadtests.users.protocol import REFERENCE, Protocol, ProtocolError, protocol_from
 from target_app.config import ASYNC_MODES, GC_MODES
 
 MAX_NODES = 16
@@ -70,9 +86,39 @@ class ConfigSpec:
     load: Scenario | None = None
     app_dir: Path | None = None
     events: tuple[FaultEvent, ...] = ()
+    command: tuple[str, ...] = ()
+    target: tuple[str, ...] = ()
+    target_pids: tuple[int, ...] = ()
+    protocol: Protocol = REFERENCE
+
+    @property
+    def is_target_app(self) -> bool:
+        return not self.command and not self.target
+
+    def cluster_spec(
+        self, redis_url: str | None = None, redis_binary: str | None = None
+    ) -> ClusterSpec:
+        """What the runner (and the capacity search) starts for this configuration."""
+        auth_free = self.protocol.connect_options(0)
+        return ClusterSpec(
+            nodes=self.nodes,
+            queue=self.queue,
+            async_mode=self.async_mode,
+            extra_args=tuple(self.target_app_args()),
+            redis_url=redis_url,
+            redis_binary=redis_binary,
+            app_dir=self.app_dir,
+            command=self.command,
+            targets=self.target,
+            target_pids=self.target_pids,
+            handshake_query=tuple(auth_free[1].items()),
+            handshake_headers=tuple(auth_free[2].items()),
+        )
 
     def target_app_args(self) -> list[str]:
         """The extra ``python -m target_app`` arguments this configuration implies."""
+        if not self.is_target_app:
+            return []
         args = ["--gc", self.gc]
         if self.inject_delay_ms:
             args += ["--inject-delay-ms", repr(self.inject_delay_ms)]
@@ -86,6 +132,10 @@ class ConfigSpec:
         doc["load"] = self.load.to_dict() if self.load is not None else None
         doc["app_dir"] = str(self.app_dir) if self.app_dir is not None else None
         doc["events"] = [event.to_dict() for event in self.events]
+        doc["command"] = list(self.command)
+        doc["target"] = list(self.target)
+        doc["target_pids"] = list(self.target_pids)
+        doc["protocol"] = self.protocol.to_dict()
         return doc
 
 
@@ -105,8 +155,10 @@ class Matrix:
     source: str = ""
 
     def load_for(self, config: ConfigSpec) -> Scenario:
-        """The load ``config`` runs: its own ``load`` table applied over ``[load]``."""
-        return config.load if config.load is not None else self.load
+        """The load ``config`` runs: its own ``load`` table applied over ``[load]``,
+        spoken in its protocol."""
+        load = config.load if config.load is not None else self.load
+        return replace(load, protocol=config.protocol)
 
     def plan(self) -> list[tuple[ConfigSpec, int]]:
         """(configuration, repeat index) in run order: A B A B, so drift hits all alike."""
@@ -127,7 +179,11 @@ class Matrix:
 
 
 def parse_config(
-    table: Mapping[str, Any], where: str, base_load: Mapping[str, Any], base_dir: Path = Path(".")
+    table: Mapping[str, Any],
+    where: str,
+    base_load: Mapping[str, Any],
+    base_dir: Path = Path("."),
+    base_protocol: Protocol = REFERENCE,
 ) -> ConfigSpec:
     """Validate one ``[[config]]`` table; its ``load`` table overrides ``base_load``.
 
@@ -176,13 +232,15 @@ def parse_config(
             values["load"] = Scenario.from_dict({**base_load, **overrides})
         except ScenarioError as exc:
             raise ScenarioError(f"{where}.load: {exc}") from exc
+    values.update(_server(table, where, base_dir, base_protocol))
     spec = ConfigSpec(**values)
     strict.one_of(spec.queue, QUEUES, f"{where}.queue", ScenarioError)
     strict.one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode", ScenarioError)
     strict.one_of(spec.gc, GC_MODES, f"{where}.gc", ScenarioError)
     strict.in_range(spec.nodes, 1, MAX_NODES, f"{where}.nodes", ScenarioError)
     try:
-        check_topology(spec.nodes, spec.queue)
+        if not spec.target:
+            check_topology(spec.nodes, spec.queue)
     except ValueError as exc:
         strict.fail(
             f"{where}.nodes", str(exc), 'queue = "redis" for 2 or more nodes', ScenarioError
@@ -194,6 +252,134 @@ def parse_config(
         events = parse_events(table["events"], f"{where} [[config.events]]", spec, load.window_s)
         spec = replace(spec, events=events)
     return spec
+
+
+# Keys that only mean something for target_app nodes the harness starts itself.
+TARGET_APP_KEYS = (
+    "async_mode",
+    "gc",
+    "server_args",
+    "inject_delay_ms",
+    "inject_drop_rate",
+    "app_dir",
+)
+
+
+def _server(
+    table: Mapping[str, Any], where: str, base_dir: Path, base_protocol: Protocol
+) -> dict[str, Any]:
+    """The ``command`` / ``target`` / ``target_pids`` / ``protocol`` of one configuration."""
+    values: dict[str, Any] = {"protocol": base_protocol}
+    if "protocol" in table:
+        try:
+            values["protocol"] = protocol_from(table["protocol"], f"{where}.protocol", base_dir)
+        except ProtocolError as exc:
+            raise ScenarioError(str(exc)) from exc
+    if "command" in table and "target" in table:
+        strict.fail(
+            f"{where}.command",
+            "both command (start a server) and target (one already running)",
+            "one of them",
+            ScenarioError,
+        )
+    for key in ("command", "target"):
+        misplaced = [k for k in TARGET_APP_KEYS if k in table]
+        if key in table and misplaced:
+            strict.fail(
+                f"{where}.{misplaced[0]}",
+                f"only for target_app nodes, and this configuration has {key}",
+                "pass the server's own options in command" if key == "command" else "no such key",
+                ScenarioError,
+            )
+    if "command" in table:
+        values["command"] = _command(table, where, base_dir)
+    if "target" in table:
+        raw = table["target"]
+        urls = (
+            [raw]
+            if isinstance(raw, str)
+            else strict.string_list(raw, f"{where}.target", ScenarioError)
+        )
+        if not urls:
+            strict.fail(f"{where}.target", "an empty list", "one URL a node", ScenarioError)
+        try:
+            values["target"] = tuple(loopback_url(u) for u in urls)
+        except TargetURLError as exc:
+            raise ScenarioError(f"{where}.target: {exc}") from exc
+        nodes = table.get("nodes", len(urls))
+        if nodes != len(urls):
+            strict.fail(
+                f"{where}.nodes",
+                f"{nodes!r} but target names {len(urls)} URL(s)",
+                "leave nodes out: one node a target URL",
+                ScenarioError,
+            )
+        values["nodes"] = len(urls)
+        if table.get("queue", "none") != "none":
+            values["queue"] = "none"  # the running servers share rooms however they do
+        if any(e for e in table.get("events", []) or []):
+            strict.fail(
+                f"{where}.events",
+                "a fault timeline needs processes the harness started",
+                "command (or target_app) for fault events",
+                ScenarioError,
+            )
+    if "target_pids" in table:
+        pids = table["target_pids"]
+        if "target" not in table:
+            strict.fail(
+                f"{where}.target_pids",
+                "without target",
+                "target_pids only with target",
+                ScenarioError,
+            )
+        if not isinstance(pids, list) or not all(
+            isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in pids
+        ):
+            strict.fail(
+                f"{where}.target_pids",
+                f"{pids!r} is not a list of pids",
+                "[pid, ...]",
+                ScenarioError,
+            )
+        if len(pids) != len(values["target"]):
+            strict.fail(
+                f"{where}.target_pids",
+                f"{len(pids)} pid(s) for {len(values['target'])} target URL(s)",
+                "one pid a target URL, in the same order",
+                ScenarioError,
+            )
+        values["target_pids"] = tuple(pids)
+    return values
+
+
+def _command(table: Mapping[str, Any], where: str, base_dir: Path) -> tuple[str, ...]:
+    command = strict.string_list(table["command"], f"{where}.command", ScenarioError)
+    if not command or not command[0]:
+        strict.fail(f"{where}.command", "empty", '["program", "arg", ...]', ScenarioError)
+    names = command_node.command_placeholders(command)
+    known = command_node.START_PLACEHOLDERS + command_node.PARSE_PLACEHOLDERS
+    for name in names:
+        if name not in known:
+            strict.fail(
+                f"{where}.command",
+                f"unknown placeholder {{{name}}}",
+                ", ".join(f"{{{n}}}" for n in known),
+                ScenarioError,
+            )
+    if "port" not in names:
+        strict.fail(
+            f"{where}.command",
+            "no {port}: the harness picks each node's port",
+            'a command that listens on "{port}"',
+            ScenarioError,
+        )
+    if "redis_url" in names and table.get("queue", "none") != "redis":
+        strict.fail(
+            f"{where}.command", "{redis_url} without a Redis", 'queue = "redis"', ScenarioError
+        )
+    here = str(base_dir.resolve())
+    return tuple(command_node.fill(command, {"python": sys.executable, "here": here}))
 
 
 EVENT_KEYS = ("at_s", "action", "node")
@@ -267,7 +453,7 @@ def parse_events(
 
 def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     """Validate a whole scenario document (already parsed from TOML)."""
-    keys = {"name", "repeat", "generator_processes", "load", "config"}
+    keys = {"name", "repeat", "generator_processes", "load", "config", "protocol"}
     strict.check_keys(doc, keys, source, ScenarioError)
     name = strict.typed(doc.get("name", Path(source).stem), str, f"{source}.name", ScenarioError)
     repeat = strict.typed(doc.get("repeat", 1), int, f"{source}.repeat", ScenarioError)
@@ -282,6 +468,15 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
         load = Scenario.from_dict(base_load)
     except ScenarioError as exc:
         raise ScenarioError(f"{source} [load]: {exc}") from exc
+    base_protocol = REFERENCE
+    if "protocol" in doc:
+        try:
+            base_protocol = protocol_from(
+                doc["protocol"], f"{source}.protocol", Path(source).parent
+            )
+        except ProtocolError as exc:
+            raise ScenarioError(str(exc)) from exc
+        load = replace(load, protocol=base_protocol)
     tables = doc.get("config")
     if not isinstance(tables, list) or not tables:
         strict.fail(
@@ -291,7 +486,9 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
             ScenarioError,
         )
     configs = tuple(
-        parse_config(t, f"{source} [[config]] #{i + 1}", base_load, Path(source).parent)
+        parse_config(
+            t, f"{source} [[config]] #{i + 1}", base_load, Path(source).parent, base_protocol
+        )
         for i, t in enumerate(tables)
     )
     names = [c.name for c in configs]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadtests import strict
+from loadtests.users.protocol import REFERENCE, Protocol, ProtocolError
 
 USER_CLASSES = ("room", "broadcast", "echo")
 RECONNECT_TARGETS = ("same", "any")
@@ -62,6 +63,9 @@ class Scenario:
     before a leave a message stops being strictly expected. ``reconnect``
     (default "same") is where a user whose connection dropped reconnects: its
     own node, or "any" node, round robin from the next, as a load balancer would.
+    ``protocol`` (default: the reference server's) is how users talk to the server
+    (``loadtests.users.protocol``); ``to_dict`` leaves it out when it is the
+    reference's, so those results and the locust command line stay as they were.
     """
 
     name: str = "default"
@@ -79,6 +83,7 @@ class Scenario:
     join_timeout_s: float = 60.0
     churn_grace_s: float = 1.0
     reconnect: str = "same"
+    protocol: Protocol = REFERENCE
 
     @classmethod
     def from_dict(cls, mapping: Mapping[str, Any]) -> Scenario:
@@ -96,12 +101,21 @@ class Scenario:
             )
         if "senders" not in values and "users" in values:
             values["senders"] = values["users"]
-        scenario = _build(cls, values, "", churn=churn)
+        protocol = values.pop("protocol", REFERENCE)
+        if not isinstance(protocol, Protocol):
+            try:
+                protocol = Protocol.from_dict(protocol, "scenario.protocol")
+            except ProtocolError as exc:
+                raise ScenarioError(str(exc)) from exc
+        scenario = _build(cls, values, "", churn=churn, protocol=protocol)
         scenario.check()
         return scenario
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        doc = dataclasses.asdict(self)
+        if self.protocol.is_reference:
+            del doc["protocol"]
+        return doc
 
     def check(self) -> None:
         """Raise ScenarioError naming the first value out of range."""

@@ -48,6 +48,9 @@ class Supervision:
             self.sampler.watch("node", name, node.pid)
             self.watcher.watch("node", node.process, name=name)
             targets[name] = node
+        for target in running.targets:  # running servers: sampled when their pid is known
+            if target.pid is not None:
+                self.sampler.watch("node", f"node-{target.index}", target.pid)
         if running.redis is not None:
             self.sampler.watch("redis", "redis-server", running.redis.pid)
             self.watcher.watch("redis", running.redis.process, name="redis-server")

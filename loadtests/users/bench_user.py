@@ -4,7 +4,10 @@ A user's life: take its global index from the process's ``Agent``, connect
 and join (``Session``), tell the agent it has joined, then — if it is a
 sender — send on the open-model schedule (``schedule``), with optional churn
 in a greenlet of its own (``churn``). What differs between kinds is data
-(``kinds.KINDS``). Every receipt goes to the user's ``ReceiverLedger``.
+(``kinds.kind_for``: the kind fitted to the scenario's protocol profile).
+Every receipt goes to the user's ``ReceiverLedger``. With a profile other
+than the reference's, the first user of a process also starts the check
+that something was recognised by the end of the warm-up (``probe``).
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from typing import ClassVar
 import gevent
 from gevent.event import Event
 from locust import User, constant
+from locust.runners import WorkerRunner
 
 from loadtests.coordination.agent import Agent, agent_of
 from loadtests.users import layout
+from loadtests.users import probe as probes
 from loadtests.users.churn import run_churn
-from loadtests.users.kinds import KINDS
+from loadtests.users.kinds import kind_for
 from loadtests.users.schedule import run_schedule
 from loadtests.users.session import Session
 
@@ -33,7 +38,8 @@ class BenchUser(User):
     def on_start(self) -> None:
         self.agent: Agent = agent_of(self.environment)
         scenario = self.agent.scenario
-        self.behaviour = KINDS[self.kind]
+        probe = probes.probe_of(self.agent)
+        self.behaviour = kind_for(self.kind, scenario.protocol, probe)
         self.index = self.agent.next_index()
         self.recorder = self.agent.recorder
         self.rooms = self.behaviour.rooms(self.index, scenario)
@@ -47,7 +53,11 @@ class BenchUser(User):
             self.recorder,
             self.recorder.ledger(self.index),
             self.agent.window_over,
+            probe,
         )
+        if not scenario.protocol.is_reference and not probe.watching:
+            probe.watching = True
+            self._watch_warmup(probe)
         self._stopped = Event()  # set on stop: idle users wait on it without waking
         self._churn: gevent.Greenlet | None = None
 
@@ -86,6 +96,28 @@ class BenchUser(User):
         self._idle()
 
     tasks = [run_user]
+
+    def _watch_warmup(self, probe: probes.ReceiveProbe) -> None:
+        """Stop the test when nothing was recognised by the window's start (owned by the agent)."""
+        agent = self.agent
+        scenario = agent.scenario
+        runner = self.environment.runner
+
+        def stop(_message: str) -> None:
+            if not isinstance(runner, WorkerRunner):
+                self.environment.process_exit_code = 1  # a worker's exit code is the master's
+            if runner is not None:
+                gevent.spawn(runner.quit)
+
+        watcher = gevent.spawn(
+            probes.check_at_window_start,
+            probe,
+            scenario.protocol,
+            lambda: agent.window.start_ns if agent.window is not None else None,
+            scenario.join_timeout_s + scenario.warmup_s + 60,
+            stop,
+        )
+        agent._greenlets.append(watcher)  # the agent kills its greenlets on stop
 
     def _idle(self) -> None:
         self._stopped.wait()

@@ -9,6 +9,12 @@ doubling to 5 s, with jitter), to the same node or to the next live one as a
 load balancer would (``Scenario.reconnect``), re-joins its rooms, and is whole
 again at the re-join ack. Drop-to-re-join is the reconnect time.
 
+The server's ``Protocol`` (``scenario.protocol``) says how: the namespace,
+auth, handshake query and headers, which event (if any) says the server is
+ready, and the join and leave events and payloads. With ``join_ack = false``
+a membership starts ``join_settle_ms`` after the join was sent (and ends that
+long after the leave), since the server never confirms it.
+
 The session owns its reconnect greenlet and kills it on ``stop``.
 """
 
@@ -27,7 +33,14 @@ from loadtests.measure.recorder import Recorder
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.users.backoff import delay_s
 from loadtests.users.kinds import Kind
+from loadtests.users.probe import ReceiveProbe
 from loadtests.wire.client import ConnectError, SioClient
+
+
+def ack_ok(args: list[Any]) -> bool:
+    """An ack confirms unless it reads as a refusal (the reference's ``{"ok": false, ...}``)."""
+    reply = args[0] if args else None
+    return not (isinstance(reply, dict) and (reply.get("ok") is False or "error" in reply))
 
 
 class Session:
@@ -44,8 +57,11 @@ class Session:
         recorder: Recorder,
         ledger: ReceiverLedger,
         window_over: Callable[[int], bool],
+        probe: ReceiveProbe | None = None,
     ) -> None:
         self.index = index
+        self.protocol = scenario.protocol
+        self.probe = probe
         self.kind = kind
         self.rooms = rooms
         self.urls = urls
@@ -91,15 +107,24 @@ class Session:
         recorder = self.recorder
         start_ns = time.time_ns()
         self._welcome.clear()
+        protocol = self.protocol
+        auth, query, headers = protocol.connect_options(self.index)
+        handlers = {
+            self.kind.receive_event: self.kind.receiver(self.ledger, recorder.count),
+            "error": self._on_error_event,
+        }
+        if protocol.welcome_event:
+            handlers[protocol.welcome_event] = self._on_welcome
         client = SioClient(
             url,
-            {
-                "welcome": self._on_welcome,
-                self.kind.receive_event: self.kind.receiver(self.ledger, recorder.count),
-                "error": self._on_error_event,
-            },
+            handlers,
             on_close=lambda reason: self._on_close(client, reason),
             stats=recorder.receive_stats,
+            namespace=protocol.namespace,
+            auth=auth,
+            query=query,
+            headers=headers,
+            on_other=self.probe.note_other if self.probe is not None else None,
         )
         try:
             client.connect(timeout_s=self.scenario.join_timeout_s)
@@ -109,6 +134,8 @@ class Session:
         self.client = client
         recorder.connected += 1
         recorder.count("connects")
+        if not protocol.welcome_event:  # ready at the namespace connect
+            self._on_welcome(None, time.time_ns())
         if not self._welcome.wait(self.scenario.join_timeout_s):
             recorder.count("errors")
             self._close_on_purpose(client)
@@ -137,32 +164,48 @@ class Session:
         client = self.client
         if client is None:
             return False
+        protocol = self.protocol
+        payloads = protocol.join_payloads(rooms, self.index)
         done = Event()
-        ok: list[bool] = []
+        answers: list[bool] = []
         sent_ns = time.time_ns()
         ledger = self.ledger
 
         def acked(args: list[Any], recv_ns: int) -> None:
-            reply = args[0] if args else None
-            if isinstance(reply, dict) and reply.get("ok"):
+            answers.append(ack_ok(args))
+            if len(answers) < len(payloads):
+                return  # one join per room: whole at the last ack
+            if all(answers):
                 for room in rooms:
                     ledger.join_acked(room, recv_ns)
                 self.recorder.join_us.append((recv_ns - sent_ns) // 1000)
                 self._joined_ns = recv_ns
-                ok.append(True)
             else:
                 self.recorder.count("errors")
             done.set()
 
         for room in rooms:
             ledger.join_sent(room, sent_ns)
-        payload = {"room": rooms[0]} if len(rooms) == 1 else {"rooms": rooms}
         try:
-            client.call("join", payload, acked)
+            for payload in payloads:
+                if protocol.join_ack:
+                    client.call(protocol.join_event, payload, acked)
+                else:
+                    client.emit(protocol.join_event, payload)
         except OSError:
             self.recorder.count("errors")
             return False
-        if not done.wait(self.scenario.join_timeout_s) or not ok:
+        if not protocol.join_ack:
+            # No confirmation exists: joined once the settle time has passed (no join latency).
+            gevent.sleep(protocol.join_settle_ms / 1000)
+            if client is not self.client:
+                return False
+            now_ns = time.time_ns()
+            for room in rooms:
+                ledger.join_acked(room, now_ns)
+            self._joined_ns = now_ns
+            return True
+        if not done.wait(self.scenario.join_timeout_s) or not all(answers):
             self.recorder.count("errors")
             return False
         return True
@@ -178,11 +221,20 @@ class Session:
             ledger.leave_acked(room)
             done.set()
 
+        protocol = self.protocol
+        payload = protocol.leave_payload_for(room, self.index)
         ledger.leave_sent(room, time.time_ns())
         try:
-            client.call("leave", {"room": room}, acked)
+            if protocol.join_ack:
+                client.call(protocol.leave_event, payload, acked)
+            else:
+                client.emit(protocol.leave_event, payload)
         except OSError:
             return False
+        if not protocol.join_ack:
+            gevent.sleep(protocol.join_settle_ms / 1000)
+            ledger.leave_acked(room)
+            return True
         return done.wait(self.scenario.join_timeout_s) is True
 
     # -- closing and coming back ----------------------------------------------------------

@@ -34,10 +34,10 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import count
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import gevent
 from gevent import socket
@@ -50,6 +50,7 @@ from loadtests.wire.errors import ConnectRefused as ConnectRefused
 from loadtests.wire.errors import SessionEnded
 
 EventHandler = Callable[[Any, int], None]  # (first argument, recv_ns)
+EventHandlerNamed = Callable[[str, Any, int], None]  # (event, first argument, recv_ns)
 AckCallback = Callable[[list[Any], int], None]  # (ack arguments, recv_ns)
 RECV_BYTES = 64 * 1024  # below glibc's mmap threshold: no mmap/munmap per read
 # What a server's bytes can raise on the receive path: each ends the connection
@@ -73,6 +74,10 @@ class SioClient:
     ``stats`` counts this connection's reads (shared by a process's clients).
     ``max_message_bytes`` caps one received message (``wsframe.MAX_MESSAGE_BYTES``,
     1 MiB, by default); a larger one ends the connection with close code 1009.
+    A server's own protocol may ask for a ``namespace`` (default "/"), an
+    ``auth`` JSON object in the namespace connect packet (default none), and
+    ``query`` parameters and ``headers`` in the websocket handshake (default
+    none). ``on_other(event, first_arg, recv_ns)`` sees events no handler takes.
     """
 
     def __init__(
@@ -84,11 +89,21 @@ class SioClient:
         path: str = "/socket.io/",
         stats: readpoll.ReceiveStats | None = None,
         max_message_bytes: int = wsframe.MAX_MESSAGE_BYTES,
+        namespace: str = "/",
+        auth: Any = None,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        on_other: EventHandlerNamed | None = None,
     ) -> None:
         parts = urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        self.path = siopacket.engineio_path(path)
+        self.path = siopacket.engineio_path(path) + (f"&{urlencode(query)}" if query else "")
+        self.headers = dict(headers or {})
+        self.auth = auth
+        # Packets of a namespace other than "/" name it: 42/chat,[...]
+        self._ns_prefix = "" if namespace == "/" else f"{namespace},"
+        self.on_other = on_other
         self.handlers = handlers
         self.on_close = on_close
         self.on_error = on_error
@@ -138,13 +153,15 @@ class SioClient:
 
     # -- sending --------------------------------------------------------------------
     def emit(self, event: str, *args: Any) -> None:
-        self._send_text(siopacket.encode_event(event, *args))
+        text = siopacket.encode_event(event, *args)
+        self._send_text(text if not self._ns_prefix else f"42{self._ns_prefix}{text[2:]}")
 
     def call(self, event: str, data: Any, callback: AckCallback) -> None:
         """Emit with an ack id; ``callback(args, recv_ns)`` runs when the ack arrives."""
         ack_id = next(self._ack_ids)
         self._acks[ack_id] = callback
-        self._send_text(siopacket.encode_event(event, data, ack_id=ack_id))
+        text = siopacket.encode_event(event, data, ack_id=ack_id)
+        self._send_text(text if not self._ns_prefix else f"42{self._ns_prefix}{text[2:]}")
 
     def _send_text(self, text: str) -> None:
         self._send_frame(text.encode("utf-8"), wsframe.OP_TEXT)
@@ -165,7 +182,11 @@ class SioClient:
         readpoll.enable_timestamps(sock)
         self._sock = sock
         key = wsframe.new_key()
-        sock.sendall(wsframe.handshake_request(self.host, self.port, self.path, key))
+        request = wsframe.handshake_request(self.host, self.port, self.path, key)
+        if self.headers:  # before the blank line that ends the request head
+            extra = "".join(f"{name}: {value}\r\n" for name, value in self.headers.items())
+            request = request[:-2] + extra.encode("latin-1") + b"\r\n"
+        sock.sendall(request)
         data = b""
         while b"\r\n\r\n" not in data:
             chunk = sock.recv(4096)
@@ -234,6 +255,8 @@ class SioClient:
                     raise ValueError(f"Socket.IO event without a name: {text[:60]!r}") from None
                 if handler is not None:
                     handler(msg[1] if len(msg) > 1 else None, now)
+                elif self.on_other is not None:
+                    self.on_other(msg[0], msg[1] if len(msg) > 1 else None, now)
             else:
                 self._other_frame(opcode, payload, now)
 
@@ -261,7 +284,10 @@ class SioClient:
             self._socketio(siopacket.decode_socketio(text[1:]), now)
         elif kind == siopacket.EIO_OPEN:
             self.engine_sid = siopacket.decode_open(text).get("sid")
-            gevent.spawn(self._send_quietly, siopacket.encode_connect().encode(), wsframe.OP_TEXT)
+            connect = siopacket.encode_connect(self.auth)
+            if self._ns_prefix:
+                connect = f"40{self._ns_prefix}{connect[2:]}"
+            gevent.spawn(self._send_quietly, connect.encode(), wsframe.OP_TEXT)
         elif kind in _EIO_NOTHING_TO_DO:
             pass
         elif kind == siopacket.EIO_CLOSE:
@@ -280,6 +306,8 @@ class SioClient:
             handler = self.handlers.get(data[0])
             if handler is not None:
                 handler(data[1] if len(data) > 1 else None, now)
+            elif self.on_other is not None:
+                self.on_other(data[0], data[1] if len(data) > 1 else None, now)
         elif kind == siopacket.SIO_ACK:
             if not isinstance(data, list):
                 raise ValueError(f"Socket.IO ack is not a list of arguments: {data!r:.60}")

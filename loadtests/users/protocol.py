@@ -1,0 +1,428 @@
+"""How the users talk to a server: the typed ``Protocol`` profile. Pure.
+
+The reference server's protocol is the default (``Protocol()``), and for it
+nothing on the wire changes: a ``join`` with ack, a flat ``room_message``
+(``{room, sender, seq, t_ns, pad}``) received as it was sent. Any other
+Socket.IO server is described by a profile — a scenario file's ``[protocol]``
+table, a ``[[config]]``'s ``protocol``, ``--profile NAME|FILE`` or one of the
+ready-made ``loadtests/profiles/*.toml`` — built once at the edge and carried
+to every Locust process inside the ``Scenario``.
+
+    >>> p = Protocol.from_dict({"send_event": "chat", "receive_event": "chat_message",
+    ...     "send_payload": {"room": "{room}", "body": {}}, "receive_path": "data._rb"})
+
+Templates are JSON values whose strings may hold placeholders: a string that
+is exactly one placeholder (``"{rooms}"``, ``"{stamp}"``, ``"{user}"``) is
+replaced by the value itself (a list, the stamp object, an integer); inside a
+longer string the placeholder is replaced by its text (``"user-{user}"``).
+The harness's stamp ``{room, sender, seq, t_ns, pad}`` goes where
+``"{stamp}"`` stands in ``send_payload``, else under ``stamp_key`` (``_rb``)
+at the payload's top level; ``receive_path`` (dotted keys, digits index a
+list) says where it is in what arrives. Unknown keys and unknown
+placeholders are errors naming them (``KEY: what is wrong; allowed: …``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from loadtests import strict
+
+PROFILES_DIR = Path(__file__).resolve().parents[1] / "profiles"
+_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+_EVENT = re.compile(r"^[^\s\"\\][^\"\\\x00-\x1f]{0,126}(?<! )$")
+# The placeholders each template may use.
+CONNECT_PLACEHOLDERS = ("user",)
+JOIN_PLACEHOLDERS = ("room", "user")
+JOIN_ROOMS_PLACEHOLDERS = ("rooms", "user")
+SEND_PLACEHOLDERS = ("room", "user", "stamp")
+# Headers the websocket upgrade itself sets: a profile may not replace them.
+_RESERVED_HEADERS = frozenset(
+    ("host", "upgrade", "connection", "sec-websocket-key", "sec-websocket-version")
+)
+
+
+class ProtocolError(strict.InputError):
+    """A profile key is unknown or its value is wrong; the message names it."""
+
+
+def _reference_join() -> dict[str, Any]:
+    return {"room": "{room}"}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One server's protocol. Every default is the reference server's.
+
+    ``name`` ("reference"): shown in results and errors. ``namespace`` ("/").
+    ``auth`` (None): JSON object sent in the namespace connect packet; ``query``,
+    ``headers`` ({}): added to the websocket handshake. ``welcome_event``
+    ("welcome"): the event that says the server is ready ("": the namespace
+    connect itself). ``join_event`` ("join") with ``join_payload``
+    (``{"room": "{room}"}``) per room, or ``join_rooms_payload``
+    (``{"rooms": "{rooms}"}``, the reference's; None: one join per room) for a
+    user of several rooms. ``join_ack`` (true): a join (and leave) is confirmed
+    by its ack; false: the user counts as joined ``join_settle_ms`` (200) after
+    sending it — a weaker guarantee the results state. ``leave_event`` ("leave")
+    and ``leave_payload``. ``send_event`` ("room_message") with ``send_payload``
+    (None: the stamp itself, flat, as the reference server takes it);
+    ``stamp_key`` ("_rb"); ``receive_event`` (default: ``send_event``);
+    ``receive_path`` ("": the event's first argument is the stamp).
+    """
+
+    name: str = "reference"
+    namespace: str = "/"
+    auth: dict[str, Any] | None = None
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    welcome_event: str = "welcome"
+    join_event: str = "join"
+    join_payload: Any = field(default_factory=_reference_join)
+    join_rooms_payload: Any = field(default_factory=lambda: {"rooms": "{rooms}"})
+    join_ack: bool = True
+    join_settle_ms: float = 200.0
+    leave_event: str = "leave"
+    leave_payload: Any = field(default_factory=_reference_join)
+    send_event: str = "room_message"
+    send_payload: Any = None
+    stamp_key: str = "_rb"
+    receive_event: str = "room_message"
+    receive_path: str = ""
+
+    # -- building ---------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Any], where: str = "protocol") -> Protocol:
+        """Build and check a profile; missing keys take the reference's values.
+
+        Derived defaults: a profile that sets ``join_payload`` but not
+        ``join_rooms_payload`` joins one room a call; one that sets ``send_event``
+        but not ``receive_event`` receives on ``send_event``.
+        """
+        table = strict.table_of(mapping, where, ProtocolError)
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        strict.check_keys(table, set(fields), where, ProtocolError)
+        values = dict(table)
+        if "join_payload" in values and "join_rooms_payload" not in values:
+            values["join_rooms_payload"] = None
+        if "send_event" in values and "receive_event" not in values:
+            values["receive_event"] = values["send_event"]
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            kwargs[key] = _KEY_CHECKS[key](value, f"{where}.{key}")
+        protocol = cls(**kwargs)
+        protocol.check(where)
+        return protocol
+
+    def check(self, where: str = "protocol") -> None:
+        """Raise ProtocolError on what a value-by-value check cannot see."""
+        stamp_places = _count_whole(self.send_payload, "stamp")
+        if stamp_places > 1:
+            _fail(f"{where}.send_payload", '"{stamp}" appears more than once', "one place")
+        if (
+            self.send_payload is not None
+            and stamp_places == 0
+            and not isinstance(self.send_payload, dict)
+        ):
+            _fail(
+                f"{where}.send_payload",
+                f"{self.send_payload!r} has no '{{stamp}}' and is not a table to add "
+                f"{self.stamp_key!r} to",
+                'a table (the stamp goes under stamp_key), or "{stamp}" where it goes',
+            )
+        if not self.join_ack and self.join_settle_ms <= 0:
+            _fail(f"{where}.join_settle_ms", "0 with join_ack = false", "> 0 when join_ack = false")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @property
+    def is_reference(self) -> bool:
+        return self == REFERENCE
+
+    def summary(self) -> dict[str, Any]:
+        """The results' ``protocol`` section: what was spoken and what it guarantees."""
+        guarantee = (
+            "join acknowledged by the server"
+            if self.join_ack
+            else f"join not acknowledged: counted as joined {self.join_settle_ms:g} ms after it "
+            "was sent (a join the server applied later shows as lost deliveries)"
+        )
+        return {
+            "name": self.name,
+            "join_ack": self.join_ack,
+            "join_settle_ms": None if self.join_ack else self.join_settle_ms,
+            "join_guarantee": guarantee,
+            "events": {
+                "join": self.join_event,
+                "leave": self.leave_event,
+                "send": self.send_event,
+                "receive": self.receive_event,
+                "welcome": self.welcome_event or None,
+            },
+            "namespace": self.namespace,
+            "receive_path": self.receive_path,
+        }
+
+    # -- what the users call ----------------------------------------------------------
+    def join_payloads(self, rooms: list[str], user: int) -> list[Any]:
+        """The join payloads for ``rooms``: one for all when the profile can, else one a room."""
+        if len(rooms) > 1 and self.join_rooms_payload is not None:
+            return [render(self.join_rooms_payload, {"rooms": rooms, "user": user})]
+        return [render(self.join_payload, {"room": room, "user": user}) for room in rooms]
+
+    def leave_payload_for(self, room: str, user: int) -> Any:
+        return render(self.leave_payload, {"room": room, "user": user})
+
+    def connect_options(self, user: int) -> tuple[Any, dict[str, str], dict[str, str]]:
+        """(auth, query, headers) for user ``user``'s connection."""
+        values = {"user": user}
+        return (
+            None if self.auth is None else render(self.auth, values),
+            {k: str(render(v, values)) for k, v in self.query.items()},
+            {k: str(render(v, values)) for k, v in self.headers.items()},
+        )
+
+    def encoder(self) -> Callable[[dict[str, Any]], Any]:
+        """The send payload from the harness's stamp (the reference's: the stamp itself)."""
+        template = self.send_payload
+        if template is None:
+            return _as_is
+        key = self.stamp_key
+        placed = _count_whole(template, "stamp") == 1
+
+        def encode(stamp: dict[str, Any]) -> Any:
+            payload = render(
+                template, {"room": stamp["room"], "user": stamp["sender"], "stamp": stamp}
+            )
+            if not placed:
+                payload[key] = stamp
+            return payload
+
+        return encode
+
+    def path(self) -> tuple[str | int, ...]:
+        """``receive_path`` as keys and list indexes (() for the reference's flat stamp)."""
+        if not self.receive_path:
+            return ()
+        return tuple(int(p) if p.isdigit() else p for p in self.receive_path.split("."))
+
+
+REFERENCE = Protocol()
+
+
+def _as_is(message: dict[str, Any]) -> Any:
+    return message
+
+
+# -- templates ---------------------------------------------------------------------------
+def render(template: Any, values: Mapping[str, Any]) -> Any:
+    """``template`` with its placeholders replaced from ``values`` (a new value)."""
+    if isinstance(template, str):
+        if "{" not in template:
+            return template
+        whole = _PLACEHOLDER.fullmatch(template)
+        if whole is not None:
+            return values[whole.group(1)]
+        return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]), template)
+    if isinstance(template, dict):
+        return {k: render(v, values) for k, v in template.items()}
+    if isinstance(template, list):
+        return [render(v, values) for v in template]
+    return template
+
+
+def placeholders(template: Any) -> list[tuple[str, bool]]:
+    """Every placeholder of ``template``: (name, stands alone as a whole string)."""
+    if isinstance(template, str):
+        whole = _PLACEHOLDER.fullmatch(template) is not None
+        return [(m.group(1), whole) for m in _PLACEHOLDER.finditer(template)]
+    if isinstance(template, dict):
+        return [p for v in template.values() for p in placeholders(v)]
+    if isinstance(template, list):
+        return [p for v in template for p in placeholders(v)]
+    return []
+
+
+def _count_whole(template: Any, name: str) -> int:
+    return sum(1 for n, whole in placeholders(template) if n == name and whole)
+
+
+def _fail(key: str, problem: str, allowed: str) -> None:
+    strict.fail(key, problem, allowed, ProtocolError)
+
+
+def _template(
+    allowed: tuple[str, ...], whole_only: tuple[str, ...] = ()
+) -> Callable[[Any, str], Any]:
+    def check(value: Any, key: str) -> Any:
+        _check_json(value, key)
+        for name, whole in placeholders(value):
+            if name not in allowed:
+                _fail(
+                    key,
+                    f"unknown placeholder {{{name}}}",
+                    ", ".join(f"{{{n}}}" for n in allowed),
+                )
+            if name in whole_only and not whole:
+                _fail(key, f"{{{name}}} inside a longer string", f'"{{{name}}}" as a whole value')
+        return value
+
+    return check
+
+
+def _check_json(value: Any, key: str) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_json(v, f"{key}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_json(v, f"{key}[{i}]")
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        _fail(key, f"{value!r} is not a JSON value", "strings, numbers, booleans, tables, lists")
+
+
+def _event(value: Any, key: str, *, may_be_empty: bool = False) -> str:
+    name = strict.typed(value, str, key, ProtocolError)
+    if may_be_empty and name == "":
+        return name
+    if not _EVENT.match(name) or name in ("connect", "disconnect", "connect_error"):
+        _fail(
+            key,
+            f"{name!r} is not a usable event name",
+            "1-127 characters without quotes, backslashes or a space at either end; "
+            "not connect/disconnect/connect_error",
+        )
+    return name
+
+
+def _string_table(value: Any, key: str) -> dict[str, str]:
+    table = strict.table_of(value, key, ProtocolError)
+    for name, item in table.items():
+        if not isinstance(item, str):
+            _fail(f"{key}.{name}", f"{item!r} is not a string", "string values")
+    _template(CONNECT_PLACEHOLDERS)(dict(table), key)
+    return dict(table)
+
+
+def _headers(value: Any, key: str) -> dict[str, str]:
+    table = _string_table(value, key)
+    for name, item in table.items():
+        if name.lower() in _RESERVED_HEADERS or not re.fullmatch(
+            r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name
+        ):
+            _fail(f"{key}.{name}", "not a header a profile may set", "any other header name")
+        if "\r" in item or "\n" in item:
+            _fail(f"{key}.{name}", "a line break in the value", "one-line values")
+    return table
+
+
+def _namespace(value: Any, key: str) -> str:
+    name = strict.typed(value, str, key, ProtocolError)
+    if not re.fullmatch(r"/[^,\s]*", name):
+        _fail(key, f"{name!r} is not a namespace", '"/" or "/name" (no commas or spaces)')
+    return name
+
+
+def _receive_path(value: Any, key: str) -> str:
+    path = strict.typed(value, str, key, ProtocolError)
+    if path and not all(path.split(".")):
+        _fail(key, f"{path!r} has an empty segment", 'dotted keys like "data._rb" or "1.msg"')
+    return path
+
+
+def _auth(value: Any, key: str) -> dict[str, Any] | None:
+    if value is None:  # JSON null (a profile carried to Locust): no auth
+        return None
+    table = dict(strict.table_of(value, key, ProtocolError))
+    return dict(_template(CONNECT_PLACEHOLDERS)(table, key))
+
+
+def _join_rooms(value: Any, key: str) -> Any:
+    if value is False or value is None:  # TOML has no null: false says "one join per room"
+        return None
+    return _template(JOIN_ROOMS_PLACEHOLDERS, ("rooms",))(value, key)
+
+
+def _stamp_key(value: Any, key: str) -> str:
+    name = strict.typed(value, str, key, ProtocolError)
+    if not name:
+        _fail(key, "empty", "a key name such as _rb")
+    return name
+
+
+def _settle(value: Any, key: str) -> float:
+    return float(
+        strict.in_range(
+            strict.typed(value, float, key, ProtocolError), 0, 60_000, key, ProtocolError
+        )
+    )
+
+
+def _name(value: Any, key: str) -> str:
+    name = strict.typed(value, str, key, ProtocolError)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
+        _fail(key, f"{name!r} is not a valid name", "1-64 of letters, digits, '_', '.', '-'")
+    return name
+
+
+_KEY_CHECKS: dict[str, Callable[[Any, str], Any]] = {
+    "name": _name,
+    "namespace": _namespace,
+    "auth": _auth,
+    "query": _string_table,
+    "headers": _headers,
+    "welcome_event": lambda v, k: _event(v, k, may_be_empty=True),
+    "join_event": _event,
+    "join_payload": _template(JOIN_PLACEHOLDERS),
+    "join_rooms_payload": _join_rooms,
+    "join_ack": lambda v, k: strict.typed(v, bool, k, ProtocolError),
+    "join_settle_ms": _settle,
+    "leave_event": _event,
+    "leave_payload": _template(JOIN_PLACEHOLDERS),
+    "send_event": _event,
+    "send_payload": lambda v, k: (
+        None if v is None else _template(SEND_PLACEHOLDERS, ("stamp",))(v, k)
+    ),
+    "stamp_key": _stamp_key,
+    "receive_event": _event,
+    "receive_path": _receive_path,
+}
+
+
+# -- profiles by name or file ------------------------------------------------------------
+def profile_names() -> list[str]:
+    return sorted(p.stem for p in PROFILES_DIR.glob("*.toml"))
+
+
+def load_profile(spec: str, base_dir: Path = Path("."), where: str = "--profile") -> Protocol:
+    """A ready-made profile by name (``loadtests/profiles/NAME.toml``) or a TOML file.
+
+    The file holds the keys of a ``[protocol]`` table at its top level; ``name``
+    defaults to the file's stem.
+    """
+    path = Path(spec)
+    if not spec.endswith(".toml") and "/" not in spec:
+        path = PROFILES_DIR / f"{spec}.toml"
+        if not path.is_file():
+            _fail(
+                where,
+                f"no ready-made profile {spec!r}",
+                ", ".join(profile_names()) + ", or a .toml file",
+            )
+    elif not path.is_absolute():
+        path = base_dir / path
+    doc = strict.read_toml(path, ProtocolError, "profile file")
+    doc.setdefault("name", path.stem)
+    return Protocol.from_dict(doc, f"{path}")
+
+
+def protocol_from(value: Any, where: str, base_dir: Path = Path(".")) -> Protocol:
+    """A scenario's ``protocol``: a profile name or file (a string), or a table."""
+    if isinstance(value, str):
+        return load_profile(value, base_dir, where)
+    return Protocol.from_dict(strict.table_of(value, where, ProtocolError), where)
