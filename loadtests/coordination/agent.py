@@ -18,6 +18,7 @@ from gevent.event import Event
 from locust.env import Environment
 from locust.runners import LocalRunner, WorkerRunner
 
+from loadtests.coordination.clock_exchange import install_pong
 from loadtests.coordination.messages import (
     LOCAL_ID,
     MSG_FINAL,
@@ -33,6 +34,7 @@ from loadtests.measure.window import Window
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.units import NS_PER_S
 from loadtests.users import layout
+from loadtests.wire import readpoll
 
 _READY_ATTR = "roombench_ready"
 _AGENT_ATTR = "roombench_agent"
@@ -48,11 +50,14 @@ class Agent:
         node_urls: list[str],
         slot: layout.WorkerSlot,
         name: str,
+        split_workers: int = 0,
     ) -> None:
         self.scenario = scenario
         self.node_urls = node_urls
         self.slot = slot
-        self.recorder = Recorder(name, "generator", scenario.churn_grace_s)
+        self.recorder = Recorder(
+            name, "generator", scenario.churn_grace_s, slot.rank, split_workers
+        )
         self.window: Window | None = None
         self._local_index = itertools.count()
         self._reported_joined = -1
@@ -148,11 +153,14 @@ def install_worker(environment: Environment, layout_timeout_s: float = 60.0) -> 
         my_id = LOCAL_ID if is_local else runner.client_id
         rank, workers = data["slots"].get(my_id, [0, 1])
         name = LOCAL_ID if is_local else f"worker-{rank}"
+        clock = data.get("clock", {})
+        readpoll.simulate_clock_offset(clock.get("simulated_offset_ns", {}).get(str(rank), 0))
         agent = Agent(
             Scenario.from_dict(data["scenario"]),
             data["nodes"],
             layout.WorkerSlot(rank, workers),
             name,
+            clock.get("split_workers", 0),
         )
         setattr(environment, _AGENT_ATTR, agent)
         getattr(environment, _READY_ATTR).set()
@@ -178,6 +186,7 @@ def install_worker(environment: Environment, layout_timeout_s: float = 60.0) -> 
     environment.events.quitting.add_listener(on_quitting)
 
     if isinstance(runner, WorkerRunner):
+        install_pong(runner)
 
         def on_report(client_id: str, data: dict[str, Any]) -> None:
             agent = local_agent(environment)

@@ -7,6 +7,10 @@ progress file. One loop greenlet, owned here and killed on quit, polls the
 planner. A LocalRunner is its own only worker; the one difference — where
 deltas come from — is a collector object, not branches.
 
+In distributed mode a ``ClockExchange`` measures each worker's clock offset
+from test start to the flush; its table corrects cross-host fan-out in the
+results (measurement rule 8).
+
 Bounded: the join wait (``Scenario.join_timeout_s``) and the flush answer
 (``RunSettings.flush_timeout_s``) time out into a result flagged
 ``incomplete``. Locust's own stop/quit statistics are not used: a worker sends
@@ -25,7 +29,9 @@ from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner
 
 from loadtests.coordination.agent import local_agent, locust_sampler
+from loadtests.coordination.clock_exchange import ClockExchange
 from loadtests.coordination.messages import (
+    MSG_CLOCK_PONG,
     MSG_FINAL,
     MSG_FLUSH,
     MSG_JOINED,
@@ -90,6 +96,11 @@ class Coordinator:
             if isinstance(self.runner, LocalRunner)
             else MasterCollector()
         )
+        self.clocks = (
+            ClockExchange(self.runner, self.roster, settings)
+            if isinstance(self.runner, MasterRunner)
+            else None
+        )
         self.planner: WindowPlanner | None = None
         self.aggregate = Aggregate()
         self.written: bool = False
@@ -105,6 +116,8 @@ class Coordinator:
         self.runner.register_message(MSG_FINAL, self.on_final)
         if isinstance(self.runner, MasterRunner):
             events.worker_report.add_listener(self.on_worker_report)
+        if self.clocks is not None:
+            self.runner.register_message(MSG_CLOCK_PONG, self.clocks.on_pong)
 
     # -- Locust's events and our messages ------------------------------------------------
     def on_test_start(self, environment: Environment, **_kw: Any) -> None:
@@ -123,9 +136,14 @@ class Coordinator:
         node_urls = list(self.settings.node_urls) or [
             self.environment.host or "http://127.0.0.1:5000"
         ]
-        self.runner.send_message(
-            MSG_LAYOUT, {"scenario": scenario.to_dict(), "nodes": node_urls, "slots": slots}
-        )
+        if self.clocks is not None:  # ByHand may have replaced the settings object
+            self.clocks.settings = self.settings
+        layout = {"scenario": scenario.to_dict(), "nodes": node_urls, "slots": slots}
+        if self.clocks is not None:
+            layout["clock"] = self.clocks.plan(slots)
+        self.runner.send_message(MSG_LAYOUT, layout)
+        if self.clocks is not None:
+            self.clocks.start()
         log.info(
             "roombench: %d users over %d worker(s), nodes %s",
             self.planner.users,
@@ -168,6 +186,8 @@ class Coordinator:
     def on_quitting(self, environment: Environment, **_kw: Any) -> None:
         if self._loop is not None:
             self._loop.kill(block=False)
+        if self.clocks is not None:
+            self.clocks.stop()
         if self.planner is not None and not self.written:
             self.planner.incomplete.append("Locust quit before every worker reported")
             self._write()
@@ -207,6 +227,9 @@ class Coordinator:
             self.runner.send_message(MSG_WINDOW, planner.window.to_dict())
         elif step is Step.FLUSH:
             log.info("roombench: flushing %d worker(s)", len(planner.flushing))
+            if self.clocks is not None:
+                self.clocks.stop()
+                self.clocks.last_round()
             self.collector.final(self.aggregate)
             self.runner.send_message(MSG_FLUSH, {})
         elif step is Step.DONE:
@@ -221,8 +244,9 @@ class Coordinator:
         incomplete = planner.incomplete + self.roster.lost_reasons(
             planner.window.start_ns if planner.window is not None else None
         )
+        clocks = self.clocks.table() if self.clocks is not None else None
         try:
-            write_results(self.settings, self.aggregate, window, incomplete)
+            write_results(self.settings, self.aggregate, window, incomplete, clocks)
             self.written = True
         except Exception:  # the run must still end, and say why it wrote nothing
             log.exception("roombench: could not write %s", self.settings.results_path)

@@ -16,6 +16,9 @@ arrives after all its periodic ones.
     end + drain: ``rb_flush`` -------------->
                                    <-------   ``rb_final``: last delta
     merge, write results JSON, quit
+
+Beside it, from test start to the flush, the clock exchange
+(``clock_exchange``): ``rb_clock_ping`` -> ``rb_clock_pong`` rounds.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ MSG_WINDOW = "rb_window"  # master -> workers
 MSG_FLUSH = "rb_flush"  # master -> workers
 MSG_JOINED = "rb_joined"  # worker -> master
 MSG_FINAL = "rb_final"  # worker -> master
+MSG_CLOCK_PING = "rb_clock_ping"  # master -> one worker
+MSG_CLOCK_PONG = "rb_clock_pong"  # worker -> master
 LOCAL_ID = "local"  # the one "worker" of a LocalRunner
 TICK_S = 0.25
 REPORT_KEY = "roombench"  # our delta's key inside Locust's worker report
@@ -42,7 +47,10 @@ class RunSettings:
 
     ``flush_timeout_s`` (default 15 s) bounds the wait for every worker's final
     report; ``layout_timeout_s`` (default 60 s) the wait of a worker's first user
-    for the master's layout message.
+    for the master's layout message. Test only: ``simulated_clock_offsets_ns``
+    ((worker rank, ns), default none) shifts those workers' clocks, and
+    ``clock_correction`` False (default True) reports cross-host fan-out
+    uncorrected (``clock_exchange.with_test_clock``).
     """
 
     scenario: Scenario
@@ -54,3 +62,5 @@ class RunSettings:
     repeat: int = 0
     flush_timeout_s: float = 15.0
     layout_timeout_s: float = 60.0
+    simulated_clock_offsets_ns: tuple[tuple[int, int], ...] = ()
+    clock_correction: bool = True

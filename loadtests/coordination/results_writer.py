@@ -14,6 +14,7 @@ from pathlib import Path
 from loadtests.coordination.messages import RunSettings
 from loadtests.measure import document, results
 from loadtests.measure.aggregate import Aggregate
+from loadtests.measure.clocks import ClockTable
 from loadtests.measure.window import Window, WindowPlanner
 from loadtests.units import NS_PER_S
 
@@ -35,10 +36,17 @@ def reported_window(planner: WindowPlanner, now_ns: int) -> Window:
 
 
 def write_results(
-    settings: RunSettings, aggregate: Aggregate, window: Window, incomplete: list[str]
+    settings: RunSettings,
+    aggregate: Aggregate,
+    window: Window,
+    incomplete: list[str],
+    clocks: ClockTable | None = None,
 ) -> Path:
-    """Build, validate and write the results document; log its headline."""
-    measured = aggregate.measured(window, incomplete)
+    """Build, validate and write the results document; log its headline.
+
+    ``clocks`` (distributed runs) corrects cross-host fan-out and adds ``clocks``.
+    """
+    measured = aggregate.measured(window, incomplete, clocks)
     doc = document.build(
         measured,
         settings.scenario,
@@ -47,6 +55,8 @@ def write_results(
         run_id=settings.run_id,
         repeat=settings.repeat,
     )
+    if "clocks" in measured:
+        doc["clocks"] = measured["clocks"]
     written = results.dump(doc, settings.results_path)
     c = doc["counters"]
     log.info(

@@ -26,6 +26,12 @@ A message sent inside an away period can still arrive (it may reach the
 server after the re-join does); such receipts are counted (``away_delivered``)
 so the split stays exact.
 
+Fan-out latencies between workers on different hosts hold the offset between
+their clocks. The master corrects them (``loadtests.measure.clocks``), which
+needs to know whose clock stamped each: only then (``split_workers`` = W > 1)
+does a receiver file fan-out latencies per sender worker rank (``g % W``,
+``users.layout``), and only then does the receive path pay one more branch.
+
 Every counter goes to the ``Bucket`` of the message's *send* second
 (``t_ns // 1e9``): the master sums the buckets of the window's seconds, so the
 worker never needs to know the window to count.
@@ -81,7 +87,7 @@ LATENCY_NAMES = ("fanout_us", "self_us", "lag_us", "reconnect_us")
 class Bucket:
     """Counters and raw latencies (µs) of one second."""
 
-    __slots__ = COUNT_NAMES + LATENCY_NAMES
+    __slots__ = (*COUNT_NAMES, *LATENCY_NAMES, "fanout_split")
 
     def __init__(self) -> None:
         self.sent = 0
@@ -98,6 +104,17 @@ class Bucket:
         self.self_us = array("q")
         self.lag_us = array("q")
         self.reconnect_us = array("q")
+        # {sender worker rank: raw fan-out µs}, only when latencies are split by rank
+        self.fanout_split: dict[int, array] | None = None
+
+    def fanout_from(self, rank: int) -> array:
+        split = self.fanout_split
+        if split is None:
+            split = self.fanout_split = {}
+        found = split.get(rank)
+        if found is None:
+            found = split[rank] = array("q")
+        return found
 
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in COUNT_NAMES}
@@ -136,7 +153,9 @@ class ReceiverLedger:
     ``buckets`` is the process's shared ``{send second: Bucket}``; closed strict
     intervals are appended to ``intervals``. The last ``grace_s`` of strict
     receipts are kept per membership to reclassify them when a leave is sent
-    (or the connection drops).
+    (or the connection drops). ``split_workers`` W > 1 files fan-out latencies
+    per sender worker rank (``sender % W``) for the master's clock correction;
+    0 keeps them in one array.
     """
 
     def __init__(
@@ -146,8 +165,10 @@ class ReceiverLedger:
         intervals: list[Interval],
         grace_s: float = 1.0,
         away_intervals: list[Interval] | None = None,
+        split_workers: int = 0,
     ) -> None:
         self.receiver = receiver
+        self.split_workers = split_workers
         self.buckets = buckets
         self.intervals = intervals
         self.away_intervals: list[Interval] = [] if away_intervals is None else away_intervals
@@ -278,6 +299,8 @@ class ReceiverLedger:
             return
         if sender == self.receiver:
             b.self_us.append((recv_ns - t_ns) // 1000)
+        elif self.split_workers:
+            b.fanout_from(sender % self.split_workers).append((recv_ns - t_ns) // 1000)
         else:
             b.fanout_us.append((recv_ns - t_ns) // 1000)
         state = m.state

@@ -7,6 +7,14 @@ applies the window: only buckets of send seconds inside it count, strict
 expectations come from the send logs and membership intervals
 (``accounting.expected_strict``), and the results-schema sections latency,
 counters, rates, generator, timeseries, resources and flags are built.
+
+Clock correction happens here, off the receive path: fan-out latencies that
+workers filed per sender rank (``fanout_split``, signed) are kept per
+(second, sender rank, receiver rank) and, in ``measured``, shifted by that
+pair's correction (``clocks.ClockTable``) and recorded again. Live views
+(``histograms["fanout"]``) see them uncorrected; the results only corrected.
+Every value clamped into the histogram range is counted (``negative``,
+``over_range`` in each latency summary; flag ``latency_out_of_range``).
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from hdrh.histogram import HdrHistogram
 
 from loadtests.measure import hdr, schema
 from loadtests.measure.accounting import COUNT_NAMES, Interval, expected_strict
+from loadtests.measure.clocks import ClockTable
 from loadtests.measure.recorder import COUNTER_NAMES
 from loadtests.measure.sampling import ProcessSeries
 from loadtests.measure.window import Window
@@ -30,6 +39,8 @@ SATURATED_FRACTION = 0.10
 STARVED_WAIT_FRACTION = 0.10  # of the window spent waiting for a CPU (rule 6)
 SCHEDULE_LAG_FLAG_US = 100_000
 LATENCY_KINDS = ("fanout", "self", "lag", "reconnect")
+SUMMARY_KINDS = {"fanout": "fanout", "self": "self", "lag": "schedule_lag"}
+SplitPair = tuple[int, int]  # (sender rank, receiver rank)
 
 
 class AccountingError(RuntimeError):
@@ -41,13 +52,39 @@ class Second:
     """Everything sent in one second, summed over processes."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_NAMES, 0))
+    # "fanout" holds every fan-out latency (split ones uncorrected: for live views);
+    # "fanout_plain" only those never split, to which ``measured`` adds corrected ones.
     histograms: dict[str, HdrHistogram] = field(default_factory=dict)
+    split: dict[SplitPair, list[list[str]]] = field(default_factory=dict)
+    clamped: dict[str, hdr.OutOfRange] = field(default_factory=dict)  # by the workers
 
     def histogram(self, kind: str) -> HdrHistogram:
         found = self.histograms.get(kind)
         if found is None:
             found = self.histograms[kind] = hdr.new_histogram()
         return found
+
+    def out_of_range(self, kind: str) -> hdr.OutOfRange:
+        found = self.clamped.get(kind)
+        if found is None:
+            found = self.clamped[kind] = hdr.OutOfRange()
+        return found
+
+    def corrected_fanout(self, clocks: ClockTable | None) -> tuple[HdrHistogram, hdr.OutOfRange]:
+        """Fan-out of this second with each split pair shifted by its clock correction."""
+        out = hdr.OutOfRange()
+        out.add(self.clamped.get("fanout", hdr.OutOfRange()))
+        if not self.split:
+            return self.histograms.get("fanout") or hdr.new_histogram(), out
+        total = hdr.new_histogram()
+        plain = self.histograms.get("fanout_plain")
+        if plain is not None:
+            total.add(plain)
+        for (sender, receiver), pairs in self.split.items():
+            shift_us = clocks.correction_us(sender, receiver) if clocks is not None else 0
+            for pair in pairs:
+                hdr.record_shifted(total, pair, shift_us, out)
+        return total, out
 
 
 class Aggregate:
@@ -69,6 +106,8 @@ class Aggregate:
         self.joined: dict[str, int] = {}
         self.finals: set[str] = set()
         self.receive: dict[str, int] = {}  # readpoll.ReceiveStats summed over processes
+        self.connect_clamped = hdr.OutOfRange()
+        self.join_clamped = hdr.OutOfRange()
 
     def add(self, delta: dict[str, Any]) -> None:
         if not delta:
@@ -83,8 +122,18 @@ class Aggregate:
             for kind in LATENCY_KINDS:
                 if entry.get(kind):
                     hdr.add_encoded(second.histogram(kind), entry[kind])
+            if entry.get("fanout"):
+                hdr.add_encoded(second.histogram("fanout_plain"), entry["fanout"])
+            for kind, raw in entry.get("range", {}).items():
+                second.out_of_range(kind).add(hdr.OutOfRange.from_list(raw))
+            receiver = int(delta.get("rank", 0))
+            for sender, pair in entry.get("fanout_split", {}).items():
+                second.split.setdefault((int(sender), receiver), []).append(list(pair))
+                hdr.record_shifted(second.histogram("fanout"), pair, 0, hdr.OutOfRange())
         hdr.add_encoded(self.connect, delta["connect"])
         hdr.add_encoded(self.join, delta["join"])
+        self.connect_clamped.add(hdr.OutOfRange.from_list(delta.get("connect_range")))
+        self.join_clamped.add(hdr.OutOfRange.from_list(delta.get("join_range")))
         for counter, n in delta["counters"].items():
             self.counters[counter] = self.counters.get(counter, 0) + n
         for room, raw in delta["sends"].items():
@@ -146,8 +195,28 @@ class Aggregate:
                 total.add(found.histograms[kind])
         return total
 
-    def measured(self, window: Window, incomplete: list[str]) -> dict[str, Any]:
-        """The results sections this aggregate determines, for ``window``."""
+    def window_out_of_range(self, kind: str, window: Window) -> hdr.OutOfRange:
+        total = hdr.OutOfRange()
+        for second in range(window.start_s, window.end_s):
+            found = self.seconds.get(second)
+            if found is not None and kind in found.clamped:
+                total.add(found.clamped[kind])
+        return total
+
+    def corrected_fanout(
+        self, clocks: ClockTable | None
+    ) -> dict[int, tuple[HdrHistogram, hdr.OutOfRange]]:
+        """Every second's fan-out histogram, clock-corrected, with what was clamped."""
+        return {s: found.corrected_fanout(clocks) for s, found in self.seconds.items()}
+
+    def measured(
+        self, window: Window, incomplete: list[str], clocks: ClockTable | None = None
+    ) -> dict[str, Any]:
+        """The results sections this aggregate determines, for ``window``.
+
+        ``clocks`` (distributed runs) corrects cross-host fan-out and adds the
+        ``clocks`` section and the ``clock_uncertain`` flag.
+        """
         counts = self.window_counts(window)
         sends = self.sorted_sends()
         intervals, away = self.all_intervals()
@@ -159,13 +228,28 @@ class Aggregate:
         lost = expected - delivered
         lost_disconnected = expected_away - counts["away_delivered"]
         check_accounting(expected, delivered, lost_disconnected)
+        fanout_by_second = self.corrected_fanout(clocks)
+        fanout = hdr.new_histogram()
+        fanout_clamped = hdr.OutOfRange()
+        for second in range(window.start_s, window.end_s):
+            if second in fanout_by_second:
+                histogram, clamped = fanout_by_second[second]
+                fanout.add(histogram)
+                fanout_clamped.add(clamped)
+        reconnect_clamped = hdr.OutOfRange()
+        for found in self.seconds.values():
+            reconnect_clamped.add(found.clamped.get("reconnect", hdr.OutOfRange()))
         latency = {
-            "fanout": hdr.summary(self.window_histogram("fanout", window)),
-            "self": hdr.summary(self.window_histogram("self", window)),
-            "connect": hdr.summary(self.connect),
-            "join": hdr.summary(self.join),
-            "schedule_lag": hdr.summary(self.window_histogram("lag", window)),
-            "reconnect": hdr.summary(self.whole_run_histogram("reconnect")),
+            "fanout": _summary(fanout, fanout_clamped),
+            "self": _summary(
+                self.window_histogram("self", window), self.window_out_of_range("self", window)
+            ),
+            "connect": _summary(self.connect, self.connect_clamped),
+            "join": _summary(self.join, self.join_clamped),
+            "schedule_lag": _summary(
+                self.window_histogram("lag", window), self.window_out_of_range("lag", window)
+            ),
+            "reconnect": _summary(self.whole_run_histogram("reconnect"), reconnect_clamped),
         }
         counters = {
             "sent": counts["sent"],
@@ -198,18 +282,30 @@ class Aggregate:
                 # whole run, not only the window: how receipts were stamped (wire.readpoll)
                 "receive": dict(self.receive),
             },
-            "timeseries": self.timeseries(window, intervals, sends),
+            "timeseries": self.timeseries(window, intervals, sends, fanout_by_second),
             "resources": [
                 s.to_schema(window.start_ns, window.end_ns) for s in self.processes.values()
             ],
         }
         doc["flags"] = self.flags(window, counters, latency, generator_series, incomplete)
+        if clocks is not None:
+            doc["clocks"] = clocks.to_schema()
+            why = clocks.uncertain(latency["fanout"]["p50"])
+            if why:
+                doc["flags"]["clock_uncertain"] = why
         return doc
 
     def timeseries(
-        self, window: Window, intervals: list[Interval], sends: dict[str, list[int]]
+        self,
+        window: Window,
+        intervals: list[Interval],
+        sends: dict[str, list[int]],
+        fanout_by_second: dict[int, tuple[HdrHistogram, hdr.OutOfRange]] | None = None,
     ) -> dict[str, list[Any]]:
-        """Per-second columns from warm-up to the end of the drain (by send second)."""
+        """Per-second columns from warm-up to the end of the drain (by send second).
+
+        ``fanout_by_second``: clock-corrected fan-out per second (default: as merged).
+        """
         first = window.start_s - math.ceil(max(window.warmup_s, 0.5))
         last = window.end_s + math.ceil(window.drain_s)
         connected: dict[int, int] = {}
@@ -218,7 +314,11 @@ class Aggregate:
         series: dict[str, list[Any]] = {key: [] for key in TIMESERIES_COLUMNS}
         for second in range(first, last):
             found = self.seconds.get(second) or Second()
-            fanout = found.histograms.get("fanout")
+            fanout = (
+                fanout_by_second[second][0]
+                if fanout_by_second is not None and second in fanout_by_second
+                else found.histograms.get("fanout")
+            )
             if fanout is None or fanout.get_total_count() == 0:
                 fanout = None
             reconnect = found.histograms.get("reconnect")
@@ -307,6 +407,24 @@ class Aggregate:
                 f"schedule lag p99 {latency['schedule_lag']['p99'] / 1000:.0f} ms: "
                 "the generator fell behind its open-model schedule"
             )
+        clamped = [
+            f"{name}: {summary['negative']} below 0 µs (recorded as 0)"
+            if summary.get("negative")
+            else ""
+            for name, summary in latency.items()
+        ] + [
+            f"{name}: {summary['over_range']} above {hdr.HIGHEST_US // 1_000_000} s "
+            f"(recorded as {hdr.HIGHEST_US // 1_000_000} s)"
+            if summary.get("over_range")
+            else ""
+            for name, summary in latency.items()
+        ]
+        if any(clamped):
+            flags["latency_out_of_range"] = (
+                "; ".join(c for c in clamped if c)
+                + ": clocks disagree (a cross-host offset not corrected, a clock step) "
+                "or a latency beyond the histogram's range"
+            )
         if incomplete:
             flags["incomplete"] = "; ".join(incomplete)
         return flags
@@ -324,6 +442,14 @@ def check_accounting(expected: int, delivered: int, lost_disconnected: int) -> N
             f"lost while disconnected {lost_disconnected}; a count can never be negative "
             "(docs/measurement.md rule 5) — please report this with the run's logs"
         )
+
+
+def _summary(histogram: HdrHistogram, clamped: hdr.OutOfRange) -> dict[str, Any]:
+    """``hdr.summary`` plus how many of its values were clamped into the range."""
+    doc = hdr.summary(histogram)
+    doc["negative"] = clamped.negative
+    doc["over_range"] = clamped.over
+    return doc
 
 
 def _intervals(raw: list[list[Any]]) -> list[Interval]:

@@ -140,7 +140,7 @@ def record_shifted(
         for item in source.get_recorded_iterator():
             high = item.value_iterated_to
             low = source.get_lowest_equivalent_value(high)
-            shifted[sign * ((low + high + 1) // 2) - shift_us] += item.count_added_in_this_iter_step
+            shifted[sign * ((low + high) // 2) - shift_us] += item.count_added_in_this_iter_step
     return _record_tally(target, shifted, out_of_range)
 
 

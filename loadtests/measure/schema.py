@@ -29,6 +29,8 @@ class LatencySummary(TypedDict):
     max: int
     mean: float
     hdr: str
+    negative: NotRequired[int]  # values below 0 µs, recorded as 0 (clocks disagree)
+    over_range: NotRequired[int]  # values above 60 s, recorded as 60 s
 
 
 class Latency(TypedDict):
@@ -90,6 +92,32 @@ class ResourceSeries(TypedDict):
     wait_s_window: NotRequired[float | None]  # run-queue wait (schedstat)
 
 
+class WorkerClock(TypedDict):
+    """One worker's clock against the master's (``loadtests.measure.clocks``), integer ns."""
+
+    name: str
+    rank: int
+    host: str  # the worker's hostname
+    clock_id: str  # equal ids share one clock (boot id; "+simulated" with the test knob)
+    same_host_as_master: bool
+    offset_ns: int | None  # worker clock - master clock, lowest-round-trip sample
+    uncertainty_ns: int | None  # half that sample's round trip
+    drift_ns: int | None  # offset at the last round - at the first (None: one round)
+    drift_span_s: float  # time between those rounds
+    applied_offset_ns: int  # the offset of this worker's clock used to correct (0: none)
+    rounds: int
+    samples: int
+    simulated_offset_ns: int  # test-only offset added to every stamp (0 in real runs)
+
+
+class Clocks(TypedDict):
+    cross_host: bool  # workers on more than one clock
+    corrected: bool  # False: correction switched off (a test)
+    split_by_worker: bool  # fan-out filed per sender worker, so it could be corrected
+    pair_uncertainty_ns: int  # worst cross-host pair's correction uncertainty
+    workers: list[WorkerClock]
+
+
 class ResultsDoc(TypedDict):
     schema_version: int
     kind: str
@@ -115,6 +143,10 @@ class ResultsDoc(TypedDict):
     process_exits: NotRequired[list[dict[str, Any]]]
     events: NotRequired[list[dict[str, Any]]]
     faults: NotRequired[list[dict[str, Any]]]
+    # The protocol profile spoken (its name, events, join_ack and what a join guarantees);
+    # written for every run since protocol profiles exist (loadtests/users/protocol.py).
+    protocol: NotRequired[dict[str, Any]]
+    clocks: NotRequired[Clocks]  # distributed runs: each worker's clock offset
 
 
 def required(typed: Any) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from loadtests.measure.recorder import Recorder
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.users.kinds import Kind
 from loadtests.users.session import Session
+from loadtests.wire import readpoll
 
 GOLDEN = 0.6180339887  # spreads sender phases evenly over one interval
 
@@ -65,7 +66,7 @@ def run_schedule(
         {"room": rooms[0], "sender": sender, "seq": 0, "t_ns": time.time_ns()},
     )
     monotonic_ns = time.monotonic_ns
-    time_ns = time.time_ns
+    time_ns = readpoll.wall_clock()  # time.time_ns unless a test simulates a clock offset
     t0 = first_due_ns(sender, interval_ns, time_ns(), monotonic_ns())
     k = 0
     while not session.stopping:

@@ -17,6 +17,12 @@ ones get a later stamp (an overestimate of their latency, bounded by the time
 between two polls). ``ReceiveStats`` counts those reads so the results can show
 how often it happens; a read without a stamp falls back to ``time.time_ns()``
 and is counted too.
+
+Test only: ``simulate_clock_offset`` makes this process's clock read ahead
+(or behind), as a worker on a host with a wrong clock would: every kernel
+stamp, and every instant read through ``wall_clock()`` (a sender's ``t_ns``,
+the clock exchange's pong), is shifted. The master's clock correction must
+then take it out again (tests/loadtests/test_clocks_e2e.py).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import os
 import socket
 import struct
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +48,25 @@ ANCILLARY_BYTES = socket.CMSG_SPACE(TIMESPEC.size)
 POLL_INTERVAL_S = 0.002  # see docs/loadtests.md "Generator efficiency" for the choice
 
 _epoll: Any = get_original("select", "epoll")  # the real one: polled without blocking
+_simulated_offset_ns = 0  # test only; see simulate_clock_offset
+
+
+def simulate_clock_offset(offset_ns: int) -> None:
+    """Test only: this process's stamps read ``offset_ns`` ahead of ``CLOCK_REALTIME``."""
+    global _simulated_offset_ns
+    _simulated_offset_ns = int(offset_ns)
+
+
+def simulated_offset_ns() -> int:
+    return _simulated_offset_ns
+
+
+def wall_clock() -> Callable[[], int]:
+    """This process's clock: ``time.time_ns``, shifted by a simulated offset if one is set."""
+    offset_ns = _simulated_offset_ns
+    if not offset_ns:
+        return time.time_ns
+    return lambda: time.time_ns() + offset_ns
 
 
 def enable_timestamps(sock: socket.socket) -> None:
@@ -53,7 +79,7 @@ def kernel_time_ns(ancdata: list[tuple[int, int, bytes]]) -> int | None:
     for level, kind, data in ancdata:
         if level == socket.SOL_SOCKET and kind == SCM_TIMESTAMPNS and len(data) >= TIMESPEC.size:
             sec, nsec = TIMESPEC.unpack_from(data)
-            return sec * NS_PER_S + nsec
+            return sec * NS_PER_S + nsec + _simulated_offset_ns
     return None
 
 
