@@ -43,7 +43,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.configs import ConfigRuns
-from reports.html import faults, sections
+from reports.html import clocks, faults, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
 from reports.table import SummaryTable
@@ -121,6 +121,7 @@ def _sections(
             sections.timeseries_charts(configs),
             sections.process_charts(configs),
         ]
+    page += clocks.clock_sections(configs)  # [] without distributed runs
     if benches:
         page.append(sections.benchmarks(benches))
     page.append(sections.downloads())
