@@ -22,11 +22,12 @@ from types import FrameType
 
 from loadtests.cluster.processes import ProcessError
 from loadtests.orchestrate import ab, selfcheck
-from loadtests.orchestrate.matrix import Matrix, load_matrix
+from loadtests.orchestrate.matrix import Matrix, load_matrix, target_matrix
 from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
 from loadtests.orchestrate.runner import Manifest, RunOptions, results_name, run_matrix
 from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.users.protocol import ProtocolError, load_profile
 from reports.gate.exit_codes import EXIT_USAGE
 from reports.gate.rules import RulesError, load_rules
 
@@ -77,7 +78,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario file's configurations and write results")
-    run.add_argument("scenario", type=Path, help="scenario TOML (see loadtests/scenarios/)")
+    run.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="scenario TOML (see loadtests/scenarios/); leave it out with --target",
+    )
+    run.add_argument(
+        "--target",
+        nargs="+",
+        default=None,
+        metavar="URL",
+        help="one-off run against a server already running on loopback (one URL a node), "
+        "at the default load; nothing is started",
+    )
+    run.add_argument(
+        "--target-pid",
+        nargs="+",
+        type=int,
+        default=None,
+        metavar="PID",
+        help="the --target servers' pids, to sample their CPU/RSS (default: not measured)",
+    )
+    run.add_argument(
+        "--profile",
+        default=None,
+        metavar="NAME|FILE",
+        help="protocol profile for every configuration: a name in loadtests/profiles/ "
+        "(reference, python-socketio-chat, node-socketio-chat) or a TOML file",
+    )
     run.add_argument(
         "--only", nargs="+", default=None, metavar="NAME", help="run only these configurations"
     )
@@ -178,7 +208,25 @@ def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 def _prepare(args: argparse.Namespace) -> Matrix:
-    matrix = load_matrix(args.scenario)
+    target = getattr(args, "target", None)
+    if target and args.scenario is not None:
+        raise ScenarioError(
+            "--target: runs a one-off at the default load, without a scenario file; "
+            "allowed: --target URL alone, or target = [...] in the scenario's [[config]]"
+        )
+    if target:
+        matrix = target_matrix(target, getattr(args, "target_pid", None) or [])
+    elif args.scenario is None:
+        raise ScenarioError("no scenario: pass a scenario file, or --target URL for a one-off")
+    else:
+        matrix = load_matrix(args.scenario)
+    if getattr(args, "target_pid", None) and not target:
+        raise ScenarioError("--target-pid: only with --target; allowed: target_pids in [[config]]")
+    if getattr(args, "profile", None):
+        try:
+            matrix = matrix.with_protocol(load_profile(args.profile))
+        except ProtocolError as exc:
+            raise ScenarioError(str(exc)) from exc
     if getattr(args, "only", None):
         matrix = matrix.only(args.only)
     if args.repeat is not None:
@@ -208,7 +256,7 @@ def _run(
     options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
     manifest = manifest or Manifest(
         run_id=out_dir.name,
-        scenario_file=str(args.scenario),
+        scenario_file=str(args.scenario or "--target " + " ".join(args.target or [])),
         command=sys.argv,
         matrix={
             "name": matrix.name,

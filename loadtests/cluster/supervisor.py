@@ -23,7 +23,7 @@ from loadtests.cluster import handshake
 from loadtests.cluster.command_node import CommandNode
 from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
 from loadtests.cluster.processes import ManagedProcess, ProcessError
-from loadtests.cluster.targets import ExternalTarget
+from loadtests.cluster.targets import ExternalTarget, check_pid
 
 REDIS_INSTALL_HINT = (
     "install it (Debian: apt-get install redis-server), pass --redis-server PATH, "
@@ -245,6 +245,8 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
         # Already running: check each answers, start nothing.
         for url in spec.targets:
             handshake.check_engineio(url, query, headers)
+        for pid in spec.target_pids:
+            check_pid(pid)
         pids = list(spec.target_pids) + [None] * len(spec.targets)
         yield Cluster(
             [], targets=[ExternalTarget(i, u, pids[i]) for i, u in enumerate(spec.targets)]

@@ -10,8 +10,11 @@ server side was not measured.
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from loadtests.cluster.processes import ProcessError
 
 LOOPBACK_NAMES = ("localhost",)
 NOT_MEASURED = (
@@ -56,6 +59,18 @@ def loopback_url(url: str) -> str:
             f"allowed: {allowed}"
         )
     return url.strip().rstrip("/")
+
+
+def check_pid(pid: int) -> None:
+    """Raise ProcessError unless process ``pid`` exists (a typo would sample nothing)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        raise ProcessError(
+            f"target_pids: no process {pid} is running; allowed: the pids of the target servers"
+        ) from None
+    except PermissionError:
+        pass  # it exists; sampling will say what it can read
 
 
 @dataclass(frozen=True)

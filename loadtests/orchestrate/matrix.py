@@ -160,6 +160,11 @@ class Matrix:
         load = config.load if config.load is not None else self.load
         return replace(load, protocol=config.protocol)
 
+    def with_protocol(self, protocol: Protocol) -> Matrix:
+        """The same matrix with every configuration speaking ``protocol`` (``--profile``)."""
+        configs = tuple(replace(c, protocol=protocol) for c in self.configs)
+        return replace(self, load=replace(self.load, protocol=protocol), configs=configs)
+
     def plan(self) -> list[tuple[ConfigSpec, int]]:
         """(configuration, repeat index) in run order: A B A B, so drift hits all alike."""
         return [(config, k) for k in range(self.repeat) for config in self.configs]
@@ -501,6 +506,19 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
             ScenarioError,
         )
     return Matrix(name, load, configs, repeat, processes, source)
+
+
+def target_matrix(urls: list[str], pids: list[int]) -> Matrix:
+    """``roombench run --target URL...``: one configuration against running servers,
+    at the default load (``Scenario()``, as loadtests/scenarios/default.toml)."""
+    config: dict[str, Any] = {"name": "target", "target": urls}
+    if pids:
+        config["target_pids"] = pids
+    try:
+        return parse_matrix({"name": "target", "config": [config]}, "--target")
+    except ScenarioError as exc:
+        message = str(exc).replace("--target [[config]] #1.", "--")
+        raise ScenarioError(message.replace("--target_pids", "--target-pid")) from exc
 
 
 def load_matrix(path: Path) -> Matrix:
