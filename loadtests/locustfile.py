@@ -46,6 +46,7 @@ from loadtests.coordination.messages import RunSettings
 from loadtests.csv_writer_stop import stop_csv_writer
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
+from loadtests.users.protocol import ProtocolError, load_profile
 from loadtests.webui.install import install_web_ui
 
 __all__ = ["RoomUser", "BroadcastUser", "EchoUser"]
@@ -95,6 +96,13 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
         "run id written to the results (default: a UTC timestamp)",
     ),
     ("--roombench-repeat", "ROOMBENCH_REPEAT", "0", "repeat index written to the results"),
+    (
+        "--roombench-profile",
+        "ROOMBENCH_PROFILE",
+        "",
+        "protocol profile of the server: a name in loadtests/profiles/ (reference, "
+        "python-socketio-chat, node-socketio-chat) or a TOML file (default: the reference's)",
+    ),
 )
 
 
@@ -129,6 +137,11 @@ def settings_from(options: Any) -> RunSettings:
         scenario = Scenario.from_dict(scenario_doc)
     except ScenarioError as exc:
         raise ScenarioError(f"--roombench-scenario: {exc}") from exc
+    if getattr(options, "roombench_profile", ""):
+        try:
+            scenario = replace(scenario, protocol=load_profile(options.roombench_profile))
+        except ProtocolError as exc:
+            raise ScenarioError(str(exc).replace("--profile", "--roombench-profile", 1)) from exc
     return RunSettings(
         scenario=scenario,
         node_urls=nodes,
