@@ -224,10 +224,15 @@ def run_matrix(
         load = matrix.load_for(config)
         per_run_s = load.warmup_s + (options.window_s or load.window_s) + load.drain_s
         label = f"[{index + 1}/{len(plan)}] {results_name(config, repeat_index, matrix.repeat)}"
-        say(
-            f"{label}: {config.nodes} node(s), queue {config.queue}, "
+        server = (
             f"{config.async_mode}, gc {config.gc}"
+            if config.is_target_app
+            else f"command {config.command[0]}"
+            if config.command
+            else f"running at {', '.join(config.target)}"
         )
+        protocol = "" if config.protocol.is_reference else f", profile {config.protocol.name}"
+        say(f"{label}: {config.nodes} node(s), queue {config.queue}, {server}{protocol}")
         outcome = ConfigOutcome(config.name, repeat_index)
         manifest.outcomes.append(outcome)
         started = time.monotonic()
