@@ -48,6 +48,7 @@ class ReceiveRig:
     clients: int
     frames_per_read: int
     recorder: Recorder = field(default_factory=lambda: Recorder("bench"))
+    reads: int = 0
     _pairs: list[tuple[SioClient, socket.socket]] = field(default_factory=list)
     _seq: int = 0
 
@@ -83,6 +84,7 @@ class ReceiveRig:
 
     def read(self) -> int:
         """The generator's side (timed): each client reads once; the deliveries it made."""
+        self.reads += 1
         for client, _server in self._pairs:
             client._on_readable()
         return self.clients * self.frames_per_read

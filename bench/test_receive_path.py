@@ -28,9 +28,10 @@ def test_receive_path_per_delivery(benchmark: Any, frames_per_read: int) -> None
     rig = ReceiveRig(CLIENTS, frames_per_read)
     try:
         per_round = benchmark.pedantic(rig.read, setup=rig.write, **PLAN.as_kwargs())
-        rounds = PLAN.rounds + PLAN.warmup_rounds
         assert per_round == CLIENTS * frames_per_read
-        assert rig.delivered() == rounds * CLIENTS * frames_per_read  # every frame counted
+        assert rig.delivered() == rig.reads * CLIENTS * frames_per_read  # every frame counted
+        if benchmark.disabled:
+            return
         per_delivery_ns = benchmark.stats.stats.median * 1e9 / per_round
         benchmark.extra_info.update(
             n=frames_per_read,
