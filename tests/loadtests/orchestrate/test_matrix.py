@@ -83,17 +83,32 @@ def test_only_restricts_and_rejects_unknown_names() -> None:
         (_doc(colour="red"), "unknown key 'colour'"),
         (_doc(load={"users": 10, "userz": 3}), "userz"),
         (_doc(config=[{"name": "a", "nodez": 2}]), "unknown key 'nodez'"),
-        (_doc(config=[{"name": "a", "queue": "kafka"}]), "queue: 'kafka' is not allowed; allowed: none, redis"),
-        (_doc(config=[{"name": "a", "async_mode": "asyncio"}]), "async_mode: 'asyncio' is not allowed; allowed: eventlet, gevent, threading"),
-        (_doc(config=[{"name": "a", "gc": "sometimes"}]), "gc: 'sometimes' is not allowed; allowed: default, freeze, off"),
-        (_doc(config=[{"name": "a", "nodes": 2}]), 'nodes: 2 nodes need queue = \'redis\''),
+        (
+            _doc(config=[{"name": "a", "queue": "kafka"}]),
+            "queue: 'kafka' is not allowed; allowed: none, redis",
+        ),
+        (
+            _doc(config=[{"name": "a", "async_mode": "asyncio"}]),
+            "async_mode: 'asyncio' is not allowed; allowed: eventlet, gevent, threading",
+        ),
+        (
+            _doc(config=[{"name": "a", "gc": "sometimes"}]),
+            "gc: 'sometimes' is not allowed; allowed: default, freeze, off",
+        ),
+        (_doc(config=[{"name": "a", "nodes": 2}]), "nodes: 2 nodes need queue = 'redis'"),
         (_doc(config=[{"name": "a", "nodes": 0}]), "nodes: 0 is out of range; allowed: 1..16"),
-        (_doc(config=[{"name": "a", "nodes": "two"}]), "nodes: 'two' is not an integer; allowed: an integer"),
+        (
+            _doc(config=[{"name": "a", "nodes": "two"}]),
+            "nodes: 'two' is not an integer; allowed: an integer",
+        ),
         (
             _doc(config=[{"name": "a", "inject_drop_rate": 1.5}]),
             "inject_drop_rate: 1.5 is out of range; allowed: 0..1",
         ),
-        (_doc(config=[{"name": "a", "server_args": "--gc off"}]), "server_args: '--gc off' is not a list of strings"),
+        (
+            _doc(config=[{"name": "a", "server_args": "--gc off"}]),
+            "server_args: '--gc off' is not a list of strings",
+        ),
         (_doc(config=[{"name": "a"}, {"name": "a"}]), "'a' is used twice"),
         (_doc(config=[{"nodes": 1}]), "missing key 'name'"),
         (_doc(config=[{"name": "a b"}]), "'a b' is not a valid name; allowed: 1-64 of letters"),
