@@ -320,8 +320,13 @@ def _server(
                 ScenarioError,
             )
         values["nodes"] = len(urls)
-        if table.get("queue", "none") != "none":
-            values["queue"] = "none"  # the running servers share rooms however they do
+        if "queue" in table:
+            strict.fail(
+                f"{where}.queue",
+                "set for running servers: nothing is started, they share rooms however they do",
+                "no queue key with target",
+                ScenarioError,
+            )
         if any(e for e in table.get("events", []) or []):
             strict.fail(
                 f"{where}.events",

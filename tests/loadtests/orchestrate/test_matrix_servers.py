@@ -59,6 +59,7 @@ def test_a_command_config_fills_python_and_here_and_keeps_start_placeholders() -
         ({"target_pids": [1]}, "target_pids: without target"),
         ({"target": "http://127.0.0.1:1", "target_pids": ["x"]}, "target_pids: ['x'] is not"),
         ({"target": "http://127.0.0.1:1", "gc": "off"}, "gc: only for target_app nodes"),
+        ({"target": "http://127.0.0.1:1", "queue": "redis"}, "queue: set for running servers"),
         (
             {
                 "target": "http://127.0.0.1:1",
