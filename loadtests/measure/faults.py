@@ -12,7 +12,9 @@ the second the next event fired in (or the window's end). Over its segment:
 * ``whole_again_t_s``: the first second after which no later second of the segment
   loses (the event's own second when nothing was lost; None when loss lasts to the
   segment's end) and ``recovery_s`` from the event to it;
-* ``duplicated`` and ``duplicated_after_recovery``.
+* ``duplicated`` and ``duplicated_after_recovery``;
+* ``p99_max_us``: the highest per-second fan-out p99 of the segment (a fault that
+  loses nothing, such as a short Redis pause, shows up here as delay).
 
 A column the results do not have is "not measured": its figures are None,
 never 0.
@@ -80,6 +82,12 @@ def analyse_event(
         "users_rejoined": _sum(columns["rejoined"], rows),
         **_reconnects(columns["reconnect_hdr"], rows),
         "duplicated": _sum(columns["duplicated"], rows),
+        "p99_max_us": max(
+            (p99[i] for i in rows if p99[i] is not None),
+            default=None,
+        )
+        if (p99 := timeseries.get("p99_us")) is not None
+        else None,
         "loss_window_s": None,
         "whole_again_t_s": None,
         "recovery_s": None,
@@ -159,4 +167,6 @@ def describe(row: Mapping[str, Any]) -> str:
         parts.append(f"whole again at {row['whole_again_t_s']} s ({row['recovery_s']:.1f} s after)")
     if row["duplicated_after_recovery"]:
         parts.append(f"{row['duplicated_after_recovery']} duplicates after recovery")
+    if row.get("p99_max_us") is not None:
+        parts.append(f"fan-out p99 up to {row['p99_max_us'] / 1000:,.1f} ms")
     return f"{head}: " + ", ".join(parts)

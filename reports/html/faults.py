@@ -67,6 +67,7 @@ class FaultRow:
     reconnect: str
     whole_again: str
     duplicates_after: str
+    p99_max: str
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def fault_row(label: str, repeat: int, row: dict[str, Any]) -> FaultRow:
         reconnect=_reconnect(row),
         whole_again=_whole_again(row),
         duplicates_after=_n(row.get("duplicated_after_recovery")),
+        p99_max="—" if row.get("p99_max_us") is None else f"{row['p99_max_us'] / 1000:,.1f}",
     )
 
 

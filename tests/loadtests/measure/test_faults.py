@@ -31,6 +31,7 @@ def _series(**overrides: list[Any]) -> dict[str, list[Any]]:
         "msgs_lost": _col({3: 4, 4: 5, 5: 5, 7: 5, 8: 1, 12: 9}),
         "duplicated": _col({4: 1, 9: 2, 10: 3}),
         "dropped": _col({3: 50}),
+        "p99_us": _col({3: 2_500, 4: 41_000, 8: 900}, default=None),
         "rejoined": _col({8: 30, 9: 20}),
         "reconnect_hdr": _col(
             {3: _reconnects_hdr(*([4_000_000] * 40 + [5_500_000] * 10))}, default=None
@@ -57,6 +58,7 @@ def test_each_event_owns_its_segment_and_its_losses() -> None:
     assert kill["reconnect_p99_us"] >= 5_500_000 > kill["reconnect_p50_us"]
     assert kill["whole_again_t_s"] == 6 and kill["recovery_s"] == 2.6
     assert (kill["duplicated"], kill["duplicated_after_recovery"]) == (1, 0)
+    assert (kill["p99_max_us"], start["p99_max_us"]) == (41_000, 900)
 
     assert start["segment_s"] == [7, 12]  # to the window's end: the drain second 12 is out
     assert start["loss_window_s"] == [7, 9]
@@ -75,7 +77,7 @@ def test_loss_to_the_segment_end_is_not_whole_again() -> None:
     assert kill["duplicated_after_recovery"] is None
     assert start["loss_window_s"] is None and start["whole_again_t_s"] == 7
     assert start["recovery_s"] == 0.0
-    assert describe(kill).endswith("not whole again before 7 s")
+    assert "not whole again before 7 s, fan-out p99 up to 41.0 ms" in describe(kill)
     assert "no loss" in describe(start)
 
 
@@ -110,11 +112,13 @@ def test_describe_gives_loss_window_losses_and_recovery() -> None:
     kill, start = analyse(EVENTS, _series(), window_s=12)
     assert describe(kill) == (
         "kill_node node-1 at 3.4 s: loss window 3-6 s (3 s), 140 deliveries lost in 14 messages, "
-        "50 users dropped (reconnect p50 4.0 s, p99 5.5 s), whole again at 6 s (2.6 s after)"
+        "50 users dropped (reconnect p50 4.0 s, p99 5.5 s), whole again at 6 s (2.6 s after), "
+        "fan-out p99 up to 41.0 ms"
     )
     assert describe(start) == (
         "start_node node-1 at 7.2 s: loss window 7-9 s (2 s), 60 deliveries lost in 6 messages, "
-        "50 re-joined, whole again at 9 s (1.8 s after), 5 duplicates after recovery"
+        "50 re-joined, whole again at 9 s (1.8 s after), 5 duplicates after recovery, "
+        "fan-out p99 up to 0.9 ms"
     )
 
 

@@ -123,6 +123,9 @@ def test_the_fault_table_gives_each_events_cost(page: str) -> None:
     assert kill[6] == "not measured"  # no msgs_lost column in these results
     assert (kill[7], kill[9], kill[10]) == ("20", "5.60 / 5.60 (1)", "10 s (+4.0 s)")
     assert (start[8], start[10]) == ("20", "11 s (+0.0 s)")
+    series = make_results("failover", nodes=2, queue="redis")["timeseries"]
+    p99 = [v for t, v in zip(series["t_s"], series["p99_us"], strict=True) if 6 <= t < 11]
+    assert kill[12] == f"{max(v for v in p99 if v is not None) / 1000:,.1f}"
     exits = re.search(r'<table id="process-exits".*?</table>', page, re.S)
     assert exits is not None
     assert (
