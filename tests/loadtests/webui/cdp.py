@@ -10,6 +10,7 @@ Every wait is bounded.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import select
@@ -24,6 +25,15 @@ from tests.reports.html.chromium import _flags
 READ_CHUNK_BYTES = 65536
 
 
+def _high(pair: tuple[int, int]) -> tuple[int, int]:
+    """Both fds moved to numbers >= 10 (away from 3 and 4), non-inheritable by default."""
+    moved = []
+    for fd in pair:
+        moved.append(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10))
+        os.close(fd)
+    return moved[0], moved[1]
+
+
 class CdpError(RuntimeError):
     """Chromium answered a command with an error, or did not answer in time."""
 
@@ -33,8 +43,8 @@ class Browser:
 
     def __init__(self, binary: str, window_size: str = "1400,1000") -> None:
         self._profile = tempfile.TemporaryDirectory(prefix="roombench-cdp-")
-        to_chrome_r, self._to_chrome = os.pipe()
-        self._from_chrome, from_chrome_w = os.pipe()
+        to_chrome_r, self._to_chrome = _high(os.pipe())
+        self._from_chrome, from_chrome_w = _high(os.pipe())
         argv = [
             binary,
             *_flags(self._profile.name),
@@ -42,10 +52,11 @@ class Browser:
             f"--window-size={window_size}",
             "about:blank",
         ]
-        # The shell puts our pipe ends on the fds Chromium expects (3 in, 4 out).
+        # bash puts our pipe ends on the fds Chromium expects (3 in, 4 out); they sit at
+        # fds >= 10, so neither is overwritten by the other's move.
         script = f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
         self._proc = subprocess.Popen(
-            ["sh", "-c", script, "sh", *argv],
+            ["bash", "-c", script, "bash", *argv],
             pass_fds=(to_chrome_r, from_chrome_w),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
