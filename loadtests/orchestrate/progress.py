@@ -93,7 +93,9 @@ class Progress:
     def line(self, state: dict[str, Any], now_ns: int | None = None) -> str:
         now_ns = time.time_ns() if now_ns is None else now_ns
         elapsed = time.monotonic() - self.started
-        rest = plain(f"  {elapsed:4.0f} s  {describe(state)}  ({eta_text(state, now_ns)})")
+        eta = eta_text(state, now_ns)
+        rest = f"  {elapsed:4.0f} s  {describe(state)}" + ("" if eta == "done" else f"  ({eta})")
+        rest = plain(rest)
         label = plain(self.label)
         room = MAX_WIDTH - len(rest)
         if len(label) > room:  # never wider than MAX_WIDTH: the label gives way
