@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import signal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loadtests.__main__ import main
 from loadtests.orchestrate.matrix import load_matrix, parse_matrix
+from loadtests.orchestrate.runner import RunOptions, check_events
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.orchestrate.timeline import FaultEvent
 from tests.loadtests.orchestrate.test_matrix import SCENARIOS
@@ -147,3 +151,47 @@ def test_the_shipped_failover_scenario() -> None:
     }
     pause = matrix.configs[2].events
     assert pause[1].at_s - pause[0].at_s == 3.0
+
+
+def _matrix_file(tmp_path: Path) -> Path:
+    path = tmp_path / "faults.toml"
+    path.write_text(
+        "[load]\nusers = 20\nrooms = 2\nwindow_s = 20.0\n\n"
+        '[[config]]\nname = "calm"\n\n'
+        '[[config]]\nname = "f"\nnodes = 2\nqueue = "redis"\n\n'
+        '[[config.events]]\nat_s = 8\naction = "kill_redis"\n'
+    )
+    return path
+
+
+def test_duration_shorter_than_the_timeline_fails_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    matrix = load_matrix(_matrix_file(tmp_path))
+    check_events(matrix, RunOptions(tmp_path, window_s=10.0))  # 8 s fits a 10 s window
+    with pytest.raises(ScenarioError) as err:
+        check_events(matrix, RunOptions(tmp_path, window_s=8.0))
+    assert str(err.value) == (
+        f"--duration 8: {tmp_path}/faults.toml [[config]] 'f' [[config.events]] #1.at_s: "
+        "8 s is outside the 8 s window; allowed: 0 <= at_s < 8 (the window's length)"
+    )
+    out = tmp_path / "out"
+    handler = signal.getsignal(signal.SIGTERM)  # main() installs its own
+    try:
+        code = main(["run", str(tmp_path / "faults.toml"), "--duration", "5", "--out", str(out)])
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert code == 2
+    assert "error: --duration 5: " in capsys.readouterr().err
+    assert not (out / "calm.json").exists() and not (out / "logs").exists()
+
+
+def test_redis_events_need_the_harness_own_redis(tmp_path: Path) -> None:
+    matrix = load_matrix(_matrix_file(tmp_path))
+    with pytest.raises(ScenarioError) as err:
+        check_events(matrix, RunOptions(tmp_path, redis_url="redis://127.0.0.1:6379/0"))
+    assert str(err.value).startswith(
+        "--redis-url: configuration 'f' has Redis events, but a Redis the harness did not "
+        "start cannot be killed, paused or restarted; allowed: leave out --redis-url"
+    )
+    check_events(matrix.only(["calm"]), RunOptions(tmp_path, redis_url="redis://127.0.0.1:1/0"))
