@@ -163,10 +163,10 @@ def compact_rows(table: SummaryTable, width: int = MAX_WIDTH) -> list[list[str]]
 def _explanation(table: SummaryTable, report: Path | None) -> list[str]:
     partial = any(cell.partial for row in table.rows for cell in row.cells)
     line = (
-        f"Changes vs {table.baseline}; {NOT_SIGNIFICANT} = not significant "
-        f"({table.statistic}, p >= {table.alpha:g})"
-        + ("; ? = partial count (incomplete run)" if partial else "")
-        + "; every figure: summary --wide"
+        f"Changes vs {table.baseline}, {NOT_SIGNIFICANT} = not significant "
+        f"({table.statistic} p >= {table.alpha:g})"
+        + (", ? = partial (incomplete run)" if partial else "")
+        + "; all: summary --wide"
     )
     lines = _wrapped(line)
     if report is not None:

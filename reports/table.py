@@ -4,7 +4,8 @@ Pure: takes grouped configurations, returns rows of values and comparisons.
 The HTML page and the text/Markdown summary render the same table.
 
 A counter of a configuration with an ``incomplete`` repeat is *partial* (the
-run ended before every report arrived) and reads so, here and on the page. A
+run ended before every report arrived) and reads so, here and on the page; so
+do the figures made from counts (deliveries/s, generator CPU a delivery). A
 negative count (older results; measurement rule 5 makes it a bug) is never
 shown as a figure: the cell reads ``invalid``.
 """
@@ -21,6 +22,8 @@ from reports.stats import get_statistic
 
 NOT_SIGNIFICANT = "~"
 PARTIAL = "partial"
+# Figures made from counts (besides the counters): an incomplete run makes them partial too.
+COUNT_BASED = ("deliveries_per_s", "generator_cpu_us_per_delivery")
 INVALID = "invalid"
 
 
@@ -122,6 +125,7 @@ def build_table(
             )
             comparison = None if is_base or invalid else compare(m, base, config, alpha, test)
             value = None if invalid else m.pooled(config)
-            cells.append(Cell(m, value, comparison, counted and incomplete, invalid))
+            partial = incomplete and (counted or m.key in COUNT_BASED)
+            cells.append(Cell(m, value, comparison, partial, invalid))
         rows.append(SummaryRow(config, is_base, cells))
     return SummaryTable(metrics, rows, base.label, alpha, statistic)

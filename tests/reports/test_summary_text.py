@@ -67,7 +67,7 @@ def test_default_summary_fits_120_columns_with_long_flags_and_names(tmp_path: Pa
     # The full flag text is there, wrapped, not cut.
     assert "".join(out.split()).count("worker-1above90%CPU") == 12
     # The explanation is one line; no report built yet, so no report path.
-    assert out.splitlines()[-1].startswith("Changes vs single;")
+    assert out.splitlines()[-1].startswith("Changes vs single, ")
 
 
 def test_report_path_is_named_once_the_report_exists(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -114,7 +114,8 @@ def test_incomplete_runs_show_partial_counters_and_negative_counts_are_invalid()
     assert cells["fanout_p50"].partial is False  # latencies are what was measured
     header, _base, cut_row = compact_rows(table)
     assert cut_row[header.index("lost")].startswith("4?")
-    assert "? = partial count (incomplete run)" in render_text(table)
+    assert cut_row[header.index("deliv/s")].startswith("400?")  # made from counts too
+    assert "? = partial (incomplete run)" in render_text(table)
     assert "-3" not in render_wide(table)
 
 
