@@ -5,7 +5,9 @@ python-socketio 5.18 (``Server._handle_eio_message``) trusts what it decodes:
 * a client EVENT named ``connect`` or ``disconnect`` runs the application's
   lifecycle handlers (``_trigger_event`` does not know who asked): the
   client was forgotten by the membership index while still connected and in
-  its rooms, and a second ``connect`` sent a second ``welcome``;
+  its rooms, and a second ``connect`` sent a second ``welcome``; a second
+  CONNECT packet (``40``) gave the connection a second sid and orphaned the
+  first, which no disconnect ever cleaned up;
 * a packet that does not decode (``42[``, an ack id of 100+ digits, JSON
   nested past the interpreter's recursion limit), an EVENT whose data is not
   ``[name, ...]`` (``42``, ``42{}``, ``42[{}]``) or a binary placeholder that
@@ -90,7 +92,18 @@ class GuardedServer(AckingServer):
         if kind == packet.EVENT:
             self._guarded_event(eio_sid, pkt)
         elif kind == packet.CONNECT:
-            self._handle_connect(eio_sid, pkt.namespace, pkt.data)
+            if self.manager.sid_from_eio_sid(eio_sid, pkt.namespace or p.NAMESPACE):
+                # A second CONNECT would give this connection a second sid and
+                # orphan the first one (never cleaned up at disconnect).
+                self._refuse(
+                    eio_sid,
+                    None,
+                    p.RESERVED_EVENT,
+                    p.UNKNOWN_EVENT,
+                    "already connected to this namespace",
+                )
+            else:
+                self._handle_connect(eio_sid, pkt.namespace, pkt.data)
         elif kind == packet.DISCONNECT:
             self._handle_disconnect(eio_sid, pkt.namespace, self.reason.CLIENT_DISCONNECT)
         elif kind == packet.ACK:

@@ -6,7 +6,11 @@ python-engineio never passes one, so it is set here to
 ``ServerConfig.max_frame_bytes``. Engine.IO sets its read timeout (ping
 interval + ping timeout) on ``ws._sock`` or ``ws.socket`` when the wrapper
 has one, and this wrapper had neither, so a silent peer blocked the reader
-thread forever; ``_sock`` now names the real socket. simple-websocket's
+thread forever; ``_sock`` now names the real socket. That timeout is also set
+*before* simple-websocket starts its reader: the reader's first ``recv``
+would otherwise run under the server's shorter ``--header-timeout-s`` (a
+timeout applies to calls made after it is set) and drop a client that stays
+quiet for that long after connecting. simple-websocket's
 ``close`` sends a close frame but leaves its reader blocked in ``recv`` until
 the peer answers, which a vanished or hostile peer never does: closing here
 also shuts the socket down, which ends that reader (and its thread) at once.
@@ -17,10 +21,24 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+import simple_websocket
+
 from target_app import protocol as p
+from target_app.socket_tuning import request_socket
 from target_app.transport_guard import ConnectionGuard, TransportGuard
 
 POLICY_VIOLATION = 1008
+
+
+class _ReaderEndsWaits(simple_websocket.Server):  # type: ignore[misc]
+    """``simple_websocket.Server`` whose reader wakes the receiver when it ends."""
+
+    def _thread(self) -> None:
+        try:
+            super()._thread()
+        finally:
+            self.connected = False
+            self.event.set()
 
 
 def guarded_websocket_class(base: type, shared: TransportGuard) -> type:
@@ -31,8 +49,22 @@ def guarded_websocket_class(base: type, shared: TransportGuard) -> type:
             super().__init__(handler, server, **kwargs)
             self.server_args["max_message_size"] = shared.max_frame_bytes
             self.guard = ConnectionGuard(shared, self._abort)
+            self._read_timeout_s = server.ping_interval + server.ping_timeout
             # ``handler`` is the Engine.IO socket's bound ``_websocket_handler``.
             handler.__self__.roombench_guard = self.guard
+
+        def __call__(self, environ: Any, start_response: Any) -> Any:
+            sock = request_socket(environ)
+            if sock is not None:  # gevent's dup() copies the timeout
+                sock.settimeout(self._read_timeout_s)
+            # python-engineio's SimpleWebSocketWSGI.__call__, with the subclass.
+            self.ws = _ReaderEndsWaits(environ, **self.server_args)
+            ret = self.app(self)
+            if self.ws.mode == "gunicorn":
+                raise StopIteration()
+            if self.ws.mode == "werkzeug":
+                raise ConnectionError()
+            return ret
 
         @property
         def _sock(self) -> Any:

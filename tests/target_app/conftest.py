@@ -26,4 +26,3 @@ def shared_node(
         yield node.start()
     finally:
         node.stop()
-

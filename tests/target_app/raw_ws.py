@@ -51,8 +51,11 @@ class RawClient:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf_bytes)
         self.sock.settimeout(WAIT_S)
         self.buffer = b""
+        self.transcript = bytearray()  # every byte received after the upgrade response
+        self._upgraded = False
         self.sid: str | None = None
         self.received: list[str | bytes] = []  # every data message, in order
+        self._unread: list[str | bytes] = []  # received, not yet returned by next_message
 
     def upgrade(self) -> RawClient:
         """TCP connect and websocket upgrade; returns once the 101 response is read."""
@@ -69,6 +72,8 @@ class RawClient:
         while b"\r\n\r\n" not in self.buffer:
             self._fill(time.monotonic() + WAIT_S)
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        self.transcript += self.buffer
+        self._upgraded = True
         if not head.startswith(b"HTTP/1.1 101"):
             raise AssertionError(f"upgrade refused: {head[:200]!r}")
         return self
@@ -120,6 +125,8 @@ class RawClient:
         if not chunk:
             raise Closed("EOF")
         self.buffer += chunk
+        if self._upgraded:
+            self.transcript += chunk
 
     def _frame(self, deadline: float) -> tuple[int, bytes]:
         while True:
@@ -140,7 +147,14 @@ class RawClient:
             self._fill(deadline)
 
     def next_message(self, wanted: Any = None, timeout_s: float = WAIT_S) -> str | bytes:
-        """The next data message (matching ``wanted``); answers pings; Closed on close."""
+        """The next data message (matching ``wanted``); answers pings; Closed on close.
+
+        Messages skipped while waiting for another stay unread, in order, for
+        a later call (an echo may arrive before the ack that was waited for).
+        """
+        for index, message in enumerate(self._unread):
+            if wanted is None or wanted(message):
+                return self._unread.pop(index)
         deadline = time.monotonic() + timeout_s
         while True:
             opcode, payload = self._frame(deadline)
@@ -155,6 +169,7 @@ class RawClient:
                 continue
             if wanted is None or wanted(message):
                 return message
+            self._unread.append(message)
 
     def wait_event(self, name: str, timeout_s: float = WAIT_S) -> list[Any]:
         """The next ``42[name, ...]`` event's array."""

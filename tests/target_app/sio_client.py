@@ -77,7 +77,8 @@ class RecordingClient:
         """The first ``count`` ``event`` payloads, waiting for them to arrive."""
         self.wait_until(
             lambda: sum(1 for name, _ in self._events if name == event) >= count,
-            f"{count} x {event!r}", timeout_s,
+            f"{count} x {event!r}",
+            timeout_s,
         )
         return self.received(event)[:count]
 

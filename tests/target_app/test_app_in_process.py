@@ -41,13 +41,25 @@ def test_handlers_work_through_flask_socketios_test_client() -> None:
 
 
 def test_http_routes() -> None:
-    app, _ = create_app(ServerConfig(async_mode="threading", node_id="n1",
-                                     faults=FaultPlan(drop_rate=0.1)))
+    app, _ = create_app(
+        ServerConfig(async_mode="threading", node_id="n1", faults=FaultPlan(drop_rate=0.1))
+    )
     http = app.test_client()
     assert http.get("/healthz").get_json() == {"ok": True, "node": "n1"}
     stats = http.get("/stats").get_json()
     assert stats["node"] == "n1" and stats["faults"]["drop_rate"] == 0.1
     assert set(stats) >= {
-        "node", "async_mode", "message_queue", "connections", "rooms", "events_in", "emits_out",
-        "errors", "cpu_s", "rss_bytes", "uptime_s", "faults", "gc",
+        "node",
+        "async_mode",
+        "message_queue",
+        "connections",
+        "rooms",
+        "events_in",
+        "emits_out",
+        "errors",
+        "cpu_s",
+        "rss_bytes",
+        "uptime_s",
+        "faults",
+        "gc",
     }

@@ -80,7 +80,10 @@ def test_disconnect_removes_the_client_from_every_room(shared_node: TargetNode) 
         assert observer.call("members", {"room": rooms[0]})["sids"] == [observer.sid]
         for room in rooms[1:]:
             assert observer.call("members", {"room": room}) == {
-                "ok": True, "room": room, "count": 0, "sids": []
+                "ok": True,
+                "room": room,
+                "count": 0,
+                "sids": [],
             }
 
 

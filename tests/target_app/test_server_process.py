@@ -40,8 +40,8 @@ def test_no_tcp_nodelay_leaves_it_off_and_sigterm_exits_0(
 
 
 @pytest.mark.parametrize(
-    ("gc_mode", "enabled", "frozen"), [("freeze", True, True), ("off", False, False),
-                                       ("default", True, False)]
+    ("gc_mode", "enabled", "frozen"),
+    [("freeze", True, True), ("off", False, False), ("default", True, False)],
 )
 def test_gc_modes_take_effect(
     gc_mode: str, enabled: bool, frozen: bool, node_factory: NodeFactory
@@ -63,10 +63,14 @@ def test_presence_notices_when_enabled(node_factory: NodeFactory) -> None:
             assert visitor.call("join", {"room": room})["ok"]
         notices = watcher.wait_for("status", 4)
         # Each notice is handled in its own client thread: compare as a multiset.
-        assert sorted((n["change"], n["sid"], n["room"]) for n in notices) == sorted([
-            ("joined", visitor.sid, room), ("left", visitor.sid, room),
-            ("joined", visitor.sid, room), ("disconnected", visitor.sid, room),
-        ])
+        assert sorted((n["change"], n["sid"], n["room"]) for n in notices) == sorted(
+            [
+                ("joined", visitor.sid, room),
+                ("left", visitor.sid, room),
+                ("joined", visitor.sid, room),
+                ("disconnected", visitor.sid, room),
+            ]
+        )
         assert watcher.received("status") == notices  # nothing about the watcher itself
 
 
@@ -125,15 +129,15 @@ def test_losing_redis_is_logged_and_recovered(
     assert "ERROR target_app.redis_queue: redis listener lost its subscription" in log
     assert "redis PUBLISH failed" in log
     assert (
-        "WARNING target_app.redis_queue: redis listener subscribed to 'flask-socketio' again"
-        in log
+        "WARNING target_app.redis_queue: redis listener subscribed to 'flask-socketio' again" in log
     )
 
 
 def _listen_backlog(port: int) -> int:
     # For a listening socket, ss reports the accept-queue limit (backlog) as Send-Q.
-    out = subprocess.run(["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True,
-                         check=True).stdout.split()
+    out = subprocess.run(
+        ["ss", "-Hltn", f"sport = :{port}"], capture_output=True, text=True, check=True
+    ).stdout.split()
     return int(out[2])
 
 
