@@ -116,6 +116,7 @@ class BenchUser(User):
             lambda: agent.window.start_ns if agent.window is not None else None,
             scenario.join_timeout_s + scenario.warmup_s + 60,
             stop,
+            min(5.0, max(0.0, 2.0 / scenario.rate_per_sender_per_s - scenario.warmup_s)),
         )
         agent._greenlets.append(watcher)  # the agent kills its greenlets on stop
 

@@ -85,14 +85,21 @@ def check_at_window_start(
     window_start_ns: Callable[[], int | None],
     give_up_s: float,
     on_mismatch: Callable[[str], None],
+    grace_s: float = 0.0,
 ) -> None:
-    """Wait (at most ``give_up_s``) for the window to open, then judge the warm-up once."""
+    """Wait (at most ``give_up_s``) for the window to open, then judge the warm-up once.
+
+    ``grace_s`` more when nothing was recognised yet: a warm-up shorter than two
+    send intervals may not have carried a message at all.
+    """
     deadline = time.monotonic() + give_up_s
     while (start_ns := window_start_ns()) is None:
         if time.monotonic() > deadline:
             return
         gevent.sleep(0.2)
     gevent.sleep(max(0.0, (start_ns - time.time_ns()) / 1e9))
+    if grace_s > 0 and probe.verdict(protocol) is not None:
+        gevent.sleep(grace_s)
     message = probe.verdict(protocol)
     if message is not None:
         log.error("%s", message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import gevent
 from loadtests.measure.accounting import Bucket, ReceiverLedger
 from loadtests.users.kinds import KINDS, kind_for
 from loadtests.users.probe import MARKER, ReceiveProbe, check_at_window_start
@@ -88,3 +89,15 @@ def test_the_check_runs_once_at_the_window_start() -> None:
     assert len(said) == 1
     check_at_window_start(ReceiveProbe(), WRAPPED, lambda: None, 0.3, said.append)  # no window
     assert len(said) == 1
+
+
+def test_a_short_warmup_gets_a_grace_before_the_verdict() -> None:
+    said: list[str] = []
+    probe = ReceiveProbe()
+
+    def late_message() -> None:
+        probe.recognised += 1
+
+    gevent.spawn_later(0.1, late_message)
+    check_at_window_start(probe, WRAPPED, time.time_ns, 5.0, said.append, grace_s=0.5)
+    assert said == []
