@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import gevent
+
 from loadtests.measure.accounting import Bucket, ReceiverLedger
 from loadtests.users.kinds import KINDS, kind_for
 from loadtests.users.probe import MARKER, ReceiveProbe, check_at_window_start
