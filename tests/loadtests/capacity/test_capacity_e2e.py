@@ -3,8 +3,9 @@
 ``--inject-cpu-ms 2`` makes every room message cost the node 2 ms of CPU before
 its emit, so one node carries at most about 500 messages/s. The search must
 find a message capacity between 60 % and 100 % of that: below 100 % because
-the node has other work too, above 60 % or the search (or the measurement)
-is not finding the knee. A short connection ramp checks the connections axis.
+the node has other work too (about 0.5 ms a message here, so the true ceiling
+is near 80 %), above 60 % or the search (or the measurement) is not finding
+the knee. A short connection ramp checks the connections axis.
 """
 
 from __future__ import annotations
@@ -63,7 +64,10 @@ def _capacity(tmp_path: Path, scenario: str, *args: str) -> dict:
 
 @pytest.mark.slow
 def test_the_search_finds_a_known_capacity(tmp_path: Path) -> None:
-    doc = _capacity(tmp_path, KNOWN, "--max-steps", "7")
+    # A loose latency objective: the knee is then where the node saturates, which
+    # the injected CPU decides, not where queueing noise on a shared machine
+    # first pushes p99 past a tight bound.
+    doc = _capacity(tmp_path, KNOWN, "--max-steps", "7", "--slo", "fanout_p99<=50ms,lost=0")
     (entry,) = doc["configs"]
     assert entry["verdict"] == "capacity", entry
     messages_per_s = entry["capacity"]["messages_per_s"]
