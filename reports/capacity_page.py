@@ -91,9 +91,10 @@ def hockey_stick(doc: dict[str, Any], percentile: str = "p99_us") -> str:
         ]
         series.append(svg.Series(entry["name"], points))
     for entry in doc["configs"]:
-        knee = entry.get("knee")
-        if knee and knee["p99_us"]:
-            point = (knee["deliveries_per_s"], knee["p99_us"] / 1000)
+        capacity = entry.get("capacity")
+        at = [s for s in entry["steps"] if capacity and s["load"] == capacity["load"]]
+        if at and at[0][percentile]:
+            point = (at[0]["achieved_deliveries_per_s"], at[0][percentile] / 1000)
             series.append(svg.Series(f"{entry['name']} knee", [point, point], dashed=True))
     name = percentile.removesuffix("_us").replace("_", ".")
     return svg.line_chart(
