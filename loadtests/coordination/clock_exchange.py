@@ -4,8 +4,9 @@ The estimation is pure (``loadtests.measure.clocks``); this module times the
 messages and keeps the rounds. The master pings every worker
 ``PINGS_PER_ROUND`` times, ``PING_GAP_S`` apart (back-to-back pings would queue
 behind each other and only lengthen round trips), at test start, every
-``ROUND_EVERY_S`` and once more at the flush, so the results hold a drift
-over the whole run. Handlers run inline in Locust's message loops (not
+``ROUND_EVERY_S`` and once more just before the flush (not after it, where the
+pongs would queue behind the workers' final deltas), so the results hold a
+drift over the whole run. Handlers run inline in Locust's message loops (not
 ``concurrent``): a stamp is taken as soon as the message is read.
 
     master                                  worker
@@ -125,11 +126,8 @@ class ClockExchange:
 
         self._greenlets.append(gevent.spawn(rounds))
 
-    def last_round(self) -> None:
-        """One more round (at the flush): the drift then spans the whole run."""
-        self._greenlets.append(gevent.spawn(self.round))
-
     def round(self) -> None:
+        """One round: ``PINGS_PER_ROUND`` pings to every worker (blocks ~0.16 s)."""
         index = next(self._rounds)
         for _ in range(PINGS_PER_ROUND):
             for worker in sorted(self.roster.alive() & set(self.roster.slots)):

@@ -227,9 +227,9 @@ class Coordinator:
             self.runner.send_message(MSG_WINDOW, planner.window.to_dict())
         elif step is Step.FLUSH:
             log.info("roombench: flushing %d worker(s)", len(planner.flushing))
-            if self.clocks is not None:
+            if self.clocks is not None:  # before the flush, not queued behind its work
                 self.clocks.stop()
-                self.clocks.last_round()
+                self.clocks.round()
             self.collector.final(self.aggregate)
             self.runner.send_message(MSG_FLUSH, {})
         elif step is Step.DONE:

@@ -108,6 +108,21 @@ class WorkerClock:
         return ordered[-1].offset_ns - ordered[0].offset_ns
 
     @property
+    def drift_uncertainty_ns(self) -> int | None:
+        """How wrong ``drift_ns`` may be: the two rounds' uncertainties added."""
+        if len(self.rounds) < 2:
+            return None
+        ordered = [self.rounds[i] for i in sorted(self.rounds)]
+        return ordered[-1].uncertainty_ns + ordered[0].uncertainty_ns
+
+    def significant_drift_ns(self) -> int:
+        """The part of the drift beyond its uncertainty (0 when within it, or one round)."""
+        drift, uncertainty = self.drift_ns, self.drift_uncertainty_ns
+        if drift is None or uncertainty is None:
+            return 0
+        return max(0, abs(drift) - uncertainty)
+
+    @property
     def span_s(self) -> float:
         if len(self.rounds) < 2:
             return 0.0
@@ -213,16 +228,17 @@ class ClockTable:
                 f"{UNCERTAIN_FRACTION_OF_P50:.0%} of fan-out p50 ({fanout_p50_us} µs)"
             )
         drifting = [
-            f"{w.name} {w.drift_ns / NS_PER_US:+.0f} µs"
+            f"{w.name} {w.drift_ns / NS_PER_US:+.0f} ± {w.drift_uncertainty_ns / NS_PER_US:.0f} µs"
             for w in self.workers.values()
             if w.drift_ns is not None
+            and w.drift_uncertainty_ns is not None
             and w.clock_id != self.master_clock_id
-            and abs(w.drift_ns) > limit_ns
+            and w.significant_drift_ns() > limit_ns
         ]
         if drifting:
             reasons.append(
-                "clock drift over the run above that limit (corrected by one offset): "
-                + ", ".join(drifting)
+                "clock drift over the run, beyond its uncertainty, above that limit "
+                "(one offset corrects the whole run): " + ", ".join(drifting)
             )
         return "; ".join(reasons) or None
 
@@ -243,6 +259,7 @@ class ClockTable:
                     "offset_ns": found.offset_ns if found else None,
                     "uncertainty_ns": found.uncertainty_ns if found else None,
                     "drift_ns": w.drift_ns,
+                    "drift_uncertainty_ns": w.drift_uncertainty_ns,
                     "drift_span_s": round(w.span_s, 3),
                     "applied_offset_ns": host.offset_ns if self.corrected and self.split else 0,
                     "rounds": len(w.rounds),

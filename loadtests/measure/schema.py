@@ -103,6 +103,7 @@ class WorkerClock(TypedDict):
     offset_ns: int | None  # worker clock - master clock, lowest-round-trip sample
     uncertainty_ns: int | None  # half that sample's round trip
     drift_ns: int | None  # offset at the last round - at the first (None: one round)
+    drift_uncertainty_ns: int | None  # the two rounds' uncertainties added
     drift_span_s: float  # time between those rounds
     applied_offset_ns: int  # the offset of this worker's clock used to correct (0: none)
     rounds: int

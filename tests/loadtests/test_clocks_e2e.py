@@ -129,7 +129,9 @@ def test_a_skewed_worker_is_corrected_and_uncorrected_it_shows(
     print("fan-out p50, self p50 (µs):", figures, "uncertainty (µs):", uncertainty_us)
     corrected_gap_us = above_self_us(skewed) - above_self_us(plain)
     assert abs(corrected_gap_us) <= uncertainty_us + HDR_US, (figures, uncertainty_us)
-    # Without the correction the shift shows: two thirds of deliveries read 3 ms late.
+    # Without the correction the shift shows: two thirds of deliveries read 3 ms late,
+    # so the p50 (the lower quarter of those) moves by most of the offset, far beyond
+    # the uncertainty: the check above fails without the correction.
     shift_us = above_self_us(raw) - above_self_us(plain)
-    assert abs(shift_us - OFFSET_MS * 1000) <= uncertainty_us + HDR_US, (figures, uncertainty_us)
-    assert shift_us > uncertainty_us + HDR_US  # so the first check fails without correction
+    assert shift_us > uncertainty_us + HDR_US, (figures, uncertainty_us)
+    assert OFFSET_MS * 1000 / 2 < shift_us <= OFFSET_MS * 1000 + uncertainty_us, figures

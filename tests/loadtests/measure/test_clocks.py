@@ -63,7 +63,8 @@ def test_drift_is_the_change_between_first_and_last_round() -> None:
     assert clock.drift_ns is None and clock.span_s == 0.0
     clock.add(1, trip(T + 10_000 * MS, 3 * MS + 20_000, 100_000, 100_000))
     clock.add(2, trip(T + 20_000 * MS, 3 * MS + 40_000, 100_000, 100_000))
-    assert clock.drift_ns == 40_000
+    assert clock.drift_ns == 40_000 and clock.drift_uncertainty_ns == 200_000
+    assert clock.significant_drift_ns() == 0  # within what two rounds can tell apart
     assert clock.span_s == pytest.approx(20.0)
 
 
@@ -124,9 +125,11 @@ def test_a_worker_without_samples_is_reported_not_corrected() -> None:
 def test_drift_above_the_limit_flags() -> None:
     table = two_hosts()
     w1 = table.workers[1]
-    w1.add(1, trip(T + 10_000 * MS, 3 * MS + 400_000, 400_000, 400_000))
-    why = table.uncertain(2000)  # limit 200 µs: uncertainty 100 µs fine, drift 400 µs not
-    assert why is not None and "drift" in why and "worker-1 +400 µs" in why
+    w1.add(1, trip(T + 10_000 * MS, 3 * MS + 1_000_000, 100_000, 100_000))
+    # drift 1000 ± (400 + 100) µs: 500 µs beyond its uncertainty
+    assert table.uncertain(5000) is None  # limit 500 µs: not above
+    why = table.uncertain(4999)
+    assert why is not None and "drift" in why and "worker-1 +1000 ± 500 µs" in why
 
 
 def test_schema_rows() -> None:
