@@ -38,6 +38,13 @@ def _us(value_ns: Any, signed: bool = False) -> str:
     return f"{value_ns / 1000:+,.0f}" if signed else f"{value_ns / 1000:,.0f}"
 
 
+def _drift(worker: dict[str, Any]) -> str:
+    text = _us(worker["drift_ns"], signed=True)
+    if worker["drift_ns"] is not None and worker.get("drift_uncertainty_ns") is not None:
+        text += f" ± {_us(worker['drift_uncertainty_ns'])}"
+    return text
+
+
 def _clock(worker: dict[str, Any]) -> str:
     if worker.get("simulated_offset_ns"):
         return f"simulated {worker['simulated_offset_ns'] / 1e6:+g} ms (test)"
@@ -60,7 +67,7 @@ def _rows(c: ConfigRuns) -> list[list[str]]:
                     _clock(w),
                     _us(w["offset_ns"], signed=True),
                     _us(w["uncertainty_ns"]),
-                    _us(w["drift_ns"], signed=True),
+                    _drift(w),
                     f"{w['drift_span_s']:.0f}" if w["drift_ns"] is not None else "—",
                     _us(w["applied_offset_ns"], signed=True) if clocks["corrected"] else "off",
                     str(w["rounds"]),

@@ -24,6 +24,7 @@ def _worker(rank: int, **changes: Any) -> dict[str, Any]:
         "offset_ns": 12_000,
         "uncertainty_ns": 180_000,
         "drift_ns": -4_000,
+        "drift_uncertainty_ns": 390_000,
         "drift_span_s": 40.0,
         "applied_offset_ns": 0,
         "rounds": 5,
@@ -77,7 +78,7 @@ def test_the_clock_table_has_a_row_per_worker(page: str) -> None:
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", "<td>" + row) for row in rows]
     assert cells == [
         ["two-hosts", "0", "worker-0", "load-a", "master&#39;s host",
-         "+12", "180", "-4", "40", "+0", "5"],
+         "+12", "180", "-4 ± 390", "40", "+0", "5"],
         ["two-hosts", "0", "worker-1", "load-b", "simulated +3 ms (test)",
          "+3,002", "250", "—", "—", "+3,002", "1"],
     ]  # fmt: skip
