@@ -50,6 +50,7 @@ log = logging.getLogger("roombench")
 PINGS_PER_ROUND = 8
 PING_GAP_S = 0.02
 ROUND_EVERY_S = 10.0
+MAX_ROUNDS = 8640  # a day of rounds: the loop ends even if nobody stops it
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
 OFFSET_ENV = "ROOMBENCH_TEST_CLOCK_OFFSET_MS"
 CORRECTION_ENV = "ROOMBENCH_TEST_CLOCK_CORRECTION"
@@ -120,7 +121,7 @@ class ClockExchange:
         self.stop()
 
         def rounds() -> None:
-            while True:
+            for _ in range(MAX_ROUNDS):
                 self.round()
                 gevent.sleep(ROUND_EVERY_S)
 
