@@ -55,7 +55,7 @@ class Second:
     # "fanout" holds every fan-out latency (split ones uncorrected: for live views);
     # "fanout_plain" only those never split, to which ``measured`` adds corrected ones.
     histograms: dict[str, HdrHistogram] = field(default_factory=dict)
-    split: dict[SplitPair, list[list[str]]] = field(default_factory=dict)
+    split: dict[SplitPair, hdr.SignedPair] = field(default_factory=dict)
     clamped: dict[str, hdr.OutOfRange] = field(default_factory=dict)  # by the workers
 
     def histogram(self, kind: str) -> HdrHistogram:
@@ -80,10 +80,9 @@ class Second:
         plain = self.histograms.get("fanout_plain")
         if plain is not None:
             total.add(plain)
-        for (sender, receiver), pairs in self.split.items():
+        for (sender, receiver), pair in self.split.items():
             shift_us = clocks.correction_us(sender, receiver) if clocks is not None else 0
-            for pair in pairs:
-                hdr.record_shifted(total, pair, shift_us, out)
+            hdr.record_shifted(total, pair, shift_us, out)
         return total, out
 
 
@@ -127,8 +126,14 @@ class Aggregate:
             for kind, raw in entry.get("range", {}).items():
                 second.out_of_range(kind).add(hdr.OutOfRange.from_list(raw))
             receiver = int(delta.get("rank", 0))
-            for sender, pair in entry.get("fanout_split", {}).items():
-                second.split.setdefault((int(sender), receiver), []).append(list(pair))
+            for sender, encoded in entry.get("fanout_split", {}).items():
+                pair = hdr.decode_signed(encoded)
+                kept = second.split.get((int(sender), receiver))
+                if kept is None:
+                    second.split[(int(sender), receiver)] = pair
+                else:
+                    kept[0].add(pair[0])
+                    kept[1].add(pair[1])
                 hdr.record_shifted(second.histogram("fanout"), pair, 0, hdr.OutOfRange())
         hdr.add_encoded(self.connect, delta["connect"])
         hdr.add_encoded(self.join, delta["join"])

@@ -119,24 +119,33 @@ def signed(values_us: Iterable[int]) -> tuple[str, str]:
     return (encode(positive) if ups else "", encode(negative) if downs else "")
 
 
+SignedPair = tuple[HdrHistogram, HdrHistogram]  # (values >= 0, minus the values < 0)
+
+
+def decode_signed(encoded: tuple[str, str] | list[str]) -> SignedPair:
+    positive, negative = new_histogram(), new_histogram()
+    add_encoded(positive, encoded[0])
+    add_encoded(negative, encoded[1])
+    return positive, negative
+
+
 def record_shifted(
     target: HdrHistogram,
-    encoded: tuple[str, str] | list[str],
+    pair: SignedPair,
     shift_us: int,
     out_of_range: OutOfRange,
 ) -> int:
-    """Record a ``signed`` pair's values minus ``shift_us`` into ``target``; return the count.
+    """Record a signed pair's values minus ``shift_us`` into ``target``; return the count.
 
     Each bucket's values are taken as its midpoint (within the histogram's
     precision, 0.1 %), shifted, and recorded again; the result is clamped and
     counted like ``record_many``.
     """
     shifted: Counter[int] = Counter()
-    for index, text in enumerate(encoded):
-        if not text:
+    for index, source in enumerate(pair):
+        if not source.get_total_count():
             continue
         sign = 1 if index == 0 else -1
-        source = decode(text)
         for item in source.get_recorded_iterator():
             high = item.value_iterated_to
             low = source.get_lowest_equivalent_value(high)

@@ -31,7 +31,7 @@ def test_record_many_counts_what_it_clamps() -> None:
 
 def test_signed_pairs_shift_exactly_and_count_negatives_after_the_shift() -> None:
     values = [-900, -10, 0, 7, 500, 1000]  # below 2048 µs the histogram is exact
-    pair = hdr.signed(values)
+    pair = hdr.decode_signed(hdr.signed(values))
     total = hdr.new_histogram()
     out = hdr.OutOfRange()
     assert hdr.record_shifted(total, pair, -1000, out) == len(values)  # + 1000
@@ -43,7 +43,7 @@ def test_signed_pairs_shift_exactly_and_count_negatives_after_the_shift() -> Non
     assert out.negative == 4 and shifted_down.get_count_at_value(0) == 4
     # Large values keep the histogram's precision (0.1 %) through the shift.
     big = hdr.new_histogram()
-    hdr.record_shifted(big, hdr.signed([3_500_000]), 3_000_000, hdr.OutOfRange())
+    hdr.record_shifted(big, hdr.decode_signed(hdr.signed([3_500_000])), 3_000_000, hdr.OutOfRange())
     assert abs(big.get_max_value() - 500_000) <= 3_500_000 // 1000
 
 
@@ -82,7 +82,11 @@ def skewed_run(receiver_offset_ns: int, latency_us: int = 500) -> Aggregate:
         ledger.join_sent(ROOM, (START_S - 5) * S)
         ledger.join_acked(ROOM, (START_S - 5) * S + 1000)
         ledgers[user] = ledger
+    aggregate = Aggregate()
     for k in range(10):
+        if k == 5:  # a periodic delta: the second's pairs arrive in two parts and merge
+            for recorder in recorders.values():
+                aggregate.add(recorder.take_delta())
         t_ns = START_S * S + k * 100 * MS
         recorders[0].record_send(ROOM, t_ns, 10)
         for user, ledger in ledgers.items():
@@ -91,7 +95,6 @@ def skewed_run(receiver_offset_ns: int, latency_us: int = 500) -> Aggregate:
                 continue
             skew = receiver_offset_ns if user % 2 else 0
             ledger.receive(ROOM, 0, k, t_ns, t_ns + latency_us * 1000 + skew)
-    aggregate = Aggregate()
     for recorder in recorders.values():
         aggregate.add(recorder.take_delta(final=True))
     return aggregate
