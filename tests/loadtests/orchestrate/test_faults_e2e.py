@@ -171,3 +171,23 @@ action = "start_redis"
         if p == "window"
     )
     assert "f: fault kill_redis redis-server at 2." in output
+
+
+@pytest.mark.slow
+def test_a_node_left_paused_is_woken_and_stopped_at_the_end(tmp_path: Path) -> None:
+    timeline = """
+[[config.events]]
+at_s = 3
+action = "pause_node"
+node = 1
+"""
+    proc, marker, out = _start_run(tmp_path, LOAD + timeline, "--no-summary")
+    output = _finish(proc, marker)  # fails if the stopped (SIGSTOP) node outlived the run
+    assert proc.returncode == 0, output
+    doc = _results(out)
+    [event] = doc["events"]
+    assert (event["action"], event["ok"]) == ("pause_node", True), event
+    assert "node_died" not in doc["flags"]
+    assert doc["counters"]["lost"] > 0  # node-1's members hear nothing from 3 s on
+    [row] = doc["faults"]
+    assert row["loss_window_s"][0] in (3, 4) and row["whole_again_t_s"] is None
