@@ -7,7 +7,7 @@
 // no `welcome`; rooms are joined with `join` (a room name, acked) and left
 // with `leave`. roombench reaches it through loadtests/profiles/node-socketio-chat.toml.
 //
-//   node loadtests/servers/node_chat/server.js --port 5002
+//   node loadtests/servers/node_chat/server.js --port 5002 [--ping-interval-ms 25000]
 // (make node-chat installs the pinned socket.io into ./node_modules first)
 "use strict";
 
@@ -15,15 +15,21 @@ const http = require("http");
 const { Server } = require("socket.io");
 
 const args = process.argv.slice(2);
-const at = args.indexOf("--port");
-const port = at >= 0 ? Number(args[at + 1]) : 3000;
+const option = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? Number(args[at + 1]) : fallback;
+};
+const port = option("--port", 3000);
 if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-  console.error(`--port: ${args[at + 1]} is not a TCP port; allowed: 1..65535`);
+  console.error(`--port: ${port} is not a TCP port; allowed: 1..65535`);
   process.exit(2);
 }
+// socket.io's defaults (25 s, 20 s); tests shorten them so pings happen inside a short run.
+const pingInterval = option("--ping-interval-ms", 25000);
+const pingTimeout = option("--ping-timeout-ms", 20000);
 
 const server = http.createServer();
-const io = new Server(server, { serveClient: false });
+const io = new Server(server, { serveClient: false, pingInterval, pingTimeout });
 let numUsers = 0;
 
 const roomOf = (value) =>
