@@ -23,7 +23,7 @@ MAX_WIDTH = 120
 MIN_NAME_WIDTH = 12
 # (metric key, header, scale): µs columns are shown in ms.
 COMPACT_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    ("deliveries_per_s", "deliv/s", 1.0),
+    ("deliveries_per_s", "deliveries/s", 1.0),
     ("fanout_p50", "p50 ms", 1e-3),
     ("fanout_p99", "p99 ms", 1e-3),
     ("fanout_p99_9", "p99.9 ms", 1e-3),

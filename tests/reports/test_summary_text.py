@@ -54,7 +54,7 @@ def test_default_summary_fits_120_columns_with_long_flags_and_names(tmp_path: Pa
     assert max(widths) <= MAX_WIDTH, out
     header = next(line for line in out.splitlines() if line.startswith("configuration"))
     for title in (
-        "deliv/s",
+        "deliveries/s",
         "p50 ms",
         "p99 ms",
         "p99.9 ms",
@@ -114,7 +114,7 @@ def test_incomplete_runs_show_partial_counters_and_negative_counts_are_invalid()
     assert cells["fanout_p50"].partial is False  # latencies are what was measured
     header, _base, cut_row = compact_rows(table)
     assert cut_row[header.index("lost")].startswith("4?")
-    assert cut_row[header.index("deliv/s")].startswith("400?")  # made from counts too
+    assert cut_row[header.index("deliveries/s")].startswith("400?")  # made from counts too
     assert "? = partial (incomplete run)" in render_text(table)
     assert "-3" not in render_wide(table)
 
