@@ -248,11 +248,27 @@ def _out_dir(args: argparse.Namespace) -> Path:
     return Path(args.out)
 
 
+def _refuse_overwrite(matrix: Matrix, out_dir: Path) -> None:
+    """Results are never overwritten: an --out folder that holds this plan's files is refused."""
+    taken = [
+        name
+        for name in (results_name(c, r, matrix.repeat) for c, r in matrix.plan())
+        if (out_dir / f"{name}.json").exists()
+    ]
+    if taken:
+        raise ScenarioError(
+            f"--out {out_dir}: {', '.join(f'{n}.json' for n in taken)} "
+            f"{'exists' if len(taken) == 1 else 'exist'} (an earlier run); "
+            "pass a new --out folder, or leave it out for a fresh one"
+        )
+
+
 def _run(
     matrix: Matrix, args: argparse.Namespace, out_dir: Path, manifest: Manifest | None = None
 ) -> Manifest:
     """Run ``matrix`` into ``out_dir`` (adding to ``manifest`` when given, as a gate's
     later batches do); KeyboardInterrupt and ProcessError propagate."""
+    _refuse_overwrite(matrix, out_dir)
     options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
     manifest = manifest or Manifest(
         run_id=out_dir.name,
