@@ -112,6 +112,7 @@ capacity: setup system-redis
 
 lint: setup
 	$(VENV)/bin/ruff check target_app loadtests bench reports tests
+	$(VENV)/bin/ruff format --check target_app loadtests bench reports tests
 	$(VENV)/bin/mypy target_app loadtests reports bench
 
 clean:
