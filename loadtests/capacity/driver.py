@@ -26,9 +26,11 @@ from loadtests.capacity.slo import Term
 from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
+from loadtests.measure import results
 from loadtests.orchestrate.locust_step import StepRun, run_on_cluster
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
+from loadtests.orchestrate.runner import add_protocol
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def search_config(
                     doc = run_on_cluster(running, scenario, step, progress)
                 finally:
                     progress.done()
+                add_protocol(doc, config, running.targets)  # what a foreign server leaves out
+                results.dump(doc, step.results_path)
                 outcome, reason = evaluate(doc, list(options.terms))
                 search.record(load, outcome, reason)
                 point = summarise(
