@@ -30,6 +30,17 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
+def _capacity_text(entry: dict[str, Any], unit: str) -> str:
+    cap = entry["capacity"]
+    if entry["verdict"] == "generator-limited":
+        passed = f">= {_num(cap['load'])} {unit} passed; " if cap else ""
+        return f"unknown: {passed}generator-limited at {_num(entry['first_failing'])}"
+    if cap is None:
+        return "-"
+    at_least = ">= " if entry["verdict"] == "above-range" else ""
+    return f"{at_least}{_num(cap['load'])} {unit}"
+
+
 def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for entry in doc["configs"]:
@@ -38,7 +49,7 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "name": entry["name"],
                 "verdict": entry["verdict"] + (" (incomplete)" if entry.get("incomplete") else ""),
-                "capacity": f"{_num(cap.get('load'))} {doc['unit']}" if cap else "-",
+                "capacity": _capacity_text(entry, doc["unit"]),
                 "deliveries": _num(cap.get("deliveries_per_s")),
                 "messages": _num(cap.get("messages_per_s")),
                 "users": _num(cap.get("users")),

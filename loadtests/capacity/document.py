@@ -138,9 +138,10 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         cap = entry["capacity"]
         verdict = entry["verdict"]
         if verdict == Verdict.GENERATOR_LIMITED.value:
+            passed = f", {cap['load']:,.0f} passed" if cap else ""
             what = (
-                f"generator-limited at {entry['first_failing']:,.0f} {doc['unit']} "
-                f"(not a server capacity: {entry['bound_by'][:50]})"
+                f"generator-limited at {entry['first_failing']:,.0f} {doc['unit']}{passed} "
+                f"(not a server capacity: {entry['bound_by'][:45]})"
             )
         elif cap is None:
             what = f"no step passed ({entry['bound_by'][:60]})"
