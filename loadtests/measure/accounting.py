@@ -299,8 +299,13 @@ class ReceiverLedger:
             return
         if sender == self.receiver:
             b.self_us.append((recv_ns - t_ns) // 1000)
-        elif self.split_workers:
-            b.fanout_from(sender % self.split_workers).append((recv_ns - t_ns) // 1000)
+        elif self.split_workers:  # across hosts only: the common case skips the method call
+            split = b.fanout_split
+            rank = sender % self.split_workers
+            found = split.get(rank) if split is not None else None
+            if found is None:
+                found = b.fanout_from(rank)
+            found.append((recv_ns - t_ns) // 1000)
         else:
             b.fanout_us.append((recv_ns - t_ns) // 1000)
         state = m.state
