@@ -41,7 +41,15 @@ from loadtests.wire import readpoll
 # Whole-run event counters (not windowed). ``disconnects`` counts every close;
 # ``unexpected_disconnects`` those the harness did not ask for (server close, reset,
 # node death, ping timeout); ``reconnects`` every new connection after the first.
-COUNTER_NAMES = ("errors", "connects", "disconnects", "unexpected_disconnects", "reconnects")
+# ``reconnect_failures``: connect attempts refused while coming back after a drop.
+COUNTER_NAMES = (
+    "errors",
+    "connects",
+    "disconnects",
+    "unexpected_disconnects",
+    "reconnects",
+    "reconnect_failures",
+)
 Sampler = Callable[[str, int], None]  # (kind, latency_us): feeds Locust's UI
 
 

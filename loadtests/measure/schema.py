@@ -59,6 +59,7 @@ class Counters(TypedDict):
     unexpected_disconnects: NotRequired[int]  # closes the harness did not ask for
     sends_skipped: NotRequired[int]  # schedule slots a disconnected sender could not use
     rejoins: NotRequired[int]  # dropped users back in all their rooms
+    reconnect_failures: NotRequired[int]  # connects refused while coming back after a drop
 
 
 class TimeSeries(TypedDict):
@@ -90,6 +91,7 @@ class ResourceSeries(TypedDict):
     cpu_s_window: float
     peak_rss_bytes: int
     wait_s_window: NotRequired[float | None]  # run-queue wait (schedstat)
+    pids: NotRequired[list[int]]  # every pid the process had, in order (restarts)
 
 
 class WorkerClock(TypedDict):

@@ -103,7 +103,8 @@ class Session:
             self._closing = client
             client.close()
 
-    def connect_and_join(self, url: str) -> bool:
+    def connect_and_join(self, url: str, refused: str = "errors") -> bool:
+        """Connect to ``url`` and join; a failed connect counts under ``refused``."""
         recorder = self.recorder
         start_ns = time.time_ns()
         self._welcome.clear()
@@ -129,7 +130,7 @@ class Session:
         try:
             client.connect(timeout_s=self.scenario.join_timeout_s)
         except ConnectError:
-            recorder.count("errors")
+            recorder.count(refused)
             return False
         self.client = client
         recorder.connected += 1
@@ -278,7 +279,8 @@ class Session:
             if self.stopping:
                 return
             self.recorder.count("reconnects")
-            if self.connect_and_join(self._url_for(attempt)):
+            # A node that is down refuses: expected after a drop, not an error.
+            if self.connect_and_join(self._url_for(attempt), refused="reconnect_failures"):
                 if self.ledger.rejoined():
                     self.recorder.record_rejoin(dropped_ns, self._joined_ns)
                 return
