@@ -42,7 +42,7 @@ import gevent
 
 from loadtests.coordination.messages import MSG_CLOCK_PING, MSG_CLOCK_PONG, RunSettings
 from loadtests.coordination.roster import WorkerRoster
-from loadtests.measure.clocks import ClockTable, RoundTrip, WorkerClock, parse_simulated_offsets
+from loadtests.measure.clocks import ClockTable, RoundTrip, WorkerClock
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.wire import readpoll
 
@@ -63,6 +63,29 @@ def clock_id() -> str:
     except OSError:
         found = ""
     return found or socket.gethostname()
+
+
+def parse_simulated_offsets(text: str) -> dict[int, int]:
+    """``"1:3"`` or ``"0:-2.5,1:3"`` (worker rank : offset ms) as {rank: offset ns}.
+
+    The test-only knob's format (``ROOMBENCH_TEST_CLOCK_OFFSET_MS``); an empty
+    text is no offset. Raises ValueError naming the bad part.
+    """
+    offsets: dict[int, int] = {}
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        rank, sep, ms = part.partition(":")
+        try:
+            if not sep:
+                raise ValueError
+            offsets[int(rank)] = round(float(ms) * 1_000_000)
+        except ValueError:
+            raise ValueError(
+                f"simulated clock offset {part!r}: expected RANK:MILLISECONDS like '1:3' "
+                "(worker rank 1 runs 3 ms ahead), comma-separated"
+            ) from None
+    return offsets
 
 
 def with_test_clock(settings: RunSettings, environ: Mapping[str, str]) -> RunSettings:

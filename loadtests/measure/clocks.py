@@ -29,7 +29,7 @@ needs no correction at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -274,30 +274,3 @@ class ClockTable:
             "pair_uncertainty_ns": self.pair_uncertainty_ns(),
             "workers": workers,
         }
-
-
-def parse_simulated_offsets(text: str) -> dict[int, int]:
-    """``"1:3"`` or ``"0:-2.5,1:3"`` (worker rank : offset ms) as {rank: offset ns}.
-
-    The test-only knob's format (``ROOMBENCH_TEST_CLOCK_OFFSET_MS``); an empty
-    text is no offset. Raises ValueError naming the bad part.
-    """
-    offsets: dict[int, int] = {}
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        rank, sep, ms = part.partition(":")
-        try:
-            if not sep:
-                raise ValueError
-            offsets[int(rank)] = round(float(ms) * 1_000_000)
-        except ValueError:
-            raise ValueError(
-                f"simulated clock offset {part!r}: expected RANK:MILLISECONDS like '1:3' "
-                "(worker rank 1 runs 3 ms ahead), comma-separated"
-            ) from None
-    return offsets
-
-
-def simulated_for(offsets: Mapping[int, int], rank: int) -> int:
-    return int(offsets.get(rank, 0))

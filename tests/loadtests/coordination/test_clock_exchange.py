@@ -10,6 +10,7 @@ import pytest
 from loadtests.coordination.clock_exchange import (
     ClockExchange,
     clock_id,
+    parse_simulated_offsets,
     split_workers,
     with_test_clock,
 )
@@ -19,6 +20,7 @@ from loadtests.orchestrate.scenario import Scenario, ScenarioError
 
 SETTINGS = RunSettings(Scenario(), (), {}, Path("r.json"))
 T = 1_700_000_000 * 1_000_000_000
+MS = 1_000_000
 
 
 def test_knobs_default_to_nothing_simulated_and_correction_on() -> None:
@@ -68,3 +70,12 @@ def test_pongs_become_per_worker_clocks_and_silent_workers_show_unmeasured() -> 
     assert rows["worker-0"]["samples"] == 1 and rows["worker-0"]["same_host_as_master"]
     assert rows["worker-1"]["offset_ns"] is None and rows["worker-1"]["host"] == "?"
     assert "no clock sample from worker-1" in (table.uncertain(10_000) or "")
+
+
+def test_simulated_offsets_parse_and_bad_ones_are_named() -> None:
+    assert parse_simulated_offsets("") == {}
+    assert parse_simulated_offsets("1:3") == {1: 3 * MS}
+    assert parse_simulated_offsets("0:-2.5, 1:0.001") == {0: -2_500_000, 1: 1000}
+    for bad in ("3", "a:1", "1:x"):
+        with pytest.raises(ValueError, match="RANK:MILLISECONDS"):
+            parse_simulated_offsets(bad)

@@ -9,7 +9,6 @@ from loadtests.measure.clocks import (
     RoundTrip,
     WorkerClock,
     best,
-    parse_simulated_offsets,
 )
 
 MS = 1_000_000
@@ -140,12 +139,3 @@ def test_schema_rows() -> None:
     assert w0["same_host_as_master"] and w0["applied_offset_ns"] == 0
     assert w0["offset_ns"] == -100_000 and w0["uncertainty_ns"] == 200_000
     assert w1["applied_offset_ns"] == 3 * MS + 50_000 and w1["offset_ns"] == 3 * MS
-
-
-def test_simulated_offsets_parse_and_bad_ones_are_named() -> None:
-    assert parse_simulated_offsets("") == {}
-    assert parse_simulated_offsets("1:3") == {1: 3 * MS}
-    assert parse_simulated_offsets("0:-2.5, 1:0.001") == {0: -2_500_000, 1: 1000}
-    for bad in ("3", "a:1", "1:x"):
-        with pytest.raises(ValueError, match="RANK:MILLISECONDS"):
-            parse_simulated_offsets(bad)
