@@ -7,6 +7,8 @@ its Holm level, the samples, the outcome and the rule that decided it.
 
 from __future__ import annotations
 
+import textwrap
+
 from reports.gate.verdict import FAIL, INCONCLUSIVE, REGRESSION, Check, Verdict
 from reports.metrics import format_value
 from reports.summary_text import aligned, markdown_table
@@ -25,6 +27,11 @@ HEADER = [
     "rule",
     "reason",
 ]
+# The terminal's table: what decided, within 120 columns; the rule and reason of
+# each line follow the table, wrapped. Markdown and JSON keep every column.
+COMPACT = ["metric", "subject", "base", "candidate", "change", "interval", "p (Holm)", "verdict"]
+WIDTH = 120
+SUBJECT_CHARS = 22
 HEADLINE = {
     "pass": "PASS: no regression",
     "regression": "FAIL: regression",
@@ -70,29 +77,52 @@ def _row(check: Check) -> list[str]:
     ]
 
 
-def _method(verdict: Verdict) -> str:
-    return (
-        f"Estimate: Hodges-Lehmann shift of the per-repeat values (log scale) with its "
-        f"distribution-free {1 - 2 * verdict.alpha:.0%} interval; two-sided {verdict.statistic} "
-        "test of the same samples; "
-        f"Holm-Bonferroni over {verdict.family_size} tested lines at family alpha "
-        f"{verdict.family_alpha:.3g}"
-        + (
-            f" (alpha {verdict.alpha:g} split over {verdict.looks} looks)"
-            if verdict.looks > 1
-            else ""
-        )
-        + ". The pooled change (merged histograms) is shown, never decides. Method: docs/gate.md."
+def _method_parts(verdict: Verdict) -> list[str]:
+    looks = (
+        f" (alpha {verdict.alpha:g} split over {verdict.looks} looks)" if verdict.looks > 1 else ""
     )
+    return [
+        "Estimate: Hodges-Lehmann shift of the per-repeat values (log scale) with its "
+        f"distribution-free {1 - 2 * verdict.alpha:.0%} interval;",
+        f"two-sided {verdict.statistic} test of the same samples;",
+        f"Holm-Bonferroni over {verdict.family_size} tested lines at family alpha "
+        f"{verdict.family_alpha:.3g}{looks}.",
+        "The pooled change (merged histograms) is shown, never decides. Method: docs/gate.md.",
+    ]
 
 
-def render_text(verdict: Verdict) -> str:
+def _method(verdict: Verdict) -> str:
+    return " ".join(_method_parts(verdict))
+
+
+def _compact(check: Check) -> list[str]:
+    full = _row(check)
+    subject = full[1] if len(full[1]) <= SUBJECT_CHARS else full[1][: SUBJECT_CHARS - 1] + "…"
+    interval = full[6].replace("none (too few samples)", "none")
+    return [full[0], subject, full[2], full[3], full[5], interval, full[7], full[9]]
+
+
+def _wrapped(text: str, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def render_text(verdict: Verdict, wide: bool = False) -> str:
+    """The verdict for a terminal: within 120 columns unless ``wide`` (every column)."""
     lines = [f"roombench gate: {HEADLINE[verdict.outcome]} (exit {verdict.exit_code})"]
-    lines += [f"  - {reason}" for reason in verdict.reasons]
-    if verdict.checks:
+    for reason in verdict.reasons:
+        lines += _wrapped(f"- {reason}")
+    if verdict.checks and wide:
         lines += ["", aligned([HEADER] + [_row(c) for c in verdict.checks])]
-    lines += [f"note: {note}" for note in verdict.notes]
-    lines.append(_method(verdict))
+    elif verdict.checks:
+        lines += ["", aligned([COMPACT] + [_compact(c) for c in verdict.checks])]
+        for check in verdict.checks:
+            why = "; ".join(part for part in (check.rule, check.reason) if part)
+            if why:
+                lines += _wrapped(f"{check.metric} {check.subject}: {why}")
+    for note in verdict.notes:
+        lines += _wrapped(f"note: {note}", indent="")
+    for part in _method_parts(verdict):
+        lines += textwrap.wrap(part, WIDTH)
     return "\n".join(lines) + "\n"
 
 

@@ -287,3 +287,12 @@ def test_verdict_json_is_plain_data_with_the_estimate_and_the_rule() -> None:
     assert {"family_alpha", "family_size", "looks"} <= set(doc)
     assert line["verdict"] == REGRESSION and line["outcome"] == DIFFERENT
     assert FAIL not in [c["verdict"] for c in doc["checks"]]
+
+
+def test_the_terminal_verdict_fits_120_columns_and_wide_keeps_every_column() -> None:
+    verdict = evaluate(_side(seed=1), _side(seed=2, median_us=2600), RULES)
+    text = render_text(verdict)
+    assert max(len(line) for line in text.splitlines()) <= 120, text
+    assert "fanout_p50" in text and "REGRESSION" in text
+    wide = render_text(verdict, wide=True)
+    assert "pooled" in wide and "samples" in wide
