@@ -69,6 +69,9 @@ def add_parser(sub: Any) -> None:
     )
     gate.add_argument("--json-out", type=Path, help="verdict JSON (default: CAND_DIR/gate.json)")
     gate.add_argument("--markdown-out", type=Path, help="also write the Markdown table here")
+    gate.add_argument(
+        "--wide", action="store_true", help="every column in the terminal (default: 120 columns)"
+    )
 
 
 def _documents(paths: list[Path]) -> list[dict[str, Any]]:
@@ -109,7 +112,7 @@ def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         records=_records(args),
         looks=args.looks,
     )
-    sys.stdout.write(render_text(verdict))
+    sys.stdout.write(render_text(verdict, wide=getattr(args, "wide", False)))
     markdown = render_markdown(verdict)
     if args.markdown_out:
         args.markdown_out.write_text(markdown)
