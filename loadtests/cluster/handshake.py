@@ -40,7 +40,8 @@ def check_engineio(
     port = parts.port or 80
     path = siopacket.engineio_path() + (f"&{urlencode(query)}" if query else "")
     key = wsframe.new_key()
-    request = wsframe.handshake_request(host, port, path, key)
+    bracketed = f"[{host}]" if ":" in host else host  # an IPv6 literal in the Host header
+    request = wsframe.handshake_request(bracketed, port, path, key)
     if headers:
         extra = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
         request = request[:-2] + extra.encode("latin-1") + b"\r\n"

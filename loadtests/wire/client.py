@@ -182,7 +182,9 @@ class SioClient:
         readpoll.enable_timestamps(sock)
         self._sock = sock
         key = wsframe.new_key()
-        request = wsframe.handshake_request(self.host, self.port, self.path, key)
+        # An IPv6 literal is bracketed in the Host header (RFC 7230 5.4): [::1]:5000.
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        request = wsframe.handshake_request(host, self.port, self.path, key)
         if self.headers:  # before the blank line that ends the request head
             extra = "".join(f"{name}: {value}\r\n" for name, value in self.headers.items())
             request = request[:-2] + extra.encode("latin-1") + b"\r\n"

@@ -30,11 +30,12 @@ def text(packet: str) -> bytes:
 class Peer:
     """Upgrade, open, read the client's frames; keep the request head."""
 
-    def __init__(self) -> None:
-        self.listener = gsocket.socket()
-        self.listener.bind(("127.0.0.1", 0))
+    def __init__(self, ipv6: bool = False) -> None:
+        self.listener = gsocket.socket(gsocket.AF_INET6 if ipv6 else gsocket.AF_INET)
+        self.listener.bind(("::1" if ipv6 else "127.0.0.1", 0))
         self.listener.listen(1)
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        host = "[::1]" if ipv6 else "127.0.0.1"
+        self.url = f"http://{host}:{self.listener.getsockname()[1]}"
         self.head = b""
         self.sock: Any = None
         self.parser = FrameParser(client=False)
@@ -116,6 +117,19 @@ def test_the_default_options_send_what_they_always_sent() -> None:
         assert b"X-" not in peer.head
         client.emit("room_message", {"room": "r"})
         assert peer.next_frame() == b'42["room_message",{"room":"r"}]'
+        client.close()
+    finally:
+        peer.stop()
+
+
+def test_an_ipv6_loopback_target_gets_a_bracketed_host_header() -> None:
+    peer = Peer(ipv6=True)
+    try:
+        server = gevent.spawn(peer.serve, '40{"sid":"s1"}')
+        client = SioClient(peer.url, {})
+        client.connect(timeout_s=TIMEOUT_S)
+        assert server.get(timeout=TIMEOUT_S) == b"40"
+        assert f"Host: {peer.url[len('http://') :]}".encode() in peer.head.split(b"\r\n")
         client.close()
     finally:
         peer.stop()
