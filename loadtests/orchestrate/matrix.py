@@ -21,6 +21,10 @@ load = { rooms = 100 }      # optional: this configuration's changes to [load]
 app_dir = "../base"         # optional: run target_app from this checkout (a git
                             # worktree of another commit), relative to the file
 
+[config.abuse]              # optional: hostile clients beside the load (loadtests/abuse/spec.py)
+kind = "slow_consumer"      # slow_consumer | bad_input | connection_churn | idle_sockets
+clients = 20
+
 [[config]]                  # any other Socket.IO server, started by the harness:
 name = "node"
 command = ["node", "{here}/server.js", "--port", "{port}"]  # {port} {node} {redis_url}
@@ -53,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import strict
+from loadtests.abuse.spec import AbuseSpec, parse_abuse
 from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.orchestrate.server_keys import server_keys
@@ -88,6 +93,7 @@ class ConfigSpec:
     target: tuple[str, ...] = ()
     target_pids: tuple[int, ...] = ()
     protocol: Protocol = REFERENCE
+    abuse: AbuseSpec | None = None  # [config.abuse]: hostile clients beside the load
 
     @property
     def is_target_app(self) -> bool:
@@ -134,6 +140,7 @@ class ConfigSpec:
         doc["target"] = list(self.target)
         doc["target_pids"] = list(self.target_pids)
         doc["protocol"] = self.protocol.to_dict()
+        doc["abuse"] = self.abuse.to_dict() if self.abuse is not None else None
         return doc
 
 
@@ -254,6 +261,19 @@ def parse_config(
         load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
         events = parse_events(table["events"], f"{where} [[config.events]]", spec, load.window_s)
         spec = replace(spec, events=events)
+    if "abuse" in table:
+        load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
+        if not spec.protocol.is_reference:
+            strict.fail(
+                f"{where}.abuse",
+                f"abusive clients speak the reference protocol, not {spec.protocol.name!r}",
+                "[config.abuse] only in a configuration with the reference protocol",
+                ScenarioError,
+            )
+        abuse = parse_abuse(
+            table["abuse"], f"{where}.abuse", load.window_s, load.rooms, ScenarioError
+        )
+        spec = replace(spec, abuse=abuse)
     return spec
 
 
