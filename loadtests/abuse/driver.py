@@ -133,8 +133,9 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
             report["status"] = f"the window was never planned within {ns.max_wait_s:g} s"
             return report
         report["window_start_ns"] = start_ns
-        begin_ns = start_ns + round(spec.start_at_s * NS_PER_S)
-        stop_ns = start_ns + round(spec.stop_s(ns.window_s) * NS_PER_S)
+        # Clamped to the window: ``--duration`` may have shortened it below the spec's times.
+        begin_ns = start_ns + round(min(spec.start_at_s, ns.window_s) * NS_PER_S)
+        stop_ns = start_ns + round(min(spec.stop_s(ns.window_s), ns.window_s) * NS_PER_S)
         while (left_ns := begin_ns - time.time_ns()) > 0:
             time.sleep(min(left_ns / NS_PER_S, POLL_S))
         plan.stop_mono = time.monotonic() + (stop_ns - time.time_ns()) / NS_PER_S

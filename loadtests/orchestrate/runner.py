@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import strict
+from loadtests.abuse import effect as abuse_effect
+from loadtests.abuse.process import AbuseProcess
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED
@@ -147,6 +149,13 @@ def run_config(
         stack.callback(locust.stop)
         locust.start()
         supervision.watch_locust(locust)
+        abuser = None
+        if config.abuse is not None:  # hostile clients beside the load (loadtests/abuse)
+            abuser = AbuseProcess(
+                config.abuse, running.urls, load, progress_path, log_dir, budget_s
+            )
+            stack.callback(abuser.stop)
+            supervision.sampler.watch("abuse", "abuse", abuser.start().pid)
         deadline = time.monotonic() + budget_s
         while locust.alive():
             progress.tick(progress_path)
@@ -154,6 +163,7 @@ def run_config(
                 raise locust.failure(f"did not finish within {budget_s:.0f} s")
             time.sleep(0.5)
         code = locust.stop()
+        abuse_report = abuser.finish() if abuser is not None else None
         supervision.stop()
         mismatch = protocol_mismatch(locust.log_path)
         if mismatch is not None:
@@ -169,6 +179,8 @@ def run_config(
                 node_stats.append({"node": f"node-{node.index}", "error": str(exc)})
         supervision.complete(doc)
         doc["server_stats"] = node_stats
+        if abuse_report is not None:
+            abuse_effect.fold(doc, abuse_report)
         doc["config"] = {**doc.get("config", {}), **config_doc}
         doc["config_name"] = config.name
         doc["repeat"] = repeat_index
