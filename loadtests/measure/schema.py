@@ -121,6 +121,49 @@ class Clocks(TypedDict):
     workers: list[WorkerClock]
 
 
+class AbuseServer(TypedDict):
+    """What the nodes counted while hostile clients ran: /stats at the end minus before."""
+
+    nodes: list[dict[str, Any]]  # per node: counter deltas, levels {"before", "after"}
+    protocol_errors: int
+    errors: int
+    slow_consumer_disconnects: int
+    accept_errors: int
+
+
+class AbuseResources(TypedDict):
+    node_peak_rss_bytes: int | None
+    node_cpu_s_window: float | None
+    abuse_cpu_s_window: float | None  # the abuse process itself (role "abuse")
+
+
+class Abuse(TypedDict):
+    """``[config.abuse]`` clients (loadtests/abuse): what they did and what it cost."""
+
+    kind: str
+    spec: dict[str, Any]
+    status: str  # done, stopped early (...), or why nothing ran
+    window_start_ns: int | None
+    started_ns: int | None
+    stopped_ns: int | None
+    connections_opened: int
+    handshakes: int
+    connect_failures: int
+    bytes_sent: int
+    bytes_received: int
+    frames_sent: int
+    closed_by_server: int
+    errors: int
+    sends_stalled: int
+    storms: int
+    reconnects: int
+    by_variant: dict[str, int]
+    last_error: str
+    server: AbuseServer
+    resources: AbuseResources
+    measured_fanout_p99_us: int | None
+
+
 class ResultsDoc(TypedDict):
     schema_version: int
     kind: str
@@ -150,6 +193,7 @@ class ResultsDoc(TypedDict):
     # written for every run since protocol profiles exist (loadtests/users/protocol.py).
     protocol: NotRequired[dict[str, Any]]
     clocks: NotRequired[Clocks]  # distributed runs: each worker's clock offset
+    abuse: NotRequired[Abuse]  # a configuration with [config.abuse]: hostile clients beside it
 
 
 def required(typed: Any) -> tuple[str, ...]:
@@ -170,3 +214,4 @@ LATENCY_KEYS = required(Latency)
 SUMMARY_KEYS = required(LatencySummary)
 COUNTER_KEYS = required(Counters)
 TIMESERIES_KEYS = required(TimeSeries)
+ABUSE_KEYS = required(Abuse)
