@@ -169,7 +169,7 @@ def parse_abuse(
         strict.in_range(values["echo_bytes"], 1, MAX_ECHO_BYTES, f"{where}.echo_bytes", error)
     if "rcvbuf_bytes" in table:
         values["rcvbuf_bytes"] = _number(table, "rcvbuf_bytes", int, where, error)
-        strict.in_range(values["rcvbuf_bytes"], 1024, 1 << 20, f"{where}.rcvbuf_bytes", error)
+        strict.in_range(values["rcvbuf_bytes"], 1024, 512 * 1024, f"{where}.rcvbuf_bytes", error)
     if "mix" in table:
         mix = strict.string_list(table["mix"], f"{where}.mix", error)
         if not mix:
