@@ -146,6 +146,8 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         report["status"] = "done"
     except Stopped as why:
         report["status"] = f"stopped early ({why})"
+    except Exception as exc:  # a bug in a kind: still report what it did before
+        report["status"] = f"failed: {type(exc).__name__}: {exc}"[:500]
     finally:
         report["stopped_ns"] = time.time_ns()
         report.update(plan.tally.to_dict())
