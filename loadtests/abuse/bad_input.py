@@ -78,7 +78,8 @@ def run(plan: Plan) -> None:
             continue
         plan.tally.by_variant[variant.name] = plan.tally.by_variant.get(variant.name, 0) + 1
         if variant.closes:
-            _await_close(conn, min(time.monotonic() + CLOSE_WAIT_S, plan.stop_mono))
+            # not cut at the stop: the close of the last bad frame is counted too
+            _await_close(conn, time.monotonic() + CLOSE_WAIT_S)
             conn.close()
             slots[index] = None
         if time.monotonic() - drained_mono >= DRAIN_EVERY_S:
