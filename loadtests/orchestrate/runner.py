@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loadtests import strict
+from loadtests import atomic, strict
 from loadtests.abuse import effect as abuse_effect
 from loadtests.abuse.process import AbuseProcess
 from loadtests.cluster.processes import ManagedProcess, ProcessError
@@ -79,11 +79,9 @@ class Manifest:
     outcomes: list[ConfigOutcome] = field(default_factory=list)
 
     def write(self, out_dir: Path) -> Path:
-        path = out_dir / "run.json"
         doc = dict(self.__dict__)
         doc["outcomes"] = [o.__dict__ for o in self.outcomes]
-        path.write_text(json.dumps(doc, indent=1) + "\n")
-        return path
+        return atomic.write_text(out_dir / "run.json", json.dumps(doc, indent=1) + "\n")
 
 
 def redis_server_version(binary: str | None) -> str | None:
