@@ -6,7 +6,8 @@ with ``argv``). It learns the window's start from the progress file the
 Locust master rewrites (``"window": {"start_ns", "end_ns"}``, as the fault
 timeline does), starts at ``start_at_s``, stops at ``stop_at_s`` (default:
 the window's end) and writes its report (``loadtests.abuse.conn.Tally`` plus
-each node's ``/stats`` taken just before the first abusive byte). It stops by
+each node's ``/stats`` taken just before the first abusive byte, and the
+peaks of its levels polled each second while the abuse ran). It stops by
 itself; a SIGTERM (the runner stopping it in any case) or its own hard
 deadline (``--max-wait-s`` + the window) ends it early with the report
 written all the same.
@@ -19,6 +20,7 @@ import json
 import resource
 import signal
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -95,6 +97,43 @@ def node_stats(url: str) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"[:300]}
 
 
+PEAK_KEYS = ("connections", "open_fds", "threads", "rss_bytes")
+PEAK_EVERY_S = 1.0
+
+
+class PeakPoller:
+    """Polls every node's ``/stats`` each second while the abuse runs; keeps each level's peak.
+
+    What idle sockets or slow consumers hold is released when they stop, so
+    the levels at the end say little: the peaks say what the server carried.
+    """
+
+    def __init__(self, urls: Sequence[str]) -> None:
+        self.urls = list(urls)
+        self.peaks: list[dict[str, int]] = [{} for _ in self.urls]
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="abuse-peaks", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(PEAK_EVERY_S):
+            for peak, url in zip(self.peaks, self.urls, strict=True):
+                stats = node_stats(url)
+                for key in PEAK_KEYS:
+                    value = stats.get(key)
+                    if isinstance(value, int) and value > peak.get(key, -1):
+                        peak[key] = value
+
+    def start(self) -> PeakPoller:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[dict[str, int]]:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=STATS_TIMEOUT_S * len(self.urls) + 1)
+        return self.peaks
+
+
 def wait_for_window(progress_path: Path, deadline_mono: float) -> int | None:
     """The window's start (ns) once the master planned it; None by the deadline."""
     while time.monotonic() < deadline_mono:
@@ -127,6 +166,7 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
     report["window_start_ns"] = None
     report["started_ns"] = report["stopped_ns"] = None
     report["stats_before"] = []
+    report["stats_peak"] = []
     try:
         start_ns = wait_for_window(ns.progress, time.monotonic() + ns.max_wait_s)
         if start_ns is None:
@@ -142,7 +182,11 @@ def run(ns: argparse.Namespace) -> dict[str, Any]:
         report["stats_before"] = [node_stats(url) for url in ns.node]
         report["started_ns"] = time.time_ns()
         report["status"] = "running"
-        RUNS[spec.kind](plan)
+        poller = PeakPoller(ns.node).start()
+        try:
+            RUNS[spec.kind](plan)
+        finally:
+            report["stats_peak"] = poller.stop()
         report["status"] = "done"
     except Stopped as why:
         report["status"] = f"stopped early ({why})"

@@ -87,8 +87,13 @@ def section(doc: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]
     """The results' ``abuse`` section (docs/results-schema.md)."""
     before = report.get("stats_before") or []
     after = doc.get("server_stats") or []
+    peaks = report.get("stats_peak") or []
     nodes = [
-        {"node": a.get("node", f"node-{i}"), **node_delta(b, a)}
+        {
+            "node": a.get("node", f"node-{i}"),
+            **node_delta(b, a),
+            "peak": peaks[i] if i < len(peaks) else {},
+        }
         for i, (b, a) in enumerate(zip(before, after, strict=False))
     ]
     server = {
@@ -98,7 +103,7 @@ def section(doc: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]
         "slow_consumer_disconnects": _total(nodes, "slow_consumer_disconnects"),
         "accept_errors": _total(nodes, "accept_errors"),
     }
-    did = {k: v for k, v in report.items() if k != "stats_before"}
+    did = {k: v for k, v in report.items() if k not in ("stats_before", "stats_peak")}
     fanout = doc.get("latency", {}).get("fanout", {})
     return {
         **did,
@@ -124,6 +129,12 @@ def flag_text(abuse: Mapping[str, Any]) -> str:
     ]
     if peak is not None:
         parts.append(f"node peak RSS {peak / MIB:.1f} MiB")
+    held = [n["peak"] for n in server.get("nodes", []) if n.get("peak")]
+    if held:
+        most = {k: max(p.get(k, 0) for p in held) for k in ("connections", "open_fds")}
+        parts.append(
+            f"at most {most['connections']} connections and {most['open_fds']} fds on a node"
+        )
     return "deliberately hostile run: " + "; ".join(parts)
 
 

@@ -34,13 +34,14 @@ drain_s = 1.0
 
 [[config]]
 name = "slow"
-# a low outbound cap, so three clients that never read hit it within the window
+# a low outbound cap; the kernel's send buffer (up to 4 MiB a socket here) fills
+# first, so each client asks for 3 MB/s of echoes to get past both within the window
 server_args = ["--max-outbound-bytes", "65536"]
 [config.abuse]
 kind = "slow_consumer"
 clients = 3
-rate_per_s = 20
-echo_bytes = 30000
+rate_per_s = 50
+echo_bytes = 60000
 
 [[config]]
 name = "bad"

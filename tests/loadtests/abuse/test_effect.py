@@ -47,6 +47,7 @@ def test_deltas_totals_resources_and_the_flag() -> None:
         "bytes_sent": 1000,
         "closed_by_server": 2,
         "stats_before": [_stats(), _stats()],
+        "stats_peak": [{"connections": 40, "open_fds": 90}, {"connections": 55, "open_fds": 70}],
     }
     after = [
         {
@@ -62,6 +63,7 @@ def test_deltas_totals_resources_and_the_flag() -> None:
     assert first["protocol_errors"] == {"bad_packet": 5, "bad_frame": 2}
     assert first["errors"] == {} and first["slow_consumer_disconnects"] == 0
     assert first["open_fds"] == {"before": 30, "after": 35}
+    assert first["peak"] == {"connections": 40, "open_fds": 90}
     assert second["errors"] == {"bad_payload": 3, "too_large": 1}
     assert second["slow_consumer_disconnects"] == 3
     assert {k: abuse["server"][k] for k in ("protocol_errors", "errors")} == {
@@ -75,18 +77,22 @@ def test_deltas_totals_resources_and_the_flag() -> None:
         "abuse_cpu_s_window": 0.25,
     }
     assert abuse["measured_fanout_p99_us"] == 4321
-    assert "stats_before" not in abuse and abuse["connections_opened"] == 4
+    assert "stats_before" not in abuse and "stats_peak" not in abuse
+    assert abuse["connections_opened"] == 4
     assert doc["flags"]["abuse"] == (
         "deliberately hostile run: bad_input (2 hostile clients, not measured users; done); "
         "opened 4 connections, sent 1000 bytes, server closed 2; server counted "
-        "protocol_errors +7, errors +4, slow_consumer_disconnects +3; node peak RSS 60.0 MiB"
+        "protocol_errors +7, errors +4, slow_consumer_disconnects +3; node peak RSS 60.0 MiB; "
+        "at most 55 connections and 90 fds on a node"
     )
 
 
 def test_a_node_that_did_not_answer_is_named_not_counted() -> None:
     report = {"kind": "idle_sockets", "stats_before": [{"error": "URLError: refused"}]}
     doc = fold(_doc([_stats()]), report)
-    assert doc["abuse"]["server"]["nodes"] == [{"node": "n", "error": "URLError: refused"}]
+    assert doc["abuse"]["server"]["nodes"] == [
+        {"node": "n", "error": "URLError: refused", "peak": {}}
+    ]
     assert doc["abuse"]["server"]["protocol_errors"] == 0
 
 
