@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from loadtests.cluster.processes import ManagedProcess
+from loadtests.periodic import Periodic
 
 DEFAULT_INTERVAL_S = 0.15
 
@@ -70,20 +71,20 @@ class _Watched:
     ended: set[int] = field(default_factory=set)
 
 
-class ProcessWatcher:
+class ProcessWatcher(Periodic):
     """Polls watched processes in a daemon thread; ``exits`` lists what ended, in order.
 
     ``poll`` may also be called directly (it is thread-safe), e.g. right after a
     fault was fired, so the record does not wait for the next tick.
     """
 
+    name = "roombench-watcher"
+
     def __init__(self, interval_s: float = DEFAULT_INTERVAL_S) -> None:
-        self.interval_s = interval_s
+        super().__init__(interval_s)
         self.exits: list[ProcessExit] = []
         self._watched: list[_Watched] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def watch(
         self,
@@ -132,26 +133,19 @@ class ProcessWatcher:
         with self._lock:
             return [e for e in self.exits if not e.planned]
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.poll()
-            self._stop.wait(self.interval_s)
+    def tick(self) -> None:
+        self.poll()
 
     def start(self) -> ProcessWatcher:
-        self._thread = threading.Thread(target=self._run, name="roombench-watcher", daemon=True)
-        self._thread.start()
+        self.start_thread()
         return self
 
     def stop(self) -> None:
         """Stop the thread after one last poll; idempotent."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.poll()
+        self.stop_thread()
 
 
-# Flags of DESIGN rule 9: an unplanned exit of this role sets this flag.
+# Flags of measurement rule 9 (docs/measurement.md): an unplanned exit of this role sets this flag.
 DEATH_FLAGS = {"node": "node_died", "redis": "redis_died"}
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import psutil
 
 from loadtests.measure import schedstat
+from loadtests.periodic import Periodic
 
 
 @dataclass
@@ -155,20 +156,20 @@ class HostSeries:
         }
 
 
-class Sampler:
+class Sampler(Periodic):
     """Samples a set of processes every ``interval_s`` (default 1 s) in a daemon thread.
 
     ``host=True`` also samples the host's load average and CPU steal (``self.host``).
     """
 
+    name = "roombench-sampler"
+
     def __init__(self, interval_s: float = 1.0, host: bool = False) -> None:
-        self.interval_s = interval_s
+        super().__init__(interval_s)
         self.series: list[ProcessSeries] = []
         self.host: HostSeries | None = HostSeries() if host else None
         self._procs: list[_Followed] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def watch(self, role: str, name: str, pid: int) -> ProcessSeries:
         series = ProcessSeries(role, name, pid, pids=[pid])
@@ -220,21 +221,16 @@ class Sampler:
                 except (OSError, ValueError, IndexError):
                     pass  # no /proc (not Linux): the host object stays empty
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample_once()
-            self._stop.wait(self.interval_s)
+    def tick(self) -> None:
+        self.sample_once()
 
     def start(self) -> Sampler:
-        self._thread = threading.Thread(target=self._run, name="roombench-sampler", daemon=True)
-        self._thread.start()
+        self.start_thread()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self.sample_once()
+        """Stop sampling after one last sample; idempotent."""
+        self.stop_thread()
 
 
 @dataclass
