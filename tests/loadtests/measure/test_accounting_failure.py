@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from loadtests.measure.accounting import ReceiverLedger
 from loadtests.measure.aggregate import AccountingError, Aggregate, check_accounting
 from loadtests.measure.recorder import Recorder
 from loadtests.measure.window import Window
@@ -34,14 +35,24 @@ def _sender() -> Recorder:
     return rec
 
 
-def test_a_drop_mid_window_is_lost_while_disconnected() -> None:
+def _joined_receiver() -> tuple[Recorder, ReceiverLedger]:
+    """The sender's recorder and receiver 7's ledger, joined (acked) before the window."""
     rec = _sender()
     led = rec.ledger(7)
     led.join_sent(ROOM, 1 * S)
     led.join_acked(ROOM, 1 * S + MS)
+    return rec, led
+
+
+def _receive_until(led: ReceiverLedger, until_ns: int) -> None:
     for seq, t_ns in enumerate(SENDS):
-        if t_ns < 14 * S:
+        if t_ns < until_ns:
             led.receive(ROOM, 1, seq, t_ns, t_ns + MS)
+
+
+def test_a_drop_mid_window_is_lost_while_disconnected() -> None:
+    rec, led = _joined_receiver()
+    _receive_until(led, 14 * S)
     led.dropped(14 * S)
     rec.record_drop(14 * S)
     c = _measure(rec)["counters"]
@@ -52,23 +63,15 @@ def test_a_drop_mid_window_is_lost_while_disconnected() -> None:
 
 def test_the_old_rule_would_have_hidden_that_loss() -> None:
     """Ending the expectation at the drop (the harness's own close) shows no loss: the bug."""
-    rec = _sender()
-    led = rec.ledger(7)
-    led.join_sent(ROOM, 1 * S)
-    led.join_acked(ROOM, 1 * S + MS)
-    for seq, t_ns in enumerate(SENDS):
-        if t_ns < 14 * S:
-            led.receive(ROOM, 1, seq, t_ns, t_ns + MS)
+    rec, led = _joined_receiver()
+    _receive_until(led, 14 * S)
     led.disconnected(14 * S)
     c = _measure(rec)["counters"]
     assert c["lost"] == 0 and c["expected"] == c["delivered"] < 100
 
 
 def test_a_reconnect_resumes_the_expectation_after_the_rejoin_ack() -> None:
-    rec = _sender()
-    led = rec.ledger(7)
-    led.join_sent(ROOM, 1 * S)
-    led.join_acked(ROOM, 1 * S + MS)
+    rec, led = _joined_receiver()
     led.dropped(14 * S)
     assert not led.joined(ROOM)
     led.join_sent(ROOM, 16 * S)  # reconnected, re-join sent
@@ -92,10 +95,7 @@ def test_a_reconnect_resumes_the_expectation_after_the_rejoin_ack() -> None:
 
 
 def test_loss_while_connected_and_while_away_add_up() -> None:
-    rec = _sender()
-    led = rec.ledger(7)
-    led.join_sent(ROOM, 1 * S)
-    led.join_acked(ROOM, 1 * S + MS)
+    rec, led = _joined_receiver()
     for seq, t_ns in enumerate(SENDS):
         if t_ns < 14 * S and seq % 10 != 0:  # 4 dropped by the server while connected
             led.receive(ROOM, 1, seq, t_ns, t_ns + MS)
@@ -123,10 +123,7 @@ def test_a_worker_that_vanishes_keeps_its_receivers_expected() -> None:
 
 
 def test_a_drop_flags_the_run() -> None:
-    rec = _sender()
-    led = rec.ledger(7)
-    led.join_sent(ROOM, 1 * S)
-    led.join_acked(ROOM, 1 * S + MS)
+    rec, led = _joined_receiver()
     led.dropped(12 * S)
     rec.record_drop(12 * S)
     rec.record_skip(12 * S + 500 * MS)
@@ -139,13 +136,8 @@ def test_a_drop_flags_the_run() -> None:
 
 
 def test_per_second_loss_follows_the_drop() -> None:
-    rec = _sender()
-    led = rec.ledger(7)
-    led.join_sent(ROOM, 1 * S)
-    led.join_acked(ROOM, 1 * S + MS)
-    for seq, t_ns in enumerate(SENDS):
-        if t_ns < 14 * S:
-            led.receive(ROOM, 1, seq, t_ns, t_ns + MS)
+    rec, led = _joined_receiver()
+    _receive_until(led, 14 * S)
     led.dropped(14 * S)
     rec.record_drop(14 * S)
     series = _measure(rec)["timeseries"]
