@@ -19,25 +19,21 @@ Every value clamped into the histogram range is counted (``negative``,
 
 from __future__ import annotations
 
-import math
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadtests.measure import hdr, schema
+from loadtests.measure import hdr
 from loadtests.measure.accounting import COUNT_NAMES, Interval, expected_strict
 from loadtests.measure.clocks import ClockTable
 from loadtests.measure.recorder import COUNTER_NAMES
+from loadtests.measure.run_flags import run_flags
 from loadtests.measure.sampling import ProcessSeries
+from loadtests.measure.timeseries import timeseries
 from loadtests.measure.window import Window
-from loadtests.units import NS_PER_S
 
-SATURATED_CPU_PERCENT = 90.0
-SATURATED_FRACTION = 0.10
-STARVED_WAIT_FRACTION = 0.10  # of the window spent waiting for a CPU (rule 6)
-SCHEDULE_LAG_FLAG_US = 100_000
 LATENCY_KINDS = ("fanout", "self", "lag", "reconnect")
 SUMMARY_KINDS = {"fanout": "fanout", "self": "self", "lag": "schedule_lag"}
 SplitPair = tuple[int, int]  # (sender rank, receiver rank)
@@ -287,155 +283,20 @@ class Aggregate:
                 # whole run, not only the window: how receipts were stamped (wire.readpoll)
                 "receive": dict(self.receive),
             },
-            "timeseries": self.timeseries(window, intervals, sends, fanout_by_second),
+            "timeseries": timeseries(
+                self.seconds, self.connected, window, intervals, sends, fanout_by_second
+            ),
             "resources": [
                 s.to_schema(window.start_ns, window.end_ns) for s in self.processes.values()
             ],
         }
-        doc["flags"] = self.flags(window, counters, latency, generator_series, incomplete)
+        doc["flags"] = run_flags(window, counters, latency, generator_series, incomplete)
         if clocks is not None:
             doc["clocks"] = clocks.to_schema()
             why = clocks.uncertain(latency["fanout"]["p50"])
             if why:
                 doc["flags"]["clock_uncertain"] = why
         return doc
-
-    def timeseries(
-        self,
-        window: Window,
-        intervals: list[Interval],
-        sends: dict[str, list[int]],
-        fanout_by_second: dict[int, tuple[HdrHistogram, hdr.OutOfRange]] | None = None,
-    ) -> dict[str, list[Any]]:
-        """Per-second columns from warm-up to the end of the drain (by send second).
-
-        ``fanout_by_second``: clock-corrected fan-out per second (default: as merged).
-        """
-        first = window.start_s - math.ceil(max(window.warmup_s, 0.5))
-        last = window.end_s + math.ceil(window.drain_s)
-        connected: dict[int, int] = {}
-        for (_name, second), n in self.connected.items():
-            connected[second] = connected.get(second, 0) + n
-        series: dict[str, list[Any]] = {key: [] for key in TIMESERIES_COLUMNS}
-        for second in range(first, last):
-            found = self.seconds.get(second) or Second()
-            fanout = (
-                fanout_by_second[second][0]
-                if fanout_by_second is not None and second in fanout_by_second
-                else found.histograms.get("fanout")
-            )
-            if fanout is None or fanout.get_total_count() == 0:
-                fanout = None
-            reconnect = found.histograms.get("reconnect")
-            c = found.counts
-            delivered = c["strict"] + c["optional"]
-            strict_expected = expected_strict(
-                intervals, sends, second * NS_PER_S, (second + 1) * NS_PER_S
-            )
-            series["t_s"].append(second - window.start_s)
-            series["phase"].append(window.phase(second))
-            series["sent"].append(c["sent"])
-            series["delivered"].append(delivered)
-            series["expected"].append(strict_expected + c["optional"])
-            series["lost"].append(strict_expected - c["strict"])
-            series["duplicated"].append(c["duplicated"])
-            series["skipped"].append(c["skipped"])
-            series["dropped"].append(c["dropped"])
-            series["rejoined"].append(c["rejoined"])
-            series["p50_us"].append(
-                fanout.get_value_at_percentile(50.0) if fanout is not None else None
-            )
-            series["p99_us"].append(
-                fanout.get_value_at_percentile(99.0) if fanout is not None else None
-            )
-            series["connected"].append(connected.get(second))
-            series["reconnect_hdr"].append(
-                hdr.encode(reconnect)
-                if reconnect is not None and reconnect.get_total_count()
-                else None
-            )
-        return series
-
-    def flags(
-        self,
-        window: Window,
-        counters: dict[str, int],
-        latency: dict[str, Any],
-        generator_series: list[ProcessSeries],
-        incomplete: list[str],
-    ) -> dict[str, str]:
-        flags: dict[str, str] = {}
-        busy = []
-        for series in generator_series:
-            fraction = series.busy_fraction(window.start_ns, window.end_ns, SATURATED_CPU_PERCENT)
-            if fraction > SATURATED_FRACTION:
-                busy.append(
-                    f"{series.name} above {SATURATED_CPU_PERCENT:.0f} % CPU for "
-                    f"{fraction * 100:.0f} % of the window"
-                )
-        if busy:
-            flags["generator_saturated"] = "; ".join(busy)
-        starved = []
-        for series in generator_series:
-            waited = series.wait_fraction(window.start_ns, window.end_ns)
-            if waited is not None and waited > STARVED_WAIT_FRACTION:
-                starved.append(f"{series.name} waited for a CPU {waited * 100:.0f} % of the window")
-        if starved:
-            flags["generator_starved"] = "; ".join(starved)
-        if counters["lost"] > 0:
-            flags["lost"] = (
-                f"{counters['lost']} of {counters['expected']} expected deliveries lost "
-                f"({counters['lost_connected']} while connected, "
-                f"{counters['lost_disconnected']} while disconnected)"
-            )
-        if counters["unexpected_disconnects"] > 0:
-            reconnect = latency["reconnect"]
-            flags["connections_dropped"] = (
-                f"{counters['unexpected_disconnects']} connection(s) dropped by the server or "
-                f"network; {counters['rejoins']} re-joined"
-                + (
-                    f" (reconnect p50 {reconnect['p50'] / 1000:.0f} ms, "
-                    f"p99 {reconnect['p99'] / 1000:.0f} ms)"
-                    if reconnect["count"]
-                    else ""
-                )
-                + f"; {counters['sends_skipped']} scheduled sends skipped while disconnected"
-            )
-        for name in ("leaked", "duplicated", "errors"):
-            if counters[name] > 0:
-                flags[name] = f"{counters[name]} {name}"
-        if (
-            latency["schedule_lag"]["count"]
-            and latency["schedule_lag"]["p99"] > SCHEDULE_LAG_FLAG_US
-        ):
-            flags["schedule_lag"] = (
-                f"schedule lag p99 {latency['schedule_lag']['p99'] / 1000:.0f} ms: "
-                "the generator fell behind its open-model schedule"
-            )
-        clamped = [
-            f"{name}: {summary['negative']} below 0 µs (recorded as 0)"
-            if summary.get("negative")
-            else ""
-            for name, summary in latency.items()
-        ] + [
-            f"{name}: {summary['over_range']} above {hdr.HIGHEST_US // 1_000_000} s "
-            f"(recorded as {hdr.HIGHEST_US // 1_000_000} s)"
-            if summary.get("over_range")
-            else ""
-            for name, summary in latency.items()
-        ]
-        if any(clamped):
-            flags["latency_out_of_range"] = (
-                "; ".join(c for c in clamped if c)
-                + ": clocks disagree (a cross-host offset not corrected, a clock step) "
-                "or a latency beyond the histogram's range"
-            )
-        if incomplete:
-            flags["incomplete"] = "; ".join(incomplete)
-        return flags
-
-
-TIMESERIES_COLUMNS = tuple(schema.TimeSeries.__annotations__)  # required and optional
 
 
 def check_accounting(expected: int, delivered: int, lost_disconnected: int) -> None:
