@@ -37,7 +37,8 @@ NO_TESTS_COLLECTED = 5  # pytest's exit code when -k selects nothing in a run
 COMMON_OPTIONS = (
     # pyproject turns warnings into errors; a -k that leaves one of the two runs
     # without benchmarks must not fail it.
-    "-W", "ignore:Not saving anything:pytest_benchmark.logger.PytestBenchmarkWarning",
+    "-W",
+    "ignore:Not saving anything:pytest_benchmark.logger.PytestBenchmarkWarning",
     "--benchmark-group-by=group",
     "--benchmark-sort=name",
     "--benchmark-columns=min,median,mean,stddev,iqr,rounds,iterations",
@@ -47,16 +48,25 @@ COMMON_OPTIONS = (
 def pytest_argv(json_path: Path, extra: Sequence[str] = ()) -> list[str]:
     """The main child pytest command, writing its results to ``json_path``."""
     return [
-        sys.executable, "-m", "pytest", str(BENCH_DIR),
-        f"--benchmark-json={json_path}", *COMMON_OPTIONS, *extra,
+        sys.executable,
+        "-m",
+        "pytest",
+        str(BENCH_DIR),
+        f"--benchmark-json={json_path}",
+        *COMMON_OPTIONS,
+        *extra,
     ]
 
 
 def eventlet_argv(json_path: Path, extra: Sequence[str] = ()) -> list[str]:
     """The eventlet child pytest command (``bench.eventlet_main``)."""
     return [
-        sys.executable, "-m", "bench.eventlet_main",
-        f"--benchmark-json={json_path}", *COMMON_OPTIONS, *extra,
+        sys.executable,
+        "-m",
+        "bench.eventlet_main",
+        f"--benchmark-json={json_path}",
+        *COMMON_OPTIONS,
+        *extra,
     ]
 
 
@@ -71,12 +81,15 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
         "Unknown arguments are passed to pytest.",
     )
     parser.add_argument(
-        "--runs-root", type=Path, default=REPO / RUNS_ROOT,
+        "--runs-root",
+        type=Path,
+        default=REPO / RUNS_ROOT,
         help="where run directories are created (default: reports/runs)",
     )
     parser.add_argument("--no-report", action="store_true", help="do not build the HTML report")
     parser.add_argument(
-        "--no-eventlet", action="store_true",
+        "--no-eventlet",
+        action="store_true",
         help="skip the eventlet run (bench/eventlet_fanout.py)",
     )
     args, extra = parser.parse_known_args(argv)

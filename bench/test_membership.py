@@ -72,7 +72,10 @@ def population(request: pytest.FixtureRequest) -> Iterator[Population]:
 def record(benchmark: Any, population: Population, operation: str) -> None:
     # ``n`` and ``variant`` are the keys every bench/ benchmark carries (reports read them).
     benchmark.extra_info.update(
-        n=population.size, variant=operation, clients=population.size, operation=operation,
+        n=population.size,
+        variant=operation,
+        clients=population.size,
+        operation=operation,
         rooms=population.room_count(),
     )
 
@@ -85,7 +88,9 @@ def test_join_shared_room(benchmark: Any, population: Population) -> None:
         server.leave_room(client.sid, SHARED_ROOM)
 
     benchmark.pedantic(
-        server.enter_room, args=(client.sid, SHARED_ROOM), setup=setup,
+        server.enter_room,
+        args=(client.sid, SHARED_ROOM),
+        setup=setup,
         **JOIN_LEAVE_PLAN.as_kwargs(),
     )
     assert SHARED_ROOM in server.rooms(client.sid)
@@ -100,7 +105,9 @@ def test_leave_shared_room(benchmark: Any, population: Population) -> None:
         server.enter_room(client.sid, SHARED_ROOM)
 
     benchmark.pedantic(
-        server.leave_room, args=(client.sid, SHARED_ROOM), setup=setup,
+        server.leave_room,
+        args=(client.sid, SHARED_ROOM),
+        setup=setup,
         **JOIN_LEAVE_PLAN.as_kwargs(),
     )
     assert SHARED_ROOM not in server.rooms(client.sid)

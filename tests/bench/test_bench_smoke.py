@@ -44,8 +44,18 @@ def test_redis_queue_benchmark_runs_once() -> None:
 
 @pytest.mark.slow
 def test_python_m_bench_writes_the_json_and_the_ratio(tmp_path: Path) -> None:
-    run([sys.executable, "-m", "bench", "--runs-root", str(tmp_path), "--no-report",
-         "-k", "payload or handler"])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--runs-root",
+            str(tmp_path),
+            "--no-report",
+            "-k",
+            "payload or handler",
+        ]
+    )
     doc = json.loads((tmp_path / "latest" / "bench.json").read_text())
     groups = {b["group"] for b in doc["benchmarks"]}
     assert {"payload-encode", "handler-vs-raw"} <= groups
@@ -54,6 +64,15 @@ def test_python_m_bench_writes_the_json_and_the_ratio(tmp_path: Path) -> None:
 
 
 def test_eventlet_benchmarks_run_once_in_their_own_process() -> None:
-    result = run([sys.executable, "-m", "bench.eventlet_main", "-p", "no:cacheprovider",
-                  "--benchmark-disable", "-q"])
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "bench.eventlet_main",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-disable",
+            "-q",
+        ]
+    )
     assert "5 passed" in result.stdout

@@ -20,7 +20,10 @@ def test_record_uses_median_and_min() -> None:
     bench = SimpleNamespace(extra_info={}, stats=stats)
     record_fanout(bench, 1000, "stubbed")
     assert bench.extra_info == {
-        "n": 1000, "variant": "stubbed", "per_delivery_ns": 2000.0, "per_delivery_ns_min": 1000.0,
+        "n": 1000,
+        "variant": "stubbed",
+        "per_delivery_ns": 2000.0,
+        "per_delivery_ns_min": 1000.0,
     }
 
 

@@ -9,7 +9,9 @@ def bench(
     name: str, variant: str, median: float, minimum: float, group: str = GROUP
 ) -> dict[str, Any]:
     return {
-        "name": name, "group": group, "extra_info": {"variant": variant},
+        "name": name,
+        "group": group,
+        "extra_info": {"variant": variant},
         "stats": {"median": median, "min": minimum},
     }
 
@@ -49,7 +51,8 @@ def test_add_writes_into_the_handler_extra_info_only() -> None:
 
 def test_every_variant_gets_its_ratio_and_the_headline_is_the_handler() -> None:
     output = doc(
-        bench("r", "raw", 2.0, 2.0), bench("h", "handler", 3.0, 3.0),
+        bench("r", "raw", 2.0, 2.0),
+        bench("h", "handler", 3.0, 3.0),
         bench("d", "handler-direct", 2.2, 2.2),
     )
     headline = add_handler_ratio(output)

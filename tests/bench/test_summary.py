@@ -5,15 +5,35 @@ from bench.summary import summary_lines
 def test_summary_names_per_delivery_ratio_and_membership() -> None:
     output = {
         "benchmarks": [
-            {"name": "d", "group": "membership-disconnect", "stats": {"median": 0.009},
-             "extra_info": {"clients": 40000, "operation": "disconnect"}},
-            {"name": "s", "group": "fanout-stubbed", "stats": {"median": 0.0018},
-             "extra_info": {"n": 10000, "variant": "stubbed", "per_delivery_ns": 180.0,
-                            "per_delivery_ns_min": 175.0}},
-            {"name": "r", "group": GROUP, "stats": {"median": 1.0, "min": 1.0},
-             "extra_info": {"variant": "raw"}},
-            {"name": "h", "group": GROUP, "stats": {"median": 1.1, "min": 1.0},
-             "extra_info": {"variant": "handler"}},
+            {
+                "name": "d",
+                "group": "membership-disconnect",
+                "stats": {"median": 0.009},
+                "extra_info": {"clients": 40000, "operation": "disconnect"},
+            },
+            {
+                "name": "s",
+                "group": "fanout-stubbed",
+                "stats": {"median": 0.0018},
+                "extra_info": {
+                    "n": 10000,
+                    "variant": "stubbed",
+                    "per_delivery_ns": 180.0,
+                    "per_delivery_ns_min": 175.0,
+                },
+            },
+            {
+                "name": "r",
+                "group": GROUP,
+                "stats": {"median": 1.0, "min": 1.0},
+                "extra_info": {"variant": "raw"},
+            },
+            {
+                "name": "h",
+                "group": GROUP,
+                "stats": {"median": 1.1, "min": 1.0},
+                "extra_info": {"variant": "handler"},
+            },
         ]
     }
     text = "\n".join(summary_lines(output))

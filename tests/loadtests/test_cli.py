@@ -55,9 +55,7 @@ def test_locust_help_lists_the_roombench_options_with_defaults() -> None:
 
 def test_summary_and_report_read_a_stored_run(tmp_path: Path) -> None:
     demo = tmp_path / "run"
-    subprocess.run(
-        [sys.executable, "-m", "tests.reports.factory", str(demo)], cwd=REPO, check=True
-    )
+    subprocess.run([sys.executable, "-m", "tests.reports.factory", str(demo)], cwd=REPO, check=True)
     summary = _roombench("summary", str(demo))
     assert summary.returncode == 0, summary.stderr
     report = _roombench("report", str(demo), "--output", str(tmp_path / "page.html"))

@@ -97,7 +97,8 @@ def test_no_fault_delivers_exactly_what_is_expected(node_factory: Any, tmp_path:
     assert doc["generator"]["cpu_s"] > 0
     # A master and one worker (processes=1): both sampled.
     assert sorted((r["role"], r["name"]) for r in doc["resources"]) == [
-        ("generator", "worker-0"), ("master", "master"),
+        ("generator", "worker-0"),
+        ("master", "master"),
     ]
     assert "lost" not in doc["flags"]
 
