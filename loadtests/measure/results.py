@@ -13,55 +13,21 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import atomic
+from loadtests.measure import schema
 
 SCHEMA_VERSION = 1
 KIND = "roombench.load"
 
-LATENCY_KEYS = ("fanout", "self", "connect", "join", "schedule_lag")
-SUMMARY_KEYS = ("count", "min", "p50", "p90", "p99", "p99_9", "max", "mean", "hdr")
-COUNTER_KEYS = (
-    "sent",
-    "expected",
-    "delivered",
-    "lost",
-    "duplicated",
-    "leaked",
-    "reordered",
-    "errors",
-    "connects",
-    "disconnects",
-    "reconnects",
-)
-TOP_KEYS = (
-    "schema_version",
-    "kind",
-    "run_id",
-    "config_name",
-    "repeat",
-    "created_utc",
-    "git",
-    "versions",
-    "machine",
-    "scenario",
-    "config",
-    "window",
-    "latency",
-    "counters",
-    "rates",
-    "generator",
-    "timeseries",
-    "resources",
-    "server_stats",
-    "flags",
-)
+# The key lists live once, in the TypedDicts of schema.py.
+LATENCY_KEYS = schema.LATENCY_KEYS
+SUMMARY_KEYS = schema.SUMMARY_KEYS
+COUNTER_KEYS = schema.COUNTER_KEYS
+TOP_KEYS = schema.TOP_KEYS
+TIMESERIES_KEYS = schema.TIMESERIES_KEYS
 # Added within schema version 1, so optional: results written before them still load.
 OPTIONAL_TOP_KEYS: dict[str, type] = {
-    "host": dict,  # host load average and CPU steal (the runner's sampler)
-    "process_exits": list,  # every exit of a node, redis-server or Locust, planned or not
-    "events": list,  # the fault timeline as fired
-    "faults": list,  # per-event loss window and recovery (loadtests.measure.faults)
+    key: schema.json_type(schema.ResultsDoc, key) for key in schema.OPTIONAL_TOP_KEYS
 }
-TIMESERIES_KEYS = ("t_s", "phase", "sent", "delivered", "p50_us", "p99_us", "connected")
 
 
 class SchemaError(ValueError):
@@ -87,9 +53,16 @@ def validate(doc: dict[str, Any], source: str = "results") -> dict[str, Any]:
     for key, kind in OPTIONAL_TOP_KEYS.items():
         if key in doc and not isinstance(doc[key], kind):
             raise SchemaError(f"{source}: {key} must be a {kind.__name__}, not {doc[key]!r:.60}")
-    absent = [k for k in COUNTER_KEYS if k not in doc["counters"]]
+    counters = doc["counters"]
+    absent = [k for k in COUNTER_KEYS if k not in counters]
     if absent:
         raise SchemaError(f"{source}: counters lack {absent}")
+    # Measurement rule 5: lost == expected - delivered >= 0 in every results file.
+    if counters["lost"] != counters["expected"] - counters["delivered"] or counters["lost"] < 0:
+        raise SchemaError(
+            f"{source}: counters break lost == expected - delivered >= 0 (expected "
+            f"{counters['expected']}, delivered {counters['delivered']}, lost {counters['lost']})"
+        )
     absent = [k for k in TIMESERIES_KEYS if k not in doc["timeseries"]]
     if absent:
         raise SchemaError(f"{source}: timeseries lacks {absent}")

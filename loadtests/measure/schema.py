@@ -9,7 +9,7 @@ are ``NotRequired``: results written before them still load.
 # No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired``
 # itself to tell required keys from optional ones.
 import sys
-from typing import Any
+from typing import Any, get_args, get_origin
 
 if sys.version_info >= (3, 11):
     from typing import NotRequired, TypedDict
@@ -200,6 +200,14 @@ def required(typed: Any) -> tuple[str, ...]:
     """The required keys of a TypedDict, in declaration order."""
     keys: frozenset[str] = typed.__required_keys__
     return tuple(k for k in typed.__annotations__ if k in keys)
+
+
+def json_type(typed: Any, key: str) -> type:
+    """``list`` or ``dict``: what JSON value ``key`` of TypedDict ``typed`` holds."""
+    annotation = typed.__annotations__[key]
+    while get_origin(annotation) is NotRequired:
+        (annotation,) = get_args(annotation)
+    return list if get_origin(annotation) is list else dict
 
 
 def optional(typed: Any) -> tuple[str, ...]:

@@ -298,4 +298,3 @@ def fault_lines(results_path: Path) -> list[str]:
     ]
     lines += [f"fault {faults.describe(row)}" for row in doc.get("faults", [])]
     return lines
-

@@ -32,7 +32,9 @@ from reports.loading import InputError
 
 FAILS_ALWAYS = ("incomplete",)
 FAILS_UNLESS_PLANNED = ("node_died", "redis_died", "connections_dropped")
-TIMING_UNJUDGEABLE = ("generator_starved", "generator_saturated", "server_saturated")
+# A run that was saturated, starved, or deliberately abused ([config.abuse]) cannot
+# speak for the server's timing.
+TIMING_UNJUDGEABLE = ("generator_starved", "generator_saturated", "server_saturated", "abuse")
 # Set by the runner whenever a configuration injects faults: the counters rule covers it.
 EXPECTED_FLAGS = ("faults_injected",)
 

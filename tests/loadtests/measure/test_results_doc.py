@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from loadtests.measure import document, results
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.recorder import Recorder
@@ -71,3 +73,19 @@ def test_two_processes_merge_into_a_valid_document(tmp_path: Path) -> None:
     again = results.load(path)
     assert again["config_name"] == "unit" and again["counters"] == c
     assert json.loads(path.read_text())["versions"]["hdrhistogram"]
+
+
+def test_a_document_breaking_the_loss_invariant_is_refused(tmp_path: Path) -> None:
+    """Rule 5: lost == expected - delivered >= 0, checked on write and on read."""
+    start_s = 1_800_000_000
+    window = Window(start_s * S, (start_s + 3) * S, warmup_s=1.0, drain_s=1.0)
+    measured = Aggregate().measured(window, [])
+    doc = document.build(measured, Scenario(users=4, rooms=1), window, {"name": "unit"})
+    path = results.dump(doc, tmp_path / "ok.json")
+    for expected, delivered, lost in ((0, 10, -10), (10, 5, 4)):
+        doc["counters"].update(expected=expected, delivered=delivered, lost=lost)
+        with pytest.raises(results.SchemaError, match="lost == expected - delivered >= 0"):
+            results.dump(doc, tmp_path / "bad.json")
+        path.write_text(json.dumps(doc))
+        with pytest.raises(results.SchemaError, match="lost == expected - delivered"):
+            results.load(path)

@@ -189,3 +189,11 @@ def test_repeats_with_different_drop_rates_are_a_usage_error() -> None:
     cand = [_run(seed=2, faults=DROPS), _run(1, seed=2)]
     with pytest.raises(InputError, match="repeats injected different drop rates"):
         evaluate([_run()], cand, RULES)
+
+
+def test_an_abused_run_cannot_speak_for_timing() -> None:
+    flags = {"abuse": "slow_consumer: 10 clients stopped reading"}
+    side = [_run(r, seed=2 + r, flags=flags) for r in range(5)]
+    verdict = evaluate([_run(r, seed=10 + r) for r in range(5)], side, RULES)
+    assert verdict.exit_code == EXIT_INCONCLUSIVE
+    assert any("abuse" in reason for reason in verdict.reasons), verdict.reasons
