@@ -59,9 +59,10 @@ from typing import Any
 from loadtests import strict
 from loadtests.abuse.spec import AbuseSpec, parse_abuse
 from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
+from loadtests.orchestrate.event_tables import parse_events
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.orchestrate.server_keys import server_keys
-from loadtests.orchestrate.timeline import ACTIONS, FaultEvent, check_sequence, check_window
+from loadtests.orchestrate.timeline import FaultEvent
 from loadtests.users.protocol import REFERENCE, Protocol, ProtocolError, protocol_from
 from target_app.config import ASYNC_MODES, GC_MODES
 
@@ -259,7 +260,9 @@ def parse_config(
     strict.in_range(spec.inject_drop_rate, 0, 1, f"{where}.inject_drop_rate", ScenarioError)
     if "events" in table:
         load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
-        events = parse_events(table["events"], f"{where} [[config.events]]", spec, load.window_s)
+        events = parse_events(
+            table["events"], f"{where} [[config.events]]", spec.nodes, spec.queue, load.window_s
+        )
         spec = replace(spec, events=events)
     if "abuse" in table:
         load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
@@ -275,75 +278,6 @@ def parse_config(
         )
         spec = replace(spec, abuse=abuse)
     return spec
-
-
-EVENT_KEYS = ("at_s", "action", "node")
-
-
-def parse_events(
-    tables: Any, where: str, config: ConfigSpec, window_s: float
-) -> tuple[FaultEvent, ...]:
-    """Validate a configuration's ``[[config.events]]`` against its nodes, queue and window."""
-    if not isinstance(tables, list):
-        strict.fail(
-            where, f"{tables!r} is not a list of tables", "[[config.events]] tables", ScenarioError
-        )
-    events = []
-    for index, raw in enumerate(tables):
-        key = f"{where} #{index + 1}"
-        table = strict.table_of(raw, key, ScenarioError)
-        strict.check_keys(table, EVENT_KEYS, key, ScenarioError)
-        for required in ("at_s", "action"):
-            if required not in table:
-                strict.fail(
-                    f"{key}.{required}",
-                    f"missing key {required!r}",
-                    "at_s (seconds into the window) and action",
-                    ScenarioError,
-                )
-        at_s = strict.typed(table["at_s"], float, f"{key}.at_s", ScenarioError)
-        action = strict.one_of(
-            strict.typed(table["action"], str, f"{key}.action", ScenarioError),
-            tuple(ACTIONS),
-            f"{key}.action",
-            ScenarioError,
-        )
-        node: int | None = None
-        if ACTIONS[action].target == "node":
-            if "node" not in table:
-                strict.fail(
-                    f"{key}.node",
-                    f"missing key 'node' for {action}",
-                    f"a node index 0..{config.nodes - 1}",
-                    ScenarioError,
-                )
-            node = strict.typed(table["node"], int, f"{key}.node", ScenarioError)
-            if not 0 <= node < config.nodes:
-                strict.fail(
-                    f"{key}.node",
-                    f"node {node} does not exist ({config.nodes} node(s))",
-                    f"0..{config.nodes - 1}",
-                    ScenarioError,
-                )
-        else:
-            if "node" in table:
-                strict.fail(
-                    f"{key}.node",
-                    f"{action} acts on redis-server, not on a node",
-                    "no node key for a Redis action",
-                    ScenarioError,
-                )
-            if config.queue != "redis":
-                strict.fail(
-                    f"{key}.action",
-                    f"{action} but this configuration has no Redis (queue = {config.queue!r})",
-                    'queue = "redis", or node actions',
-                    ScenarioError,
-                )
-        events.append(FaultEvent(at_s, action, node))
-    check_window(events, window_s, where, ScenarioError)
-    check_sequence(events, where, ScenarioError)
-    return tuple(events)
 
 
 def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
