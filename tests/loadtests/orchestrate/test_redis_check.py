@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from loadtests.__main__ import main
 from loadtests.cluster.ports import free_port
 from loadtests.cluster.supervisor import RedisServer
 from loadtests.orchestrate.redis_check import (
+    TIMEOUT_S,
     RedisUrlError,
     check_queue_urls,
     check_redis_url,
@@ -20,10 +19,11 @@ from loadtests.orchestrate.scenario import ScenarioError
 
 def test_a_closed_port_fails_at_once_naming_the_url_and_the_fix() -> None:
     url = f"redis://127.0.0.1:{free_port()}/0"
-    started = time.monotonic()
+    # Bounded by construction, not by a wall-clock assertion: a connect that nothing
+    # refuses waits at most TIMEOUT_S; a closed port is refused at once.
+    assert TIMEOUT_S <= 2.0
     with pytest.raises(RedisUrlError) as exc:
         check_redis_url(url)
-    assert time.monotonic() - started < 2.0
     assert str(exc.value).startswith(f"--redis-url {url}: nothing accepts connections there")
     assert "leave out --redis-url" in str(exc.value)
     assert isinstance(exc.value, ScenarioError)  # the CLI's usage error: exit 2
