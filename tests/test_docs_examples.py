@@ -132,10 +132,11 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _on_demo(command: str, demo: Path) -> list[str]:
     """The command with optional ``[...]`` parts dropped and its folder or placeholder
     (``reports/runs/latest``, ``/tmp/...``, ``RESULTS_OR_DIR...``) replaced by the demo run."""
-    argv = _argv(re.sub(r"\s*\[[^\]]*\]", "", command))
-    return [
+    program, *args = _argv(re.sub(r"\s*\[[^\]]*\]", "", command))
+    # The program itself may live under /tmp (a checkout there): only arguments are replaced.
+    return [program] + [
         str(demo) if arg.startswith(("reports/runs/", "/tmp/")) or arg.isupper() else arg
-        for arg in argv
+        for arg in args
     ]
 
 
