@@ -20,9 +20,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[3]
 KNOWN = """
 name = "known"
-# One Locust process (no master): the busy node and the generator then have a
-# core each, so a step is not "generator-starved" by a third process.
-generator_processes = 0
 [load]
 users = 20
 rooms = 10
@@ -48,6 +45,7 @@ name = "idle"
 
 
 def _capacity(tmp_path: Path, scenario: str, *args: str) -> dict:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "scenario.toml"
     path.write_text(scenario)
     out = tmp_path / "out"
@@ -69,9 +67,21 @@ def _capacity(tmp_path: Path, scenario: str, *args: str) -> dict:
 def test_the_search_finds_a_known_capacity(tmp_path: Path) -> None:
     # A loose latency objective: the knee is then where the node saturates, which
     # the injected CPU decides, not where queueing noise on a shared machine
-    # first pushes p99 past a tight bound.
-    doc = _capacity(tmp_path, KNOWN, "--max-steps", "6", "--slo", "fanout_p99<=50ms,lost=0")
-    (entry,) = doc["configs"]
+    # first pushes p99 past a tight bound. A search that ends "generator-limited"
+    # (the 2 cores were the limit, so it declined to answer) is measured again,
+    # once; a capacity outside the known range fails at once.
+    for attempt in range(2):
+        doc = _capacity(
+            tmp_path / f"try{attempt}",
+            KNOWN,
+            "--max-steps",
+            "6",
+            "--slo",
+            "fanout_p99<=50ms,lost=0",
+        )
+        (entry,) = doc["configs"]
+        if entry["verdict"] != "generator-limited":
+            break
     assert entry["verdict"] == "capacity", entry
     messages_per_s = entry["capacity"]["messages_per_s"]
     assert 0.6 * 500 <= messages_per_s <= 500, entry["steps"]
