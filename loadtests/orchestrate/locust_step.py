@@ -74,13 +74,7 @@ def run_on_cluster(
         stack.callback(locust.stop)
         locust.start()
         supervision.watch_locust(locust)
-        deadline = time.monotonic() + budget_s
-        while locust.alive():
-            progress.tick(step.progress_path)
-            if time.monotonic() > deadline:
-                raise locust.failure(f"did not finish within {budget_s:.0f} s")
-            time.sleep(0.5)
-        code = locust.stop()
+        code = wait_for_locust(locust, progress, step.progress_path, budget_s)
         supervision.stop()
         if not step.results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {step.results_path}")
@@ -90,6 +84,19 @@ def run_on_cluster(
         doc["config"] = {**doc.get("config", {}), **step.config_doc}
         results.dump(doc, step.results_path)
         return doc
+
+
+def wait_for_locust(
+    locust: ManagedProcess, progress: Progress, progress_path: Path, budget_s: float
+) -> int | None:
+    """Show progress until Locust ends by itself (bounded by ``budget_s``); its exit code."""
+    deadline = time.monotonic() + budget_s
+    while locust.alive():
+        progress.tick(progress_path)
+        if time.monotonic() > deadline:
+            raise locust.failure(f"did not finish within {budget_s:.0f} s")
+        time.sleep(0.5)
+    return locust.stop()
 
 
 def node_stats(node: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED
 from loadtests.measure import faults, results
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
+from loadtests.orchestrate.locust_step import wait_for_locust
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.scenario import ScenarioError
@@ -154,13 +155,7 @@ def run_config(
             )
             stack.callback(abuser.stop)
             supervision.sampler.watch("abuse", "abuse", abuser.start().pid)
-        deadline = time.monotonic() + budget_s
-        while locust.alive():
-            progress.tick(progress_path)
-            if time.monotonic() > deadline:
-                raise locust.failure(f"did not finish within {budget_s:.0f} s")
-            time.sleep(0.5)
-        code = locust.stop()
+        code = wait_for_locust(locust, progress, progress_path, budget_s)
         abuse_report = abuser.finish() if abuser is not None else None
         supervision.stop()
         mismatch = protocol_mismatch(locust.log_path)
