@@ -4,7 +4,10 @@ Bounded and small (40 users, 5 s windows, about 16 runs in all):
 
 * an A/A gate as ``make gate GATE_ARGS=--adaptive`` runs it (``python -m loadtests
   gate --adaptive``: base and candidate identical, 5 repeats a side interleaved ABBA,
-  more only if the first look is inconclusive) exits 0;
+  2 more a side at each look that cannot decide, up to 13) exits 0. It never
+  exits 1. On a machine so noisy that even 13 repeats a side leave fan-out p50's
+  interval wider than its ±25 % margin, exit 3 is the honest answer, and the test
+  accepts it only then: at the last look, with width as the only reason;
 * 5 repeats whose server delays every room delivery by 5 ms, judged against
   that gate's base runs, exit 1 naming fan-out latency;
 * a run dropping 1 % of deliveries passes the loss rule (its loss lies inside the
@@ -48,6 +51,7 @@ name = "base"
 [[config]]
 name = "candidate"
 """
+AA_MAX_REPEATS = 13  # looks at 5, 7, 9, 11 and 13 repeats a side
 FAULT_SCENARIO = f"""
 name = "gate-selfproof"
 {LOAD}
@@ -74,7 +78,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (root / "faults.toml").write_text(FAULT_SCENARIO)
     aa = _python(
         "-m", "loadtests", "gate", str(root / "aa.toml"), "--out", str(root / "aa"),
-        "--no-summary", "--adaptive", "--max-repeats", "9", timeout=900,
+        "--no-summary", "--adaptive", "--max-repeats", str(AA_MAX_REPEATS), timeout=1200,
     )  # fmt: skip
     faults = root / "faults"
     for config, repeat in (("delayed", "5"), ("dropping", "1")):
@@ -106,17 +110,31 @@ def _base_files(runs: dict[str, Any]) -> list[Path]:
 @pytest.mark.slow
 def test_an_a_a_gate_run_as_make_gate_does_passes(runs: dict[str, Any]) -> None:
     aa = runs["aa"]
-    assert aa.returncode == 0, aa.stdout + aa.stderr
+    output = aa.stdout + aa.stderr
+    assert aa.returncode in (0, 3), output
     verdict = json.loads((runs["aa_dir"] / "gate.json").read_text())
-    assert verdict["outcome"] == "pass"
-    p50 = next(c for c in verdict["checks"] if c["metric"] == "fanout_p50")
-    assert p50["outcome"] == "same"
-    assert verdict["looks"] == 3  # 5, 7, 9 a side: alpha split over three looks
+    assert verdict["looks"] == 5  # 5, 7, 9, 11, 13 a side: alpha split over five looks
     manifest = json.loads((runs["aa_dir"] / "run.json").read_text())
     # ABBA: base candidate candidate base base candidate ...
     order = "".join(o["config"][0] for o in manifest["outcomes"])
-    assert order in ("bccbbccbbc", "bccbbccbbccbbc", "bccbbccbbccbbccbbc")
-    assert p50["samples"] == f"{len(order) // 2} vs {len(order) // 2} repeats"
+    a_side = len(order) // 2
+    assert a_side in (5, 7, 9, 11, 13) and order == ("bccb" * 7)[: 2 * a_side], order
+    p50 = next(c for c in verdict["checks"] if c["metric"] == "fanout_p50")
+    assert p50["samples"] == f"{a_side} vs {a_side} repeats"
+    assert all(c["outcome"] != "different" for c in verdict["checks"]), output
+    if aa.returncode == 3:
+        # Only an interval too wide at the last look: no flag, no failed run.
+        assert a_side == AA_MAX_REPEATS, output
+        assert verdict["outcome"] == "inconclusive", output
+        undecided = [c for c in verdict["checks"] if c["verdict"] == "inconclusive"]
+        assert undecided and all(c["outcome"] == "unknown" for c in undecided), output
+        correctness = next(c for c in verdict["checks"] if c["metric"] == "correctness")
+        assert correctness["verdict"] == "pass", output
+        assert verdict["reasons"] and all("not inside" in r for r in verdict["reasons"]), output
+        print(f"A/A inconclusive at {a_side} repeats a side: this machine is noisy\n{output}")
+        return
+    assert verdict["outcome"] == "pass"
+    assert p50["outcome"] == "same"
 
 
 @pytest.mark.slow
