@@ -120,12 +120,19 @@ def _ms(us: float | None) -> str:
     return "-" if us is None else f"{us / 1000:.1f}"
 
 
+def _stamp(point: dict[str, Any]) -> str:
+    """`` (stamps: -400 µs)``: how much shared receive stamps may overstate p99 ('' if none)."""
+    bound = point.get("stamp_error_bound_us") or 0
+    return f" (stamps: -{bound:,} µs)" if bound else ""
+
+
 def step_line(name: str, index: int, axis: Axis, point: dict[str, Any]) -> str:
     """One terminal line per step (under 120 columns)."""
     line = (
         f"{name} step {index}: {point['load']:,.0f} {axis.unit} -> "
         f"{point['achieved_deliveries_per_s']:,.0f} deliveries/s, "
-        f"p50 {_ms(point['p50_us'])} p99 {_ms(point['p99_us'])} ms, lost {point['lost']}, "
+        f"p50 {_ms(point['p50_us'])} p99 {_ms(point['p99_us'])} ms{_stamp(point)}, "
+        f"lost {point['lost']}, "
         f"node CPU {point['node_cpu_percent'] or 0:.0f} %: {point['outcome'].upper()}"
     )
     return line + (f" ({point['reason'][:60]})" if point["reason"] else "")
@@ -148,7 +155,7 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         else:
             what = (
                 f"{cap['deliveries_per_s']:,.0f} deliveries/s, {cap['messages_per_s']:,.0f} msg/s, "
-                f"{cap['users']} users, p99 {_ms(cap['p99_us'])} ms"
+                f"{cap['users']} users, p99 {_ms(cap['p99_us'])} ms{_stamp(cap)}"
             )
             if verdict == Verdict.ABOVE_RANGE.value:
                 what += " (never failed: at least this)"

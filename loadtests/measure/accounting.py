@@ -51,6 +51,7 @@ from array import array
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from loadtests.units import NS_PER_S
 
@@ -80,6 +81,9 @@ COUNT_NAMES = (
     "skipped",  # sends the schedule had to skip: the sender was not connected
     "dropped",
     "rejoined",
+    # fan-out receipts whose frame shared a read with a later frame: the read's
+    # kernel stamp (of its last segment) may be later than their arrival
+    "shared_stamp",
 )
 LATENCY_NAMES = ("fanout_us", "self_us", "lag_us", "reconnect_us")
 
@@ -100,6 +104,7 @@ class Bucket:
         self.skipped = 0
         self.dropped = 0
         self.rejoined = 0
+        self.shared_stamp = 0
         self.fanout_us = array("q")
         self.self_us = array("q")
         self.lag_us = array("q")
@@ -147,6 +152,19 @@ class Membership:
 Interval = tuple[int, str, int, int]
 
 
+class StampSharing(Protocol):
+    """Whether the receipt being handled shares its read's stamp with a later frame."""
+
+    shared: bool
+
+
+class _NeverShared:
+    shared = False
+
+
+_NEVER_SHARED = _NeverShared()
+
+
 class ReceiverLedger:
     """One receiver's memberships, dedupe bitmaps and counters.
 
@@ -155,7 +173,9 @@ class ReceiverLedger:
     receipts are kept per membership to reclassify them when a leave is sent
     (or the connection drops). ``split_workers`` W > 1 files fan-out latencies
     per sender worker rank (``sender % W``) for the master's clock correction;
-    0 keeps them in one array.
+    0 keeps them in one array. ``stamps.shared`` (the process's
+    ``ReceiveStats``) says whether the receipt being handled shares its read's
+    stamp with a later frame; such fan-out receipts are counted (``shared_stamp``).
     """
 
     def __init__(
@@ -166,8 +186,10 @@ class ReceiverLedger:
         grace_s: float = 1.0,
         away_intervals: list[Interval] | None = None,
         split_workers: int = 0,
+        stamps: StampSharing | None = None,
     ) -> None:
         self.receiver = receiver
+        self.stamps: StampSharing = stamps if stamps is not None else _NEVER_SHARED
         self.split_workers = split_workers
         self.buckets = buckets
         self.intervals = intervals
@@ -306,8 +328,12 @@ class ReceiverLedger:
             if found is None:
                 found = b.fanout_from(rank)
             found.append((recv_ns - t_ns) // 1000)
+            if self.stamps.shared:
+                b.shared_stamp += 1
         else:
             b.fanout_us.append((recv_ns - t_ns) // 1000)
+            if self.stamps.shared:
+                b.shared_stamp += 1
         state = m.state
         if state == JOINED and t_ns >= m.join_ack_ns:
             b.strict += 1

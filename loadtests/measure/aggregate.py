@@ -282,6 +282,9 @@ class Aggregate:
                 "cpu_us_per_delivery": round(cpu_s * 1e6 / delivered, 3) if delivered else None,
                 # whole run, not only the window: how receipts were stamped (wire.readpoll)
                 "receive": dict(self.receive),
+                # the window's fan-out receipts whose stamp may be late (shared with a
+                # later frame of their read): how far p99 can be overstated
+                "shared_stamp_fanout": counts["shared_stamp"],
             },
             "timeseries": timeseries(
                 self.seconds, self.connected, window, intervals, sends, fanout_by_second

@@ -93,6 +93,7 @@ class Recorder:
             self.grace_s,
             self.away_intervals,
             self.split_workers,
+            self.receive_stats,
         )
         self.ledgers.append(found)
         return found

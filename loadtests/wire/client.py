@@ -233,7 +233,16 @@ class SioClient:
         now = time.time_ns() if stamp_ns is None else stamp_ns
         try:
             frames = self._feed(chunk)
-            self.stats.note(len(frames), stamped=stamp_ns is not None)
+            stats = self.stats
+            stats.note(len(frames), stamped=stamp_ns is not None)
+            if len(frames) > 1:
+                # All but the last frame may have arrived before the stamp says.
+                stats.shared = True
+                try:
+                    self._dispatch(frames[:-1], now)
+                finally:
+                    stats.shared = False
+                frames = frames[-1:]
             self._dispatch(frames, now)
         except _PEER_FAULTS as exc:
             self._fail(exc)

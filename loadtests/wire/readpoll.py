@@ -89,7 +89,9 @@ class ReceiveStats:
     ``multi_frame_reads`` reads returned more than one complete frame, holding
     ``frames_in_multi_frame_reads`` frames: all but the last of those may carry a
     stamp later than their arrival. ``unstamped_reads`` had no kernel stamp and
-    were timed on return from the read.
+    were timed on return from the read. ``shared`` is true while the frames
+    before the last of a multi-frame read are handled, so the ledger can count
+    the deliveries whose stamp may be late (``shared_stamp``); not a count.
     """
 
     __slots__ = (
@@ -98,8 +100,9 @@ class ReceiveStats:
         "multi_frame_reads",
         "frames_in_multi_frame_reads",
         "unstamped_reads",
+        "shared",
     )
-    FIELDS = __slots__
+    FIELDS = __slots__[:-1]
 
     def __init__(self) -> None:
         self.reads = 0
@@ -107,6 +110,7 @@ class ReceiveStats:
         self.multi_frame_reads = 0
         self.frames_in_multi_frame_reads = 0
         self.unstamped_reads = 0
+        self.shared = False
 
     def note(self, frames: int, stamped: bool = True) -> None:
         """One read that completed ``frames`` frames."""

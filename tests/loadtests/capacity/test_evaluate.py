@@ -7,19 +7,32 @@ from typing import Any
 from loadtests.capacity.evaluate import evaluate
 from loadtests.capacity.search import Outcome
 from loadtests.capacity.slo import parse_slo
+from loadtests.capacity.steps import lowest_true_us, stamp_error_bound_us
+from loadtests.measure import hdr
 
 TERMS = parse_slo("fanout_p99<=10ms,lost=0")
 
 
-def _doc(p99_us: int = 5_000, lost: int = 0, lag_p99_us: int = 100, **flags: str) -> Any:
+def _fanout(fast: int, slow: int, slow_us: int) -> dict[str, Any]:
+    """A fan-out summary of ``fast`` receipts at 5 ms and ``slow`` at ``slow_us``."""
+    histogram = hdr.new_histogram()
+    histogram.record_value(5_000, fast)
+    histogram.record_value(slow_us, slow)
+    return hdr.summary(histogram)
+
+
+def _doc(
+    p99_us: int = 5_000, lost: int = 0, lag_p99_us: int = 100, shared: int = 0, **flags: str
+) -> Any:
+    # 1,000 receipts; the slowest 2 % at p99_us, so p99 is p99_us.
     return {
         "latency": {
-            "fanout": {"p99": p99_us},
+            "fanout": _fanout(980, 20, p99_us),
             "schedule_lag": {"count": 10, "p99": lag_p99_us},
         },
         "counters": {"lost": lost, "leaked": 0},
         "flags": dict(flags),
-        "generator": {"receive": {"frames": 1000, "frames_in_multi_frame_reads": 0}},
+        "generator": {"shared_stamp_fanout": shared},
     }
 
 
@@ -48,10 +61,27 @@ def test_a_limited_generator_is_never_a_server_verdict() -> None:
         assert evaluate(doc, TERMS)[0] is Outcome.GENERATOR_LIMITED
 
 
-def test_a_miss_within_the_receive_stamp_bound_cannot_decide() -> None:
-    doc = _doc(p99_us=11_000)
-    doc["generator"]["receive"]["frames_in_multi_frame_reads"] = 200  # 20 % shared a read
-    outcome, reason = evaluate(doc, TERMS)
-    assert outcome is Outcome.GENERATOR_LIMITED and "error bound" in reason
-    doc["latency"]["fanout"]["p99"] = 14_000  # beyond the 2 ms bound: the server failed
-    assert evaluate(doc, TERMS)[0] is Outcome.FAIL
+def test_shared_stamps_bound_the_true_percentile_from_below() -> None:
+    doc = _doc(p99_us=12_000)
+    assert doc["latency"]["fanout"]["p99"] == hdr.decode(
+        doc["latency"]["fanout"]["hdr"]
+    ).get_value_at_percentile(99.0)
+    assert lowest_true_us(doc, "fanout", "p99") == doc["latency"]["fanout"]["p99"]
+    assert stamp_error_bound_us(doc) == 0
+    # 15 of 1,000 receipts may be early: the true p99 is at least the measured p97.5.
+    fast = doc["latency"]["fanout"]["p50"]  # the 5 ms receipts, as the histogram holds them
+    doc["generator"]["shared_stamp_fanout"] = 15
+    assert lowest_true_us(doc, "fanout", "p99") == fast
+    assert stamp_error_bound_us(doc) == doc["latency"]["fanout"]["p99"] - fast
+    # 5 of them: at least the measured p98.5, still in the slow 2 %.
+    doc["generator"]["shared_stamp_fanout"] = 5
+    assert lowest_true_us(doc, "fanout", "p99") == doc["latency"]["fanout"]["p99"]
+
+
+def test_a_miss_the_shared_stamps_could_explain_cannot_decide() -> None:
+    outcome, reason = evaluate(_doc(p99_us=12_000, shared=15), TERMS)
+    assert outcome is Outcome.GENERATOR_LIMITED and "undecided" in reason
+    # Too few shared stamps to pull p99 under the limit: the server failed.
+    assert evaluate(_doc(p99_us=12_000, shared=5), TERMS)[0] is Outcome.FAIL
+    # A measured pass is a pass however many stamps were shared (they only overstate).
+    assert evaluate(_doc(p99_us=9_000, shared=500), TERMS) == (Outcome.PASS, "")
