@@ -105,9 +105,11 @@ gate-selfcheck: setup system-redis
 
 # How much each configuration carries at an SLO (capacity.json + report under
 # reports/runs/<stamp>/). CAPACITY_ARGS="--axis connections" etc.
-CAPACITY_SCENARIO ?= loadtests/scenarios/capacity.toml
+# `make capacity SCENARIO=...` searches another scenario (SCENARIO alone names the
+# loadtest's default, so only a SCENARIO given on the command line counts here).
+CAPACITY_SCENARIO ?= $(if $(filter command line,$(origin SCENARIO)),$(SCENARIO),loadtests/scenarios/capacity.toml)
 CAPACITY_ARGS ?=
-capacity: setup system-redis
+capacity: setup system-redis node-chat
 	$(RB) capacity $(CAPACITY_SCENARIO) $(CAPACITY_ARGS)
 
 lint: setup

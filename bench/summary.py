@@ -15,7 +15,8 @@ US_PER_S = 1_000_000
 
 
 def summary_lines(output_json: dict[str, Any]) -> list[str]:
-    """Lines describing fan-out per delivery, the handler/raw ratio and membership costs."""
+    """Lines describing fan-out per delivery, the handler/raw ratio and membership costs,
+    and the most deliveries/s one generator process can time (the receive-path bench)."""
     benchmarks = output_json.get("benchmarks", [])
     lines = []
     fanout = sorted(
@@ -24,9 +25,21 @@ def summary_lines(output_json: dict[str, Any]) -> list[str]:
     )
     for bench in fanout:
         info = bench["extra_info"]
-        lines.append(
+        line = (
             f"{bench['group']:<22} {info.get('variant', ''):<18} n={info['n']:<6} per delivery "
             f"{info['per_delivery_ns']:>9.1f} ns (median; min {info['per_delivery_ns_min']:.1f} ns)"
+        )
+        if "max_deliveries_per_s" in info:
+            line += f" = {info['max_deliveries_per_s']:,} deliveries/s"
+        lines.append(line)
+    receive = [b["extra_info"] for b in fanout if "max_deliveries_per_s" in b["extra_info"]]
+    if receive:
+        best = max(receive, key=lambda info: info["max_deliveries_per_s"])
+        lines.append(
+            f"{'receive-path':<22} one generator process can time at most "
+            f"{best['max_deliveries_per_s']:,} deliveries/s ({best['n']} frames per read, "
+            f"{best['per_delivery_ns'] / 1000:.1f} µs each), before sending, the poller and "
+            "Locust take their share"
         )
     for variant, ratio in sorted(ratios(output_json).items()):
         verdict = "meets" if ratio["meets_goal"] else "MISSES"

@@ -20,13 +20,11 @@ MAX_RATE_PER_SENDER_PER_S = 10_000.0  # Scenario's own bound
 
 
 def room_size(scenario: Scenario) -> float:
-    """Members of each room (every user joins ``rooms_per_user`` of ``rooms``)."""
-    return scenario.users * scenario.rooms_per_user / scenario.rooms
+    return scenario.room_size
 
 
 def offered_deliveries_per_s(scenario: Scenario) -> float:
-    """Deliveries/s the schedule offers: each message reaches every member of its room."""
-    return scenario.senders * scenario.rate_per_sender_per_s * room_size(scenario)
+    return scenario.offered_deliveries_per_s
 
 
 def offered_messages_per_s(scenario: Scenario) -> float:

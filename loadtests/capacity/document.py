@@ -41,7 +41,7 @@ def new(matrix: Matrix, axis: Axis, slo_text: str, out_dir: Path) -> dict[str, A
     }
 
 
-def config_entry(config: ConfigSpec, generator_processes: int) -> dict[str, Any]:
+def config_entry(config: ConfigSpec, generator_processes: int | str) -> dict[str, Any]:
     return {
         "name": config.name,
         "config": {

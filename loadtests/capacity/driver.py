@@ -68,6 +68,14 @@ def _cluster_alive(running: Cluster) -> str | None:
     return None
 
 
+def _measured_cost(entry: dict[str, Any]) -> float | None:
+    """The generator's CPU per delivery at the last step that delivered (µs), if any."""
+    for point in reversed(entry["steps"]):
+        if point.get("generator_cpu_us_per_delivery"):
+            return float(point["generator_cpu_us_per_delivery"])
+    return None
+
+
 def search_config(
     matrix: Matrix,
     config: ConfigSpec,
@@ -97,12 +105,19 @@ def search_config(
                     break
                 index = len(search.steps) + 1
                 scenario = axis.scenario(base, load)
+                processes, why = matrix.processes_for(config, scenario, _measured_cost(entry))
                 step = StepRun(
                     out=options.out_dir / "steps",
                     stem=f"{config.name}.step{index:02d}",
                     log_dir=log_dir,
-                    config_doc={**entry["config"], "capacity_step": index, "load": load},
-                    processes=matrix.generator_processes,
+                    config_doc={
+                        **entry["config"],
+                        "capacity_step": index,
+                        "load": load,
+                        "generator_processes": processes,
+                        **({"generator_processes_auto": why} if why else {}),
+                    },
+                    processes=processes,
                     run_id=options.out_dir.name,
                 )
                 label = f"{config.name} step {index} ({load:,.0f} {axis.unit})"

@@ -3,7 +3,8 @@
 ```toml
 name = "default"
 repeat = 1                  # runs of each configuration, interleaved A B A B
-generator_processes = 1     # Locust worker processes (plus a master); 0 = one process
+generator_processes = 1     # Locust worker processes (plus a master); 0 = one process;
+                            # "auto": as many as the load needs (orchestrate.generator_size)
 
 [load]                      # orchestrate.scenario.Scenario: users, rooms, rates, window...
 users = 200
@@ -59,6 +60,7 @@ from typing import Any
 from loadtests import strict
 from loadtests.abuse.spec import AbuseSpec, parse_abuse
 from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
+from loadtests.orchestrate import generator_size
 from loadtests.orchestrate.event_tables import parse_events
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.orchestrate.server_keys import server_keys
@@ -150,15 +152,25 @@ class Matrix:
     """A parsed scenario file.
 
     ``repeat`` default 1; ``generator_processes`` default 1: Locust runs a master and
-    that many worker processes (0: one process, no master).
+    that many worker processes (0: one process, no master), or ``"auto"``: as many
+    as the load needs (``orchestrate.generator_size``).
     """
 
     name: str
     load: Scenario
     configs: tuple[ConfigSpec, ...]
     repeat: int = 1
-    generator_processes: int = 1
+    generator_processes: int | str = 1
     source: str = ""
+
+    def processes_for(
+        self, config: ConfigSpec, load: Scenario, us_per_delivery: float | None = None
+    ) -> tuple[int, str | None]:
+        """Worker processes for ``config`` at ``load``; with ``auto``, also why."""
+        if isinstance(self.generator_processes, int):
+            return self.generator_processes, None
+        servers = config.nodes + (1 if config.queue == "redis" else 0)
+        return generator_size.processes_for(load.offered_deliveries_per_s, servers, us_per_delivery)
 
     def load_for(self, config: ConfigSpec) -> Scenario:
         """The load ``config`` runs: its own ``load`` table applied over ``[load]``,
@@ -287,10 +299,12 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     name = strict.typed(doc.get("name", Path(source).stem), str, f"{source}.name", ScenarioError)
     repeat = strict.typed(doc.get("repeat", 1), int, f"{source}.repeat", ScenarioError)
     strict.in_range(repeat, 1, 100, f"{source}.repeat", ScenarioError)
-    processes = strict.typed(
-        doc.get("generator_processes", 1), int, f"{source}.generator_processes", ScenarioError
-    )
-    strict.in_range(processes, 0, 64, f"{source}.generator_processes", ScenarioError)
+    processes = doc.get("generator_processes", 1)
+    if processes != generator_size.AUTO:
+        processes = strict.typed(
+            processes, int, f'{source}.generator_processes (a count or "auto")', ScenarioError
+        )
+        strict.in_range(processes, 0, 64, f"{source}.generator_processes", ScenarioError)
     load_table = strict.table_of(doc.get("load", {}), f"{source}.load", ScenarioError)
     base_load = {"name": name, **load_table}
     try:

@@ -118,6 +118,7 @@ def run_config(
     progress_path = out / "logs" / f"{stem}.progress.json"
     log_dir = out / "logs" / stem
     budget_s = load.warmup_s + load.window_s + load.drain_s + OVERHEAD_ALLOWANCE_S
+    processes, why = matrix.processes_for(config, load)
     config_doc = {
         **config.to_dict(),
         "server_args": config.target_app_args(),
@@ -125,7 +126,8 @@ def run_config(
             "inject_delay_ms": config.inject_delay_ms,
             "inject_drop_rate": config.inject_drop_rate,
         },
-        "generator_processes": matrix.generator_processes,
+        "generator_processes": processes,
+        **({"generator_processes_auto": why} if why else {}),
     }
     with ExitStack() as stack:
         started = cluster(log_dir, config.cluster_spec(options.redis_url, options.redis_binary))
@@ -140,7 +142,7 @@ def run_config(
             results_path=results_path,
             progress_path=progress_path,
             csv_prefix=out / stem,
-            processes=matrix.generator_processes,
+            processes=processes,
             run_id=out.name,
             repeat=repeat_index,
         )

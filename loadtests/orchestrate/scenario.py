@@ -111,6 +111,16 @@ class Scenario:
         scenario.check()
         return scenario
 
+    @property
+    def room_size(self) -> float:
+        """Members of each room (every user joins ``rooms_per_user`` of ``rooms``)."""
+        return self.users * self.rooms_per_user / self.rooms
+
+    @property
+    def offered_deliveries_per_s(self) -> float:
+        """Deliveries/s the schedule offers: each message reaches every member of its room."""
+        return self.senders * self.rate_per_sender_per_s * self.room_size
+
     def to_dict(self) -> dict[str, Any]:
         doc = dataclasses.asdict(self)
         if self.protocol.is_reference:

@@ -42,5 +42,28 @@ def test_summary_names_per_delivery_ratio_and_membership() -> None:
     assert "clients=40000" in text and "9000.00 us" in text
 
 
+def test_summary_names_the_most_deliveries_one_generator_process_can_time() -> None:
+    output = {
+        "benchmarks": [
+            {
+                "name": f"rp{n}",
+                "group": "receive-path",
+                "stats": {"median": 0.001, "min": 0.001},
+                "extra_info": {
+                    "n": n,
+                    "clients": 16,
+                    "per_delivery_ns": ns,
+                    "per_delivery_ns_min": ns - 100.0,
+                    "max_deliveries_per_s": round(1e9 / ns),
+                },
+            }
+            for n, ns in ((1, 6800.0), (64, 2500.0))
+        ]
+    }
+    lines = summary_lines(output)
+    assert "= 147,059 deliveries/s" in lines[0] and "= 400,000 deliveries/s" in lines[1]
+    assert "can time at most 400,000 deliveries/s (64 frames per read, 2.5 µs each)" in lines[2]
+
+
 def test_summary_of_nothing_is_empty() -> None:
     assert summary_lines({"benchmarks": []}) == []
