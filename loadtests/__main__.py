@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import subprocess
 import sys
 import time
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
-from types import FrameType
 
 from loadtests.cluster.processes import ProcessError
+from loadtests.interrupts import stop_on_interrupts
 from loadtests.orchestrate import ab, selfcheck
 from loadtests.orchestrate.cli_args import build_parser
 from loadtests.orchestrate.matrix import Matrix, load_matrix, target_matrix
@@ -31,11 +30,6 @@ from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.users.protocol import ProtocolError, load_profile
 from reports.gate.exit_codes import EXIT_USAGE
 from reports.gate.rules import RulesError, load_rules
-
-
-def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turn SIGTERM into the same unwinding as Ctrl-C, so every process is stopped.
-    raise KeyboardInterrupt
 
 
 def _prepare(args: argparse.Namespace) -> Matrix:
@@ -268,7 +262,7 @@ COMMANDS = {"run": cmd_run, "gate": cmd_gate, "gate-selfcheck": cmd_gate_selfche
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stop_on_interrupts()
     try:
         return COMMANDS[args.command](args)
     except ScenarioError as exc:

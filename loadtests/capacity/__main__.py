@@ -15,6 +15,7 @@ from loadtests.capacity.axes import AXES
 from loadtests.capacity.document import summary_lines
 from loadtests.capacity.driver import CapacityOptions, run_capacity
 from loadtests.capacity.slo import parse_slo
+from loadtests.interrupts import stop_on_interrupts
 from loadtests.orchestrate.matrix import load_matrix
 from loadtests.orchestrate.rundir import new_run_dir, point_latest
 from loadtests.strict import InputError
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    stop_on_interrupts()
     try:
         matrix = load_matrix(args.scenario)
         if args.only:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtests.cluster.ports import LOOPBACK, free_port
 from loadtests.orchestrate.scenario import Scenario
 
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "locustfile.py"
@@ -74,7 +75,12 @@ def build_argv(run: LocustRun) -> list[str]:
         "--only-summary",
     ]
     if run.processes >= 1:
-        argv += ["--processes", str(run.processes)]
+        # The master's ZMQ socket on loopback and on a port of its own: Locust's
+        # default binds every interface on 5557, which two runs (or a run's
+        # straggler) cannot share. The forked workers inherit --master-port.
+        port = str(free_port())
+        argv += ["--processes", str(run.processes), "--master-bind-host", LOOPBACK]
+        argv += ["--master-bind-port", port, "--master-port", port]
     if run.progress_path is not None:
         argv += ["--roombench-progress", str(run.progress_path)]
     if run.run_id:

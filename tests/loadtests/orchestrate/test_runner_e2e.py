@@ -7,6 +7,7 @@ leftover node, redis-server or Locust worker anywhere fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -44,8 +45,13 @@ def _marked(marker: str) -> list[str]:
     return found
 
 
+def _ignore_sigint() -> None:
+    # What a shell script's background job inherits: the run must take Ctrl-C anyway.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _start_run(
-    tmp_path: Path, scenario: str, *extra: str
+    tmp_path: Path, scenario: str, *extra: str, sigint_ignored: bool = False
 ) -> tuple[subprocess.Popen[str], str, Path]:
     path = tmp_path / "scenario.toml"
     path.write_text(scenario)
@@ -60,6 +66,7 @@ def _start_run(
         stderr=subprocess.STDOUT,
         text=True,
         start_new_session=True,
+        preexec_fn=_ignore_sigint if sigint_ignored else None,
     )
     return proc, marker, out
 
@@ -69,8 +76,13 @@ def _finish(proc: subprocess.Popen[str], marker: str, timeout_s: float = 240) ->
         output, _ = proc.communicate(timeout=timeout_s)
     finally:
         if proc.poll() is None:
+            # The test fails; leave nothing this run started (its children sit in
+            # process groups of their own) to hold ports for the tests after it.
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+            for line in _marked(marker):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(int(line.split()[0]), signal.SIGKILL)
     # Teardown is synchronous in the runner, but give the kernel a moment to reap.
     deadline = time.monotonic() + 5
     while _marked(marker) and time.monotonic() < deadline:
@@ -159,7 +171,7 @@ nodes = 2
 queue = "redis"
 """
     )
-    proc, marker, out = _start_run(tmp_path, scenario)
+    proc, marker, out = _start_run(tmp_path, scenario, sigint_ignored=True)
     progress = out / "logs" / "redis-2.progress.json"
     deadline = time.monotonic() + 60
     while not progress.exists():
