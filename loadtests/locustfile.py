@@ -97,6 +97,13 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("--roombench-repeat", "ROOMBENCH_REPEAT", "0", "repeat index written to the results"),
     (
+        "--roombench-control",
+        "ROOMBENCH_CONTROL",
+        "",
+        "a directory that makes the run a stepped session: the master takes rate steps from "
+        "its command.json and writes each step's results there (coordination.stepping)",
+    ),
+    (
         "--roombench-profile",
         "ROOMBENCH_PROFILE",
         "",
@@ -142,6 +149,7 @@ def settings_from(options: Any) -> RunSettings:
             scenario = replace(scenario, protocol=load_profile(options.roombench_profile))
         except ProtocolError as exc:
             raise ScenarioError(str(exc).replace("--profile", "--roombench-profile", 1)) from exc
+    control = getattr(options, "roombench_control", "")
     return RunSettings(
         scenario=scenario,
         node_urls=nodes,
@@ -150,6 +158,7 @@ def settings_from(options: Any) -> RunSettings:
         progress_path=Path(options.roombench_progress) if options.roombench_progress else None,
         run_id=options.roombench_run_id or None,
         repeat=options.roombench_repeat,
+        control_dir=Path(control) if control else None,
     )
 
 

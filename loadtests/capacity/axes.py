@@ -64,11 +64,18 @@ class Axis:
     start: Callable[[Scenario], float]
     default_slo: str
     reuses_cluster: bool = True
+    reuses_users: bool = False  # only the rate changes: a stepped session keeps the users
 
 
 AXES: dict[str, Axis] = {
     "rate": Axis(
-        "rate", "deliveries/s", False, _rate, offered_deliveries_per_s, "fanout_p99<=10ms,lost=0"
+        "rate",
+        "deliveries/s",
+        False,
+        _rate,
+        offered_deliveries_per_s,
+        "fanout_p99<=10ms,lost=0",
+        reuses_users=True,
     ),
     "users": Axis(
         "users", "users", True, _users, lambda s: float(s.users), "fanout_p99<=10ms,lost=0"

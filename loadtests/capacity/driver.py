@@ -1,7 +1,9 @@
 """The capacity search, run: for each configuration, step the load until it breaks.
 
-One cluster per configuration stays up for every step (a step restarts only
-Locust: its users connect and join again in a second or two); each step is a
+One cluster per configuration stays up for every step. On the rate axis the
+users stay too: a stepped session (``session``) changes only their rate from
+one passing step to the next; elsewhere (and after a failing step) a step
+starts Locust afresh and its users connect and join again. Each step is a
 short measured run (settle = the scenario's ``warmup_s``, then ``window_s``),
 judged by ``evaluate`` and fed to the ``Search``. The capacity document is
 rewritten after every step, so an interrupted search keeps its finished
@@ -21,13 +23,14 @@ from typing import Any
 from loadtests.capacity import document
 from loadtests.capacity.axes import Axis
 from loadtests.capacity.evaluate import evaluate
-from loadtests.capacity.search import Search
+from loadtests.capacity.search import Outcome, Search
+from loadtests.capacity.session import StepRunner
 from loadtests.capacity.slo import Term
 from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results
-from loadtests.orchestrate.locust_step import StepRun, run_on_cluster
+from loadtests.orchestrate.locust_step import StepRun
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import add_protocol
@@ -97,7 +100,10 @@ def search_config(
     log_dir = options.out_dir / "logs" / config.name
     spec = config.cluster_spec(options.redis_url, options.redis_binary)
     try:
-        with cluster(log_dir, spec) as running:
+        with (
+            cluster(log_dir, spec) as running,
+            StepRunner(running, config.name, axis.reuses_users) as steps,
+        ):
             while (load := search.next_load()) is not None:
                 dead = _cluster_alive(running)
                 if dead is not None:
@@ -122,8 +128,9 @@ def search_config(
                 )
                 label = f"{config.name} step {index} ({load:,.0f} {axis.unit})"
                 progress = Progress(label, scenario.warmup_s + scenario.window_s + scenario.drain_s)
+                passed_last = not search.steps or search.steps[-1].outcome is Outcome.PASS
                 try:
-                    doc = run_on_cluster(running, scenario, step, progress)
+                    doc = steps.measure(scenario, step, progress, keep_users=passed_last)
                 finally:
                     progress.done()
                 add_protocol(doc, config, running.targets)  # what a foreign server leaves out

@@ -25,6 +25,9 @@ from loadtests.coordination.messages import (
     MSG_FLUSH,
     MSG_JOINED,
     MSG_LAYOUT,
+    MSG_STEP,
+    MSG_SYNC,
+    MSG_SYNCED,
     MSG_WINDOW,
     REPORT_KEY,
     TICK_S,
@@ -34,6 +37,7 @@ from loadtests.measure.window import Window
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.units import NS_PER_S
 from loadtests.users import layout
+from loadtests.users.schedule import Pace
 from loadtests.wire import readpoll
 
 _READY_ATTR = "roombench_ready"
@@ -59,6 +63,7 @@ class Agent:
             name, "generator", scenario.churn_grace_s, slot.rank, split_workers
         )
         self.window: Window | None = None
+        self.pace = Pace(scenario.rate_per_sender_per_s)
         self._local_index = itertools.count()
         self._reported_joined = -1
         self._greenlets: list[gevent.Greenlet] = []
@@ -78,9 +83,17 @@ class Agent:
     def set_window(self, window: Window) -> None:
         """Remember the window; sample CPU exactly at its edges (exact window CPU)."""
         self.window = window
+        self.sample_at_edges(window)
+
+    def sample_at_edges(self, window: Window) -> None:
         for edge_ns in (window.start_ns, window.end_ns):
             delay_s = max(0.0, (edge_ns - time.time_ns()) / NS_PER_S)
             self._greenlets.append(gevent.spawn_later(delay_s, self.recorder.sample, edge_ns))
+
+    def start_step(self, rate_per_sender_per_s: float, window: Window) -> None:
+        """A stepped session's next step: senders take the new rate; sample its window's edges."""
+        self.pace.set(rate_per_sender_per_s)
+        self.sample_at_edges(window)
 
     def start_ticker(self, runner: Any) -> None:
         """Every TICK_S: report joined users on change; sample resources once a second."""
@@ -169,6 +182,16 @@ def install_worker(environment: Environment, layout_timeout_s: float = 60.0) -> 
     def on_window(environment: Environment, msg: Any, **_kw: Any) -> None:
         getattr(environment, _AGENT_ATTR).set_window(Window.from_dict(msg.data))
 
+    def on_step(environment: Environment, msg: Any, **_kw: Any) -> None:
+        agent: Agent = getattr(environment, _AGENT_ATTR)
+        agent.start_step(float(msg.data["rate"]), Window.from_dict(msg.data["window"]))
+
+    def on_sync(environment: Environment, msg: Any, **_kw: Any) -> None:
+        agent: Agent = getattr(environment, _AGENT_ATTR)
+        if not agent.recorder.closed:
+            delta = agent.recorder.take_delta(sample)
+            runner.send_message(MSG_SYNCED, {"index": msg.data["index"], "delta": delta})
+
     def on_flush(environment: Environment, msg: Any, **_kw: Any) -> None:
         agent: Agent = getattr(environment, _AGENT_ATTR)
         agent.recorder.sample()
@@ -183,6 +206,9 @@ def install_worker(environment: Environment, layout_timeout_s: float = 60.0) -> 
     runner.register_message(MSG_LAYOUT, on_layout)
     runner.register_message(MSG_WINDOW, on_window)
     runner.register_message(MSG_FLUSH, on_flush)
+    runner.register_message(MSG_STEP, on_step)
+    if not is_local:  # a LocalRunner's master takes its delta itself
+        runner.register_message(MSG_SYNC, on_sync)
     environment.events.quitting.add_listener(on_quitting)
 
     if isinstance(runner, WorkerRunner):

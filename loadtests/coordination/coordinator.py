@@ -7,6 +7,10 @@ progress file. One loop greenlet, owned here and killed on quit, polls the
 planner. A LocalRunner is its own only worker; the one difference — where
 deltas come from — is a collector object, not branches.
 
+With ``RunSettings.control_dir`` the run is a stepped session: a ``Stepper``
+(``coordination.stepping``) measures the runner's rate steps inside the run's
+window, each written as a results document of its own.
+
 In distributed mode a ``ClockExchange`` measures each worker's clock offset
 from test start to the flush; its table corrects cross-host fan-out in the
 results (measurement rule 8).
@@ -22,6 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import gevent
@@ -36,6 +41,9 @@ from loadtests.coordination.messages import (
     MSG_FLUSH,
     MSG_JOINED,
     MSG_LAYOUT,
+    MSG_STEP,
+    MSG_SYNC,
+    MSG_SYNCED,
     MSG_WINDOW,
     REPORT_KEY,
     RunSettings,
@@ -43,9 +51,11 @@ from loadtests.coordination.messages import (
 from loadtests.coordination.progress_file import progress_state, write_progress
 from loadtests.coordination.results_writer import reported_window, write_results
 from loadtests.coordination.roster import WorkerRoster
+from loadtests.coordination.stepping import StepAction, Stepper, step_path
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.recorder import Recorder
 from loadtests.measure.window import Step, WindowPlanner
+from loadtests.units import NS_PER_S
 
 log = logging.getLogger("roombench")
 LOOP_S = 0.1
@@ -102,6 +112,7 @@ class Coordinator:
             else None
         )
         self.planner: WindowPlanner | None = None
+        self.stepper: Stepper | None = None
         self.aggregate = Aggregate()
         self.written: bool = False
         self._loop: gevent.Greenlet | None = None
@@ -118,6 +129,8 @@ class Coordinator:
             events.worker_report.add_listener(self.on_worker_report)
         if self.clocks is not None:
             self.runner.register_message(MSG_CLOCK_PONG, self.clocks.on_pong)
+        if isinstance(self.runner, MasterRunner):
+            self.runner.register_message(MSG_SYNCED, self.on_synced)
 
     # -- Locust's events and our messages ------------------------------------------------
     def on_test_start(self, environment: Environment, **_kw: Any) -> None:
@@ -129,6 +142,12 @@ class Coordinator:
             drain_s=scenario.drain_s,
             join_timeout_s=scenario.join_timeout_s,
             flush_timeout_s=self.settings.flush_timeout_s,
+        )
+        control_dir = self.settings.control_dir
+        self.stepper = (
+            Stepper(control_dir, scenario.warmup_s, scenario.drain_s)
+            if control_dir is not None
+            else None
         )
         self.aggregate = Aggregate()
         self.written = False
@@ -173,6 +192,13 @@ class Coordinator:
         if self.planner is not None:
             self.planner.on_final(msg.node_id)
 
+    def on_synced(self, environment: Environment, msg: Any, **_kw: Any) -> None:
+        if msg.node_id in self.aggregate.finals:
+            return
+        self.aggregate.add(msg.data["delta"])
+        if self.stepper is not None:
+            self.stepper.on_synced(msg.node_id, msg.data["index"])
+
     def on_test_stopping(self, environment: Environment, **_kw: Any) -> None:
         if self.planner is not None and not self.planner.done:
             self._act(
@@ -211,6 +237,9 @@ class Coordinator:
             self._act(step)
             if step is Step.DONE:
                 return
+            if self.stepper is not None and planner.window is not None:
+                if planner.flush_sent_ns is None:
+                    self._act_step(self.stepper.poll(now_ns, self.roster.alive()), now_ns)
             if turn % COLLECT_EVERY == 0:
                 self.collector.collect(self.aggregate)
                 self._progress()
@@ -236,6 +265,54 @@ class Coordinator:
             self._write()
             self._progress()
             self._finish_run()
+
+    def _act_step(self, action: StepAction, now_ns: int) -> None:
+        stepper = self.stepper
+        planner = self.planner
+        assert stepper is not None and planner is not None
+        step = stepper.current
+        if action is StepAction.START:
+            assert step is not None
+            log.info("roombench: step %d at %g msg/s per sender", step.index, step.rate)
+            data = {"index": step.index, "rate": step.rate, "window": step.window.to_dict()}
+            self.runner.send_message(MSG_STEP, data)
+        elif action is StepAction.SYNC:
+            assert step is not None
+            if isinstance(self.runner, MasterRunner):
+                self.collector.collect(self.aggregate)  # the master's own samples
+                self.runner.send_message(MSG_SYNC, {"index": step.index})
+            else:  # a LocalRunner is its own only worker: take its delta now
+                self.collector.collect(self.aggregate)
+                for worker in step.expecting:
+                    stepper.on_synced(worker, step.index)
+        elif action is StepAction.WRITE:
+            assert step is not None
+            self._write_step()
+            stepper.written(time.time_ns())
+        elif action is StepAction.FINISH:
+            self._act(planner.finish(now_ns, self.roster.alive()))
+
+    def _write_step(self) -> None:
+        stepper = self.stepper
+        assert stepper is not None and stepper.current is not None
+        step = stepper.current
+        scenario = replace(
+            self.settings.scenario,
+            rate_per_sender_per_s=step.rate,
+            window_s=step.window.duration_s,
+        )
+        settings = replace(
+            self.settings,
+            scenario=scenario,
+            config={**self.settings.config, **step.config},
+            results_path=step_path(stepper.control_dir, step.index),
+        )
+        incomplete = step.incomplete + self.roster.lost_reasons(step.window.start_ns)
+        clocks = self.clocks.table() if self.clocks is not None else None
+        try:
+            write_results(settings, self.aggregate, step.window, incomplete, clocks)
+        except Exception:  # the session goes on; the runner sees no document and says so
+            log.exception("roombench: could not write step %d", step.index)
 
     def _write(self) -> None:
         planner = self.planner
@@ -264,4 +341,11 @@ class Coordinator:
     def _progress(self) -> None:
         path = self.settings.progress_path
         if path is not None and self.planner is not None:
-            write_progress(path, progress_state(self.planner, self.aggregate, time.time_ns()))
+            now_ns = time.time_ns()
+            state = progress_state(self.planner, self.aggregate, now_ns)
+            step = self.stepper.current if self.stepper is not None else None
+            if step is not None and self.planner.flush_sent_ns is None:
+                # A stepped session: the step's window is what the runner waits for.
+                state.update(step=step.index, window=step.window.to_dict())
+                state["phase"] = step.window.phase(now_ns // NS_PER_S)
+            write_progress(path, state)

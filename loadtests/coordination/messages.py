@@ -19,6 +19,12 @@ arrives after all its periodic ones.
 
 Beside it, from test start to the flush, the clock exchange
 (``clock_exchange``): ``rb_clock_ping`` -> ``rb_clock_pong`` rounds.
+
+A stepped session (``RunSettings.control_dir``; the capacity search's rate
+steps, ``coordination.stepping``) measures many windows in one run: inside
+the run's long window the master sends ``rb_step`` (the new rate and the
+step's window) and, after its drain, ``rb_sync``, answered by ``rb_synced``
+with each worker's delta so far; the flush ends the session as usual.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ MSG_WINDOW = "rb_window"  # master -> workers
 MSG_FLUSH = "rb_flush"  # master -> workers
 MSG_JOINED = "rb_joined"  # worker -> master
 MSG_FINAL = "rb_final"  # worker -> master
+MSG_STEP = "rb_step"  # master -> workers (stepped sessions)
+MSG_SYNC = "rb_sync"  # master -> workers (stepped sessions)
+MSG_SYNCED = "rb_synced"  # worker -> master (stepped sessions)
 MSG_CLOCK_PING = "rb_clock_ping"  # master -> one worker
 MSG_CLOCK_PONG = "rb_clock_pong"  # worker -> master
 LOCAL_ID = "local"  # the one "worker" of a LocalRunner
@@ -50,7 +59,9 @@ class RunSettings:
     for the master's layout message. Test only: ``simulated_clock_offsets_ns``
     ((worker rank, ns), default none) shifts those workers' clocks, and
     ``clock_correction`` False (default True) reports cross-host fan-out
-    uncorrected (``clock_exchange.with_test_clock``).
+    uncorrected (``clock_exchange.with_test_clock``). ``control_dir`` (default
+    none) makes the run a stepped session driven through that directory
+    (``coordination.stepping``).
     """
 
     scenario: Scenario
@@ -64,3 +75,4 @@ class RunSettings:
     layout_timeout_s: float = 60.0
     simulated_clock_offsets_ns: tuple[tuple[int, int], ...] = ()
     clock_correction: bool = True
+    control_dir: Path | None = None

@@ -165,6 +165,18 @@ class WindowPlanner:
         self.incomplete.append(reason)
         return self._flush(now_ns, workers)
 
+    def finish(self, now_ns: int, workers: set[str]) -> Step:
+        """A stepped session is over: flush now. The run's window ends ``drain_s`` before
+        ``now_ns`` (on a whole second), so its late sends had a drain to arrive."""
+        if self.flush_sent_ns is not None or self.done:
+            return Step.WAIT
+        if self.window is not None:
+            end_ns = now_ns - int(self.drain_s * NS_PER_S)
+            end_ns = min(self.window.end_ns, end_ns - end_ns % NS_PER_S)
+            end_ns = max(self.window.start_ns + NS_PER_S, end_ns)
+            self.window = Window(self.window.start_ns, end_ns, self.warmup_s, self.drain_s)
+        return self._flush(now_ns, workers)
+
     def on_final(self, worker: str) -> None:
         self.answered.add(worker)
 

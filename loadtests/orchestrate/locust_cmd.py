@@ -39,6 +39,7 @@ class LocustRun:
     run_id: str | None = None
     repeat: int = 0
     loglevel: str = "INFO"
+    control_dir: Path | None = None  # a stepped session (coordination.stepping)
 
     @property
     def spawn_rate_per_s(self) -> int:
@@ -87,4 +88,6 @@ def build_argv(run: LocustRun) -> list[str]:
         argv += ["--roombench-run-id", run.run_id]
     if run.csv_prefix is not None:
         argv += ["--csv", str(run.csv_prefix)]
+    if run.control_dir is not None:
+        argv += ["--roombench-control", str(run.control_dir)]
     return argv

@@ -92,6 +92,7 @@ class BenchUser(User):
                 self.session,
                 self.recorder,
                 self.agent.window_over,
+                self.agent.pace,
             )
         self._idle()
 

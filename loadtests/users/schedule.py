@@ -23,6 +23,23 @@ from loadtests.users.session import Session
 from loadtests.wire import readpoll
 
 GOLDEN = 0.6180339887  # spreads sender phases evenly over one interval
+PACE_CHECK_NS = 250_000_000  # a sender waiting longer looks at the pace again this often
+
+
+class Pace:
+    """The process's current rate per sender; a stepped session changes it between steps.
+
+    Each sender re-phases on its next wake-up (at most ``PACE_CHECK_NS`` later)
+    onto the shared wall-clock grid of the new interval.
+    """
+
+    def __init__(self, rate_per_sender_per_s: float) -> None:
+        self.rate = rate_per_sender_per_s
+        self.epoch = 0
+
+    def set(self, rate_per_sender_per_s: float) -> None:
+        self.rate = rate_per_sender_per_s
+        self.epoch += 1
 
 
 def pad_for(payload_bytes: int, sample: dict[str, Any]) -> str:
@@ -52,14 +69,18 @@ def run_schedule(
     session: Session,
     recorder: Recorder,
     window_over: Callable[[int], bool],
+    pace: Pace | None = None,
 ) -> None:
-    """Send until the window is over or the session stops."""
+    """Send until the window is over or the session stops, at ``pace`` (default: the
+    scenario's rate, fixed)."""
     record_send = recorder.record_send
     record_skip = recorder.record_skip
     joined = session.ledger.joined
     encode = kind.encode
     event = kind.send_event
-    interval_ns = int(1e9 / scenario.rate_per_sender_per_s)
+    pace = pace if pace is not None else Pace(scenario.rate_per_sender_per_s)
+    epoch = pace.epoch
+    interval_ns = int(1e9 / pace.rate)
     seqs = dict.fromkeys(rooms, 0)
     pad = pad_for(
         scenario.payload_bytes,
@@ -70,9 +91,17 @@ def run_schedule(
     t0 = first_due_ns(sender, interval_ns, time_ns(), monotonic_ns())
     k = 0
     while not session.stopping:
+        if pace.epoch != epoch:  # a new step's rate
+            epoch = pace.epoch
+            interval_ns = int(1e9 / pace.rate)
+            t0 = first_due_ns(sender, interval_ns, time_ns(), monotonic_ns())
+            k = 0
         due = t0 + k * interval_ns
         now = monotonic_ns()
         if due > now:
+            if due - now > PACE_CHECK_NS:
+                gevent.sleep(PACE_CHECK_NS / 1e9)
+                continue
             gevent.sleep((due - now) / 1e9)
             now = monotonic_ns()
         t_ns = time_ns()
