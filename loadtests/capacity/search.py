@@ -6,8 +6,11 @@ then it bisects (geometric mid-points) between the highest passing and the
 lowest failing load until they are within ``resolution`` (default 10 %) of
 each other, or ``max_steps`` (default 12) steps were measured. A first step
 that fails sends the search down by ``factor`` instead. A step where the
-generator or the machine was the limit ends the search: that is
-"generator-limited at X", never a server capacity.
+generator or the machine was the limit is a limit of the measurement, not of
+the server: the search bisects below it as below a failure, and if the
+lowest step that did not pass was generator-limited, the answer is
+"generator-limited at X" (with the highest load that passed), never a server
+capacity. A failure found below the generator's limit is a server capacity.
 
     >>> search = Search(start=100)
     >>> search.next_load()
@@ -78,17 +81,18 @@ class Search:
 
     @property
     def lowest_fail(self) -> Step | None:
+        """The lowest step above the highest pass that did not pass (failed or limited)."""
         lo = self.highest_pass
-        failed = [
-            s for s in self.steps if s.outcome is Outcome.FAIL and (lo is None or s.load > lo.load)
+        stopped = [
+            s
+            for s in self.steps
+            if s.outcome is not Outcome.PASS and (lo is None or s.load > lo.load)
         ]
-        return min(failed, key=lambda s: s.load) if failed else None
+        return min(stopped, key=lambda s: s.load) if stopped else None
 
     def next_load(self) -> float | None:
         """The next load to measure, or None when the search is over."""
         if len(self.steps) >= self.max_steps:
-            return None
-        if any(s.outcome is Outcome.GENERATOR_LIMITED for s in self.steps):
             return None
         lo, hi = self.highest_pass, self.lowest_fail
         if lo is None and hi is None:
@@ -108,12 +112,8 @@ class Search:
 
     def answer(self) -> Answer:
         lo, hi = self.highest_pass, self.lowest_fail
-        limited = [s for s in self.steps if s.outcome is Outcome.GENERATOR_LIMITED]
-        if limited:
-            step = limited[0]
-            return Answer(
-                Verdict.GENERATOR_LIMITED, lo.load if lo else None, step.load, step.reason
-            )
+        if hi is not None and hi.outcome is Outcome.GENERATOR_LIMITED:
+            return Answer(Verdict.GENERATOR_LIMITED, lo.load if lo else None, hi.load, hi.reason)
         if lo is None:
             return Answer(
                 Verdict.BELOW_RANGE, None, hi.load if hi else None, hi.reason if hi else ""

@@ -343,9 +343,19 @@ class Coordinator:
         if path is not None and self.planner is not None:
             now_ns = time.time_ns()
             state = progress_state(self.planner, self.aggregate, now_ns)
-            step = self.stepper.current if self.stepper is not None else None
-            if step is not None and self.planner.flush_sent_ns is None:
-                # A stepped session: the step's window is what the runner waits for.
-                state.update(step=step.index, window=step.window.to_dict())
-                state["phase"] = step.window.phase(now_ns // NS_PER_S)
+            if self.stepper is not None and self.planner.window is not None:
+                self._step_progress(state, now_ns)
             write_progress(path, state)
+
+    def _step_progress(self, state: dict[str, Any], now_ns: int) -> None:
+        """A stepped session's progress is the step's, not the long run window's."""
+        assert self.stepper is not None and self.planner is not None
+        if self.planner.flush_sent_ns is not None:
+            return  # the run's window, cut at the end of the session: "finishing"
+        step = self.stepper.current
+        if step is None:
+            state.pop("window", None)
+            state["phase"] = "between steps"
+            return
+        state.update(step=step.index, window=step.window.to_dict())
+        state["phase"] = step.window.phase(now_ns // NS_PER_S)

@@ -56,6 +56,8 @@ def eta_text(state: dict[str, Any], now_ns: int) -> str:
     if phase == "done":
         return "done"
     left = eta_s(state, now_ns)
+    if phase == "between steps":
+        return "waiting for the next step"
     if left is None:
         return "ETA once every user has joined"
     if left <= FLUSH_ALLOWANCE_S:

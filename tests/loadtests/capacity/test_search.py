@@ -53,10 +53,22 @@ def test_nothing_passes_is_below_range() -> None:
 def test_the_generator_limit_is_never_a_server_capacity() -> None:
     search = Search(start=100)
     loads = _run(search, knee=10_000, generator_limit=700)
-    assert loads == [100, 200, 400, 800]
+    # Up to the first limited step, then bisection below it as below a failure.
+    assert loads[:4] == [100, 200, 400, 800]
     answer = search.answer()
     assert answer.verdict is Verdict.GENERATOR_LIMITED
-    assert answer.first_failing == 800 and answer.capacity == 400
+    assert answer.capacity is not None and answer.first_failing is not None
+    assert answer.capacity <= 700 < answer.first_failing <= answer.capacity * 1.10
+    assert answer.bound_by == "generator_saturated"
+
+
+def test_a_server_failure_below_the_generator_limit_is_a_capacity() -> None:
+    search = Search(start=100)
+    _run(search, knee=500, generator_limit=700)
+    answer = search.answer()
+    assert answer.verdict is Verdict.CAPACITY
+    assert answer.capacity is not None and answer.capacity <= 500 < (answer.first_failing or 0)
+    assert answer.bound_by == "fanout_p99 <= 10 ms"
 
 
 def test_a_ceiling_stops_the_climb() -> None:

@@ -18,6 +18,11 @@ def test_no_eta_before_everyone_joined() -> None:
     assert eta_text(state, 95 * NS_PER_S) == "ETA once every user has joined"
 
 
+def test_between_steps_of_a_session_the_line_waits_for_the_next_step() -> None:
+    state = {"phase": "between steps", "joined": 5, "users": 5}
+    assert eta_text(state, 0) == "waiting for the next step"
+
+
 def test_eta_is_the_planned_window_end_plus_drain_and_flush() -> None:
     state = {"phase": "window", "window": WINDOW}
     assert eta_s(state, 110 * NS_PER_S) == 20 + 3 + 2
