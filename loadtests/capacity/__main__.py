@@ -14,6 +14,7 @@ from pathlib import Path
 from loadtests.capacity.axes import AXES
 from loadtests.capacity.document import summary_lines
 from loadtests.capacity.driver import CapacityOptions, run_capacity
+from loadtests.capacity.plan import check_plan
 from loadtests.capacity.slo import parse_slo
 from loadtests.interrupts import stop_on_interrupts
 from loadtests.orchestrate.matrix import load_matrix
@@ -61,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         terms = parse_slo(slo_text)
         if not 1 <= args.max_steps <= 50:
             raise InputError(f"--max-steps: {args.max_steps} is out of range; allowed: 1..50")
+        if args.start is not None and not args.start > 0:
+            raise InputError(f"--start: {args.start:g} is out of range; allowed: above 0")
+        for config in matrix.configs:  # every plan, before anything starts
+            base = matrix.load_for(config)
+            start = args.start if args.start is not None else axis.start(base)
+            check_plan(axis, base, config, start)
     except InputError as exc:
         print(f"roombench capacity: {exc}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests.capacity import document
+from loadtests.capacity import document, plan
 from loadtests.capacity.axes import Axis
 from loadtests.capacity.evaluate import evaluate
 from loadtests.capacity.search import Outcome, Search
@@ -89,11 +89,14 @@ def search_config(
     """Step one configuration's load; ``record`` is called with the entry after every step."""
     base = matrix.load_for(config)
     axis = options.axis
+    top, top_reason = plan.ceiling(axis, base, config)
     search = Search(
         start=options.start if options.start is not None else axis.start(base),
         factor=options.factor,
         resolution=options.resolution,
         max_steps=options.max_steps,
+        ceiling=top,
+        ceiling_reason=top_reason,
         integer=axis.integer,
     )
     entry = document.config_entry(config, matrix.generator_processes)

@@ -68,6 +68,7 @@ class Search:
     max_steps: int = 12
     floor: float = 1.0
     ceiling: float | None = None
+    ceiling_reason: str = ""  # what the ceiling is (named when the search stops there)
     integer: bool = False
     steps: list[Step] = field(default_factory=list)
 
@@ -119,7 +120,10 @@ class Search:
                 Verdict.BELOW_RANGE, None, hi.load if hi else None, hi.reason if hi else ""
             )
         if hi is None:
-            return Answer(Verdict.ABOVE_RANGE, lo.load, None, "")
+            at_ceiling = self.ceiling is not None and lo.load >= self.ceiling
+            return Answer(
+                Verdict.ABOVE_RANGE, lo.load, None, self.ceiling_reason if at_ceiling else ""
+            )
         return Answer(Verdict.CAPACITY, lo.load, hi.load, hi.reason)
 
     def _shape(self, load: float) -> float:
