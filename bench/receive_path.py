@@ -1,7 +1,7 @@
 """The generator's receive path without a server: real client, parser and ledger over socketpairs.
 
 ``ReceiveRig`` builds ``clients`` lean Socket.IO clients, each the member of
-one room, whose sockets are one end of a local socketpair (kernel receive
+one room, whose sockets are one end of a loopback TCP pair (kernel receive
 stamps on, as after a real upgrade); the other end stands in for the server
 and writes pre-encoded ``room_message`` frames. One round writes
 ``frames_per_read`` frames to every client (``write``, not timed) and lets
@@ -43,6 +43,22 @@ def room_frame(sender: int, seq: int, t_ns: int, pad: str = "") -> bytes:
     return struct.pack("!BBQ", 0x81, 127, n) + payload
 
 
+def loopback_pair() -> tuple[socket.socket, socket.socket]:
+    """A connected TCP pair on 127.0.0.1: (client end, server end).
+
+    TCP, not ``socket.socketpair()``: the kernel stamps TCP receives
+    (``SO_TIMESTAMPNS``) as it does a run's, and a Unix socket's it does not.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        mine = socket.create_connection(listener.getsockname())
+        server, _addr = listener.accept()
+    mine.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    server.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return mine, server
+
+
 @dataclass
 class ReceiveRig:
     clients: int
@@ -63,7 +79,7 @@ class ReceiveRig:
                 {"room_message": handler_of(ledger, self.recorder.count)},
                 stats=self.recorder.receive_stats,
             )
-            mine, server = socket.socketpair()
+            mine, server = loopback_pair()
             readpoll.enable_timestamps(mine)
             mine.setblocking(False)
             # The state SioClient._upgrade leaves behind (no poller: we call the reader).

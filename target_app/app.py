@@ -16,6 +16,7 @@ from flask_socketio import SocketIO
 from target_app import acks, events, http_routes, packet_guard, transport_guard
 from target_app.config import ServerConfig
 from target_app.faults import FaultInjector
+from target_app.json_modules import json_module
 from target_app.managers import build_manager
 from target_app.redis_queue import RobustRedisManager
 from target_app.state import NodeState
@@ -55,6 +56,8 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
         max_http_buffer_size=config.max_frame_bytes,
         ping_interval=config.guards.ping_interval_s,
         ping_timeout=config.guards.ping_timeout_s,
+        manage_session=config.manage_session,
+        json=json_module(config.json_module),
         logger=False,
         engineio_logger=False,
     )

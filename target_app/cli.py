@@ -18,6 +18,7 @@ from target_app.config import (
     Limits,
     ServerConfig,
 )
+from target_app.json_modules import JSON_MODULES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,6 +148,21 @@ def build_parser() -> argparse.ArgumentParser:
         "(shorter full collections), off = gc.disable()",
     )
     add(
+        "--manage-session",
+        action=argparse.BooleanOptionalAction,
+        default=d.manage_session,
+        help="Flask-SocketIO's own user session per connection (SocketIO(manage_session=...)); "
+        "off skips that bookkeeping on every event",
+    )
+    add(
+        "--json",
+        dest="json_module",
+        choices=JSON_MODULES,
+        default=d.json_module,
+        help="JSON module packets are encoded and decoded with (SocketIO(json=...)): the "
+        "standard library's, or orjson (pinned)",
+    )
+    add(
         "--inject-delay-ms",
         type=float,
         default=d.faults.delay_ms,
@@ -203,6 +219,8 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             listen_backlog=ns.listen_backlog,
             tcp_nodelay=ns.tcp_nodelay,
             gc_mode=ns.gc_mode,
+            manage_session=ns.manage_session,
+            json_module=ns.json_module,
             faults=FaultPlan(
                 delay_ms=ns.inject_delay_ms,
                 drop_rate=ns.inject_drop_rate,

@@ -13,6 +13,8 @@ import logging
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from target_app.json_modules import JSON_MODULES
+
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 GC_MODES = ("default", "freeze", "off")
 QUEUE_SCHEMES = ("redis", "rediss")
@@ -120,7 +122,8 @@ class ServerConfig:
     no message queue (channel "flask-socketio" when there is one), presence
     notices off, ``Limits()``, at most 100000 simultaneous connections
     (eventlet's own default is 1024), TCP_NODELAY on accepted sockets, gc mode
-    "freeze", no faults, log level WARNING.
+    "freeze", Flask-SocketIO's own session handling (``manage_session``) and JSON
+    module (the standard library's), no faults, log level WARNING.
     """
 
     host: str = "127.0.0.1"
@@ -135,6 +138,8 @@ class ServerConfig:
     listen_backlog: int = 1024
     tcp_nodelay: bool = True
     gc_mode: str = "freeze"
+    manage_session: bool = True
+    json_module: str = "json"
     faults: FaultPlan = field(default_factory=FaultPlan)
     redis: RedisQueueOptions = field(default_factory=RedisQueueOptions)
     guards: ConnectionGuards = field(default_factory=ConnectionGuards)
@@ -166,6 +171,8 @@ def config_problems(config: ServerConfig) -> list[str]:
         problems.append(f"--port must be 1..65535, not {config.port}")
     if config.gc_mode not in GC_MODES:
         problems.append(f"--gc must be one of {', '.join(GC_MODES)}")
+    if config.json_module not in JSON_MODULES:
+        problems.append(f"--json must be one of {', '.join(JSON_MODULES)}")
     if config.log_level not in LOG_LEVELS:
         problems.append(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
     if config.message_queue is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from loadtests.capacity.axes import AXES
 from loadtests.capacity.document import summary_lines
 from loadtests.capacity.driver import CapacityOptions, run_capacity
-from loadtests.capacity.plan import check_plan
+from loadtests.capacity.plan import check_plan, fixed_processes
 from loadtests.capacity.slo import parse_slo
 from loadtests.interrupts import stop_on_interrupts
 from loadtests.orchestrate.matrix import load_matrix
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         for config in matrix.configs:  # every plan, before anything starts
             base = matrix.load_for(config)
             start = args.start if args.start is not None else axis.start(base)
-            check_plan(axis, base, config, start)
+            check_plan(axis, base, config, start, fixed_processes(matrix))
     except InputError as exc:
         print(f"roombench capacity: {exc}", file=sys.stderr)
         return 2

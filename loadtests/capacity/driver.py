@@ -89,7 +89,7 @@ def search_config(
     """Step one configuration's load; ``record`` is called with the entry after every step."""
     base = matrix.load_for(config)
     axis = options.axis
-    top, top_reason = plan.ceiling(axis, base, config)
+    top, top_reason = plan.ceiling(axis, base, config, plan.fixed_processes(matrix))
     search = Search(
         start=options.start if options.start is not None else axis.start(base),
         factor=options.factor,

@@ -12,7 +12,8 @@ stamp is never earlier than the arrival, so a measured percentile that meets
 the term is a sure pass; ``steps.lowest_true_us`` is the least the true
 percentile can be, given the window's receipts that shared a read's stamp. A
 miss that the lower bound would meet is measurement-limited
-(``GENERATOR_LIMITED``), never a capacity.
+(``GENERATOR_LIMITED``), never a capacity, unless something else fails the
+step for sure (another term, a loss, a server flag): a sure failure wins.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def evaluate(doc: Mapping[str, Any], terms: list[Term]) -> tuple[Outcome, str]:
             f"schedule lag p99 {lag['p99'] / 1000:.1f} ms above the SLO's "
             f"{limit_us / 1000:g} ms: the generator fell behind",
         )
+    undecided = ""
     for term in terms:
         if term.met_by(doc):
             continue  # measured latencies bound the true ones from above: a sure pass
@@ -51,12 +53,12 @@ def evaluate(doc: Mapping[str, Any], terms: list[Term]) -> tuple[Outcome, str]:
             lowest = lowest_true_us(doc, kind, pct)
             if OPS[term.op](lowest, term.limit):
                 # Receipts that shared a read's stamp may be early enough that the
-                # true percentile meets the term: the measurement cannot decide.
-                return (
-                    Outcome.GENERATOR_LIMITED,
+                # true percentile meets the term: this term cannot decide.
+                undecided = undecided or (
                     f"{term.describe()} undecided: measured {value:g} µs, but shared "
-                    f"receive stamps allow as low as {lowest:g} µs",
+                    f"receive stamps allow as low as {lowest:g} µs"
                 )
+                continue
         return Outcome.FAIL, f"{term.describe()} (was {value:g})"
     counters = doc["counters"]
     for name in ("lost", "leaked"):
@@ -65,4 +67,6 @@ def evaluate(doc: Mapping[str, Any], terms: list[Term]) -> tuple[Outcome, str]:
     for flag in SERVER_FLAGS:
         if flag in flags:
             return Outcome.FAIL, f"{flag}: {flags[flag]}"
+    if undecided:  # nothing failed for sure; one term could not be decided
+        return Outcome.GENERATOR_LIMITED, undecided
     return Outcome.PASS, ""

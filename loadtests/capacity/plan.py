@@ -1,6 +1,8 @@
 """What a configuration's search may ask for, checked before anything starts.
 
-A plan that cannot run is a clear error that names the value and the limit:
+A plan that cannot run is a clear error that names the value and the limit
+(``generator_processes``: the scenario's count, 1 for "auto", which the
+ceiling then errs on the safe side of):
 a first step with more users than the reference server's ``--max-connections``
 allows across its nodes, or a per-sender rate beyond what the send schedule
 takes. Above the first step, the same limits (and the ephemeral ports and file
@@ -16,7 +18,7 @@ import resource
 from pathlib import Path
 
 from loadtests.capacity.axes import MAX_RATE_PER_SENDER_PER_S, Axis
-from loadtests.orchestrate.matrix import ConfigSpec
+from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.strict import InputError
 from target_app.config import ServerConfig
@@ -27,6 +29,12 @@ FDS_KEPT = 100  # descriptors a process needs besides its connections
 
 class PlanError(InputError):
     """A search that cannot run as asked; the message names the value and the limit."""
+
+
+def fixed_processes(matrix: Matrix) -> int:
+    """The scenario's generator worker processes; 1 for "auto" (the fewest it picks)."""
+    n = matrix.generator_processes
+    return max(1, n) if isinstance(n, int) else 1
 
 
 def server_connection_cap(config: ConfigSpec) -> int | None:
@@ -49,9 +57,14 @@ def ephemeral_ports() -> int | None:
     return high - low + 1
 
 
-def connection_ceiling(config: ConfigSpec) -> tuple[int, str]:
-    """The most users the machine and the server let one search connect, and which limit."""
+def connection_ceiling(config: ConfigSpec, generator_processes: int = 1) -> tuple[int, str]:
+    """The most users the machine and the server let one search connect, and which limit.
+
+    Every connection costs a descriptor on both sides: in its node's process and in
+    the generator process that holds the user (``generator_processes`` of them).
+    """
     nodes = max(1, config.nodes)
+    processes = max(1, generator_processes)
     limits: list[tuple[int, str]] = []
     cap = server_connection_cap(config)
     if cap is not None:
@@ -62,31 +75,41 @@ def connection_ceiling(config: ConfigSpec) -> tuple[int, str]:
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY:
         limits.append(((hard - FDS_KEPT) * nodes, f"RLIMIT_NOFILE {hard:,} per node process"))
+        limits.append(
+            (
+                (hard - FDS_KEPT) * processes,
+                f"RLIMIT_NOFILE {hard:,} per generator process ({processes})",
+            )
+        )
     return min(limits) if limits else (10_000_000, "no limit known")
 
 
-def ceiling(axis: Axis, base: Scenario, config: ConfigSpec) -> tuple[float | None, str]:
+def ceiling(
+    axis: Axis, base: Scenario, config: ConfigSpec, generator_processes: int = 1
+) -> tuple[float | None, str]:
     """The highest load this axis can offer ``config``, and what binds it (None: no ceiling)."""
     if axis.name == "rate":
         top = base.senders * MAX_RATE_PER_SENDER_PER_S * base.room_size
         return top, f"{MAX_RATE_PER_SENDER_PER_S:,} messages/s per sender, the schedule's most"
     if axis.name in ("users", "connections"):
-        users, why = connection_ceiling(config)
+        users, why = connection_ceiling(config, generator_processes)
         return float(users), why
     return None, ""
 
 
-def check_plan(axis: Axis, base: Scenario, config: ConfigSpec, start: float) -> None:
+def check_plan(
+    axis: Axis, base: Scenario, config: ConfigSpec, start: float, generator_processes: int = 1
+) -> None:
     """PlanError if ``config``'s first step cannot run."""
     first = axis.scenario(base, start)
-    users, why = connection_ceiling(config)
+    users, why = connection_ceiling(config, generator_processes)
     if first.users > users:
         raise PlanError(
             f"{config.name}: the first step has {first.users:,} users, more than {why} "
             f"allows ({users:,}); lower the scenario's users or --start"
         )
     if axis.name == "rate":
-        top, why = ceiling(axis, base, config)
+        top, why = ceiling(axis, base, config, generator_processes)
         if top is not None and start > top:
             raise PlanError(
                 f"{config.name}: a first step of {start:,.0f} deliveries/s needs more than "

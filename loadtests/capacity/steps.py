@@ -62,7 +62,10 @@ def lowest_true_us(doc: Mapping[str, Any], kind: str, pct: str) -> int:
     quantile = hdr.PERCENTILES[pct] - 100.0 * shared / count
     if quantile <= 0:
         return 0
-    return min(measured, int(hdr.decode(summary["hdr"]).get_value_at_percentile(quantile)))
+    histogram = hdr.decode(summary["hdr"])
+    # The bottom of the value's HDR bucket: a true lower bound, not the bucket's top.
+    low = histogram.get_lowest_equivalent_value(histogram.get_value_at_percentile(quantile))
+    return min(measured, int(low))
 
 
 def stamp_error_bound_us(doc: Mapping[str, Any]) -> int:

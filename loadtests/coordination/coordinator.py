@@ -113,6 +113,7 @@ class Coordinator:
         )
         self.planner: WindowPlanner | None = None
         self.stepper: Stepper | None = None
+        self._step_baseline: tuple[dict[str, int], dict[str, int]] = ({}, {})
         self.aggregate = Aggregate()
         self.written: bool = False
         self._loop: gevent.Greenlet | None = None
@@ -274,6 +275,8 @@ class Coordinator:
         if action is StepAction.START:
             assert step is not None
             log.info("roombench: step %d at %g msg/s per sender", step.index, step.rate)
+            # The whole-run counters from here on are this step's (Aggregate.since).
+            self._step_baseline = (dict(self.aggregate.counters), dict(self.aggregate.receive))
             data = {"index": step.index, "rate": step.rate, "window": step.window.to_dict()}
             self.runner.send_message(MSG_STEP, data)
         elif action is StepAction.SYNC:
@@ -309,8 +312,9 @@ class Coordinator:
         )
         incomplete = step.incomplete + self.roster.lost_reasons(step.window.start_ns)
         clocks = self.clocks.table() if self.clocks is not None else None
+        aggregate = self.aggregate.since(*self._step_baseline)
         try:
-            write_results(settings, self.aggregate, step.window, incomplete, clocks)
+            write_results(settings, aggregate, step.window, incomplete, clocks)
         except Exception:  # the session goes on; the runner sees no document and says so
             log.exception("roombench: could not write step %d", step.index)
 

@@ -43,6 +43,7 @@ log = logging.getLogger("roombench")
 COMMAND = "command.json"
 MAX_RATE_PER_SENDER_PER_S = 10_000  # Scenario's own bound
 MAX_STEP_WINDOW_S = 3600
+SYNC_AFTER_END_NS = 500_000_000
 
 
 def step_path(control_dir: Path, index: int) -> Path:
@@ -89,7 +90,9 @@ class Stepper:
         if step is None:
             return self._next_command(now_ns)
         if step.sync_sent_ns is None:
-            if now_ns < step.window.drain_end_ns:
+            # After the drain, and never sooner than SYNC_AFTER_END_NS past the window's
+            # end: every worker has taken its CPU sample at that edge by then.
+            if now_ns < max(step.window.drain_end_ns, step.window.end_ns + SYNC_AFTER_END_NS):
                 return StepAction.WAIT
             step.sync_sent_ns = now_ns
             step.expecting = set(workers)

@@ -19,6 +19,7 @@ Every value clamped into the histogram range is counted (``negative``,
 
 from __future__ import annotations
 
+import copy
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,16 @@ class Second:
 
 class Aggregate:
     """Deltas from every generator process, summed."""
+
+    def since(self, counters: dict[str, int], receive: dict[str, int]) -> Aggregate:
+        """A view of this aggregate whose whole-run counters (errors, connects, the receive
+        path's counts) are only those added since ``counters`` and ``receive`` were copied:
+        a stepped session's step reports its own, not the session's so far. They are
+        counted as reported, so a worker's report may carry events of the second before."""
+        view = copy.copy(self)
+        view.counters = {k: n - counters.get(k, 0) for k, n in self.counters.items()}
+        view.receive = {k: n - receive.get(k, 0) for k, n in self.receive.items()}
+        return view
 
     def __init__(self) -> None:
         self.seconds: dict[int, Second] = {}

@@ -32,6 +32,7 @@ PACKAGES = (
     "locust",
     "redis",
     "hdrhistogram",
+    "orjson",
 )
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

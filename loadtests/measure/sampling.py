@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -223,6 +225,12 @@ class Sampler(Periodic):
 
     def tick(self) -> None:
         self.sample_once()
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No sample is taken meanwhile: the series can be read while sampling goes on."""
+        with self._lock:
+            yield
 
     def start(self) -> Sampler:
         self.start_thread()

@@ -82,13 +82,21 @@ class Supervision:
         self.sampler.stop()
 
     def complete(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """Add what the runner saw to the results document ``doc`` (after ``stop``)."""
+        """Add what the runner saw to the results document ``doc`` (after ``stop``, or
+        during a stepped session: the sampler pauses while its series are read)."""
         start_ns, end_ns = doc["window"]["start_ns"], doc["window"]["end_ns"]
-        doc["resources"] = [r for r in doc["resources"] if r["role"] not in ("node", "redis")] + [
-            s.to_schema(start_ns, end_ns) for s in self.sampler.series
-        ]
-        if self.sampler.host is not None:
-            doc["host"] = self.sampler.host.to_schema(start_ns, end_ns)
+        with self.sampler.paused():
+            servers = [s.to_schema(start_ns, end_ns) for s in self.sampler.series]
+            host = self.sampler.host
+            if host is not None:
+                doc["host"] = host.to_schema(start_ns, end_ns)
+            node_series = [s for s in self.sampler.series if s.role == "node"]
+            busy = [
+                (s.name, s.busy_fraction(start_ns, end_ns, SATURATED_PERCENT)) for s in node_series
+            ]
+        doc["resources"] = [
+            r for r in doc["resources"] if r["role"] not in ("node", "redis")
+        ] + servers
         doc["process_exits"] = [e.to_schema(start_ns) for e in self.watcher.exits]
         records = self.timeline.records if self.timeline is not None else []
         doc["events"] = [r.to_schema(start_ns) for r in records]
@@ -98,11 +106,10 @@ class Supervision:
         flags = doc["flags"]
         flags.update(death_flags(self.watcher.exits, start_ns))
         saturated = [
-            f"{s.name} at capacity: >= {SATURATED_PERCENT:.0f} % of a core for "
+            f"{name} at capacity: >= {SATURATED_PERCENT:.0f} % of a core for "
             f"{100 * share:.0f} % of the window"
-            for s in self.sampler.series
-            if s.role == "node"
-            and (share := s.busy_fraction(start_ns, end_ns, SATURATED_PERCENT)) > SATURATED_SHARE
+            for name, share in busy
+            if share > SATURATED_SHARE
         ]
         if saturated:
             flags["server_saturated"] = "; ".join(saturated)

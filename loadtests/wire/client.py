@@ -123,9 +123,8 @@ class SioClient:
         self._recvmsg: Callable[..., Any] | None = None
         self._fd = -1
         self.stats = stats if stats is not None else readpoll.ReceiveStats()
-        self._feed: Callable[[bytes], list[tuple[int, bytes]]] = wsframe.FrameParser(
-            max_message_bytes
-        ).feed
+        self._parser = wsframe.FrameParser(max_message_bytes)
+        self._feed: Callable[[bytes], list[tuple[int, bytes]]] = self._parser.feed
 
     # -- lifecycle ------------------------------------------------------------------
     def connect(self, timeout_s: float = 30.0) -> None:
@@ -201,7 +200,8 @@ class SioClient:
         wsframe.check_handshake_response(head, key)
         self.connected = True
         self._fd = sock.fileno()
-        self._feed = wsframe.FrameParser(self.max_message_bytes).feed
+        self._parser = wsframe.FrameParser(self.max_message_bytes)
+        self._feed = self._parser.feed
         # From here on, the process's poller calls _on_readable in gevent's hub:
         # no greenlet switch and no wake-up of its own per message. The raw
         # non-blocking socket under gevent's (``_sock``) reads without ever waiting.
@@ -235,15 +235,22 @@ class SioClient:
             frames = self._feed(chunk)
             stats = self.stats
             stats.note(len(frames), stamped=stamp_ns is not None)
-            if len(frames) > 1:
+            if stamp_ns is None or self._parser.pending:
+                # No kernel stamp (timed after the poll), or the read ended inside a
+                # later frame (the stamp is that later segment's): every frame may
+                # have arrived before the time it gets.
+                early, frames = frames, []
+            else:
                 # All but the last frame may have arrived before the stamp says.
+                early, frames = frames[:-1], frames[-1:]
+            if early:
                 stats.shared = True
                 try:
-                    self._dispatch(frames[:-1], now)
+                    self._dispatch(early, now)
                 finally:
                     stats.shared = False
-                frames = frames[-1:]
-            self._dispatch(frames, now)
+            if frames:
+                self._dispatch(frames, now)
         except _PEER_FAULTS as exc:
             self._fail(exc)
 

@@ -157,6 +157,11 @@ class FrameParser:
         self._mask_bit = 0 if client else 0x80
         self._closed = False
 
+    @property
+    def pending(self) -> bool:
+        """Bytes of a frame not yet complete are buffered (the last read ended inside one)."""
+        return bool(self._buf)
+
     def feed(self, chunk: bytes) -> list[tuple[int, bytes]]:
         if self._closed:
             return []

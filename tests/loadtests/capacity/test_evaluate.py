@@ -69,13 +69,13 @@ def test_shared_stamps_bound_the_true_percentile_from_below() -> None:
     assert lowest_true_us(doc, "fanout", "p99") == doc["latency"]["fanout"]["p99"]
     assert stamp_error_bound_us(doc) == 0
     # 15 of 1,000 receipts may be early: the true p99 is at least the measured p97.5.
-    fast = doc["latency"]["fanout"]["p50"]  # the 5 ms receipts, as the histogram holds them
+    fast = doc["latency"]["fanout"]["min"]  # the bottom of the 5 ms receipts' bucket
     doc["generator"]["shared_stamp_fanout"] = 15
     assert lowest_true_us(doc, "fanout", "p99") == fast
     assert stamp_error_bound_us(doc) == doc["latency"]["fanout"]["p99"] - fast
     # 5 of them: at least the measured p98.5, still in the slow 2 %.
     doc["generator"]["shared_stamp_fanout"] = 5
-    assert lowest_true_us(doc, "fanout", "p99") == doc["latency"]["fanout"]["p99"]
+    assert lowest_true_us(doc, "fanout", "p99") == 12_000  # the slow bucket's bottom
 
 
 def test_a_miss_the_shared_stamps_could_explain_cannot_decide() -> None:
@@ -83,5 +83,10 @@ def test_a_miss_the_shared_stamps_could_explain_cannot_decide() -> None:
     assert outcome is Outcome.GENERATOR_LIMITED and "undecided" in reason
     # Too few shared stamps to pull p99 under the limit: the server failed.
     assert evaluate(_doc(p99_us=12_000, shared=5), TERMS)[0] is Outcome.FAIL
+    # An undecided term never hides a sure failure: a loss, or a saturated server.
+    outcome, reason = evaluate(_doc(p99_us=12_000, shared=15, lost=1), TERMS)
+    assert outcome is Outcome.FAIL and reason.startswith("lost = 0")
+    saturated = _doc(p99_us=12_000, shared=15, server_saturated="node-0 at capacity")
+    assert evaluate(saturated, TERMS)[0] is Outcome.FAIL
     # A measured pass is a pass however many stamps were shared (they only overstate).
     assert evaluate(_doc(p99_us=9_000, shared=500), TERMS) == (Outcome.PASS, "")

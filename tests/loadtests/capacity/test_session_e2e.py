@@ -4,7 +4,7 @@ One target_app node; one Locust run carries 20 users (10 rooms of 2) through
 three rate steps (2, 4 and 1 message/s per sender, 2-s windows): each step's
 document counts the sends of its own window at its own rate, delivers every
 one of them (lost 0, nothing leaked or duplicated), and records its node CPU.
-Nobody reconnected between steps: the session's connect counter stays at 20.
+Nobody reconnected between steps: no step counts a connect or a disconnect.
 A step that does not keep the users starts a second session. When the
 session ends, its Locust processes are gone and its own results are complete.
 Run under ``flock /tmp/roombench-load.lock``.
@@ -87,7 +87,11 @@ def test_a_session_keeps_its_users_and_measures_each_step(tmp_path: Path) -> Non
         assert doc["scenario"]["rate_per_sender_per_s"] == rate
         assert doc["config"]["session_step"] == index
         assert doc["window"]["duration_s"] == WINDOW_S
-        assert counters["connects"] == USERS  # nobody reconnected for this step
+        # The whole-run counters are those reported during the step: nobody left, and
+        # after the first step (whose start a worker's report of the joins may trail
+        # by a second) nobody connected.
+        assert (counters["disconnects"], counters["errors"]) == (0, 0)
+        assert counters["connects"] == 0 if index > 1 else counters["connects"] <= USERS
         assert "incomplete" not in doc["flags"]
         node = [r for r in doc["resources"] if r["role"] == "node"]
         assert node and node[0]["cpu_s_window"] > 0
