@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from loadtests import atomic
+from loadtests.capacity.compare import BASELINE, what_moves
 from reports.html import sections, svg
 from reports.html.page import embed_json
 from reports.html.templating import Section, render
@@ -61,6 +62,23 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
+def _moves(doc: dict[str, Any]) -> list[dict[str, str]]:
+    rows = []
+    for row in what_moves(doc):
+        at_least = ">= " if row["at_least"] else ""
+        cap, ratio = row["deliveries_per_s"], row["ratio"]
+        rows.append(
+            {
+                "name": row["name"],
+                "verdict": row["verdict"],
+                "capacity": "-" if cap is None else f"{at_least}{_num(cap)}",
+                "ratio": "-" if ratio is None else f"{at_least}{ratio:.2f}",
+                "cpu": _num(row["node_cpu_us_per_delivery"], 1),
+            }
+        )
+    return rows
+
+
 def _curves(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -80,6 +98,7 @@ def _curves(doc: dict[str, Any]) -> list[dict[str, Any]]:
                     "gen_cpu": _num(s["generator_cpu_percent"]),
                     "gen_wait": _num(s["generator_wait_percent"], 1),
                     "redis_cpu": _num(s["redis_cpu_percent"]),
+                    "redis_wait": _num(s.get("redis_wait_percent"), 1),
                     "gen_us": _num(s["generator_cpu_us_per_delivery"], 1),
                     "outcome": s["outcome"],
                     "reason": s["reason"],
@@ -139,6 +158,8 @@ def render_capacity_page(doc: dict[str, Any], generated_utc: str) -> str:
                     svg_markup(hockey_stick(doc, "p50_us")),
                 ],
                 "curves": _curves(doc),
+                "moves": _moves(doc),
+                "baseline": BASELINE,
             },
         ),
         sections.downloads(),

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from loadtests.capacity.axes import AXES
+from loadtests.capacity.compare import moves_lines
 from loadtests.capacity.document import summary_lines
 from loadtests.capacity.driver import CapacityOptions, run_capacity
 from loadtests.capacity.plan import check_plan, fixed_processes
@@ -96,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if args.out is None:
         point_latest(out)
-    print("\n".join(summary_lines(doc)))
+    print("\n".join(summary_lines(doc) + moves_lines(doc)))
     report = _build_report(out)
     print(f"capacity document: {out / 'capacity.json'}\nreport: {report}")
     return 1 if doc["incomplete"] else 0

@@ -110,6 +110,7 @@ def summarise(
         "generator_cpu_percent": _cpu_percent(doc, "generator"),
         "generator_wait_percent": _wait_percent(doc, "generator"),
         "redis_cpu_percent": _cpu_percent(doc, "redis"),
+        "redis_wait_percent": _wait_percent(doc, "redis"),
         "generator_processes": doc["generator"]["processes"],
         "generator_cpu_us_per_delivery": doc["generator"].get("cpu_us_per_delivery"),
         "multi_frame_share": round(multi_frame_share(doc), 4),

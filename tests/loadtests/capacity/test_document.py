@@ -34,6 +34,7 @@ def _step(load: float, p99_us: int, outcome: Outcome, reason: str = "", users: i
         "generator_cpu_percent": 40.0,
         "generator_wait_percent": 2.0,
         "redis_cpu_percent": None,
+        "redis_wait_percent": None,
         "generator_cpu_us_per_delivery": 30.0,
         "multi_frame_share": 0.0,
         "stamp_error_bound_us": 0,
