@@ -1,4 +1,4 @@
-"""The generator's receive path without a server: real client, parser and ledger over socketpairs.
+"""The generator's receive path without a server: real client, parser and ledger, loopback TCP.
 
 ``ReceiveRig`` builds ``clients`` lean Socket.IO clients, each the member of
 one room, whose sockets are one end of a loopback TCP pair (kernel receive

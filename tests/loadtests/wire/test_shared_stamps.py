@@ -1,6 +1,6 @@
 """The receipts that share a read's kernel stamp with a later frame are counted, exactly.
 
-Through the real client, poller state and ledger over socketpairs
+Through the real client, poller state and ledger over loopback TCP pairs
 (``bench.receive_path.ReceiveRig``): a read of k frames stamps all of them
 with the read's stamp, and the k - 1 before the last may be early, so the
 ledger counts k - 1 ``shared_stamp`` receipts per read, and none for reads of
