@@ -128,6 +128,15 @@ def _stamp(point: dict[str, Any]) -> str:
 
 def step_line(name: str, index: int, axis: Axis, point: dict[str, Any]) -> str:
     """One terminal line per step (under 120 columns)."""
+    if axis.name == "connections":  # idle users: what they cost, not fan-out
+        rss = point["node_rss_bytes"]
+        rss_text = "-" if rss is None else f"{rss / 2**20:,.0f} MiB"
+        line = (
+            f"{name} step {index}: {point['load']:,.0f} {axis.unit} -> "
+            f"{point['connections']:,} held, connect p99 {_ms(point['connect_p99_us'])} ms, "
+            f"errors {point['errors']}, node RSS {rss_text}: {point['outcome'].upper()}"
+        )
+        return line + (f" ({point['reason'][:60]})" if point["reason"] else "")
     line = (
         f"{name} step {index}: {point['load']:,.0f} {axis.unit} -> "
         f"{point['achieved_deliveries_per_s']:,.0f} deliveries/s, "
@@ -152,6 +161,11 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
             )
         elif cap is None:
             what = f"no step passed ({entry['bound_by'][:60]})"
+        elif doc["axis"] == "connections":
+            rss, per = cap["node_rss_bytes"], cap["memory_per_connection_bytes"]
+            what = f"{cap['connections']:,} connections held"
+            what += "" if rss is None else f", node RSS {rss / 2**20:,.0f} MiB"
+            what += "" if per is None else f", {per / 1024:,.0f} KiB per connection"
         else:
             what = (
                 f"{cap['deliveries_per_s']:,.0f} deliveries/s, {cap['messages_per_s']:,.0f} msg/s, "

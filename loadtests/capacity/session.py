@@ -25,9 +25,9 @@ from loadtests.cluster.supervisor import Cluster
 from loadtests.coordination.stepping import COMMAND, step_path
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import (
-    OVERHEAD_ALLOWANCE_S,
     StepRun,
     node_stats,
+    run_budget_s,
     run_on_cluster,
     wait_for_locust,
 )
@@ -116,9 +116,10 @@ class SteppedSession:
         }
         atomic.write_text(self.control_dir / COMMAND, json.dumps(command))
         path = step_path(self.control_dir, index)
-        budget_s = scenario.warmup_s + scenario.window_s + scenario.drain_s + STEP_ALLOWANCE_S
-        if index == 1:
-            budget_s += OVERHEAD_ALLOWANCE_S  # Locust starts; every user connects and joins
+        if index == 1:  # Locust starts; every user connects and joins
+            budget_s = run_budget_s(scenario, self.run.processes) + STEP_ALLOWANCE_S
+        else:
+            budget_s = scenario.warmup_s + scenario.window_s + scenario.drain_s + STEP_ALLOWANCE_S
         deadline = time.monotonic() + budget_s
         while not path.exists():
             if not locust.alive():

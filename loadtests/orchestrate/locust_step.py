@@ -19,14 +19,22 @@ from typing import Any
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.measure import results
-from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
+from loadtests.orchestrate.locust_cmd import MAX_SPAWN_RATE_PER_PROCESS, LocustRun, build_argv
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.orchestrate.supervision import Supervision
 
-# Time Locust may take beyond warm-up + window + drain: starting its workers,
-# connecting and joining every user, flushing and writing results.
+# Time Locust may take beyond warm-up + window + drain and spawning its users:
+# starting its workers, the joins, flushing and writing results.
 OVERHEAD_ALLOWANCE_S = 90.0
+
+
+def run_budget_s(load: Scenario, processes: int) -> float:
+    """How long a Locust run of ``load`` may take before it is stopped as stuck: its
+    phases, spawning every user at Locust's spawn rate, and the overhead allowance."""
+    spawn_rate = max(1, min(load.users, MAX_SPAWN_RATE_PER_PROCESS * max(1, processes)))
+    spawning_s = load.users / spawn_rate
+    return load.warmup_s + load.window_s + load.drain_s + spawning_s + OVERHEAD_ALLOWANCE_S
 
 
 @dataclass(frozen=True)
@@ -54,7 +62,7 @@ def run_on_cluster(
     running: Cluster, load: Scenario, step: StepRun, progress: Progress
 ) -> dict[str, Any]:
     """Run Locust with ``load`` against ``running``; return the completed results document."""
-    budget_s = load.warmup_s + load.window_s + load.drain_s + OVERHEAD_ALLOWANCE_S
+    budget_s = run_budget_s(load, step.processes)
     with ExitStack() as stack:
         supervision = Supervision.start(running, (), step.progress_path)
         stack.callback(supervision.stop)

@@ -31,17 +31,13 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED
 from loadtests.measure import faults, results
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
-from loadtests.orchestrate.locust_step import wait_for_locust
+from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.orchestrate.supervision import Supervision
 from loadtests.orchestrate.timeline import check_window
 from loadtests.users.probe import MARKER as PROTOCOL_MISMATCH
-
-# Time Locust may take beyond warm-up + window + drain: starting its workers,
-# connecting and joining every user, flushing and writing results.
-OVERHEAD_ALLOWANCE_S = 90.0
 
 
 @dataclass(frozen=True)
@@ -117,8 +113,8 @@ def run_config(
     results_path = out / f"{stem}.json"
     progress_path = out / "logs" / f"{stem}.progress.json"
     log_dir = out / "logs" / stem
-    budget_s = load.warmup_s + load.window_s + load.drain_s + OVERHEAD_ALLOWANCE_S
     processes, why = matrix.processes_for(config, load)
+    budget_s = run_budget_s(load, processes)
     config_doc = {
         **config.to_dict(),
         "server_args": config.target_app_args(),

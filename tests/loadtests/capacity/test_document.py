@@ -95,6 +95,32 @@ def test_terminal_lines_name_capacity_and_fit_120_columns() -> None:
     assert max(len(line) for line in lines) <= 120
 
 
+def test_a_connections_step_line_says_what_the_connections_cost() -> None:
+    point = {
+        **_step(4000, 0, Outcome.PASS),
+        "connections": 4000,
+        "errors": 0,
+        "node_rss_bytes": 300 * 2**20,
+        "outcome": "pass",
+    }
+    line = document.step_line("eventlet", 2, AXES["connections"], point)
+    assert line == (
+        "eventlet step 2: 4,000 connections -> 4,000 held, connect p99 50.0 ms, errors 0, "
+        "node RSS 300 MiB: PASS"
+    )
+
+
+def test_a_connection_capacity_says_connections_and_memory() -> None:
+    doc = _doc()
+    doc["axis"] = "connections"
+    entry = doc["configs"][0]
+    entry["capacity"].update(
+        connections=8000, node_rss_bytes=600 * 2**20, memory_per_connection_bytes=72 * 1024
+    )
+    line = document.summary_lines(doc)[1]
+    assert "8,000 connections held, node RSS 600 MiB, 72 KiB per connection" in line
+
+
 def test_memory_per_connection_is_a_slope_not_a_ratio() -> None:
     steps = [_step(1, 1, Outcome.PASS, users=100), _step(2, 1, Outcome.PASS, users=300)]
     assert document.memory_per_connection(steps, steps[1]) == 20_000
