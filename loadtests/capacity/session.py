@@ -23,12 +23,12 @@ from loadtests import atomic
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.coordination.stepping import COMMAND, step_path
-from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import (
     StepRun,
     node_stats,
     run_budget_s,
     run_on_cluster,
+    start_supervised,
     wait_for_locust,
 )
 from loadtests.orchestrate.progress import Progress
@@ -62,26 +62,10 @@ class SteppedSession:
         for old in self.control_dir.glob("*.json"):
             old.unlink()
         with ExitStack() as stack:
-            supervision = Supervision.start(self.running, (), run.progress_path)
-            stack.callback(supervision.stop)
-            locust_run = LocustRun(
-                scenario=replace(self.first, window_s=SESSION_WINDOW_S),
-                node_urls=self.running.urls,
-                config=run.config_doc,
-                results_path=run.results_path,
-                progress_path=run.progress_path,
-                processes=run.processes,
-                run_id=run.run_id,
-                control_dir=self.control_dir,
+            first = replace(self.first, window_s=SESSION_WINDOW_S)
+            supervision, locust = start_supervised(
+                stack, self.running, first, run, self.control_dir
             )
-            locust = ManagedProcess(
-                f"locust ({run.stem})",
-                build_argv(locust_run),
-                run.log_dir / f"{run.stem}.locust.log",
-            )
-            stack.callback(locust.stop)
-            locust.start()
-            supervision.watch_locust(locust)
             self._stack = stack.pop_all()
         self._supervision, self._locust = supervision, locust
         return self

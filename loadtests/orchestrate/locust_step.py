@@ -58,30 +58,44 @@ class StepRun:
         return self.out / "logs" / f"{self.stem}.progress.json"
 
 
+def start_supervised(
+    stack: ExitStack,
+    running: Cluster,
+    load: Scenario,
+    step: StepRun,
+    control_dir: Path | None = None,
+) -> tuple[Supervision, ManagedProcess]:
+    """Start watching ``running`` and a Locust run of ``load`` for ``step``; both are
+    stopped when ``stack`` closes. ``control_dir``: a stepped session's."""
+    supervision = Supervision.start(running, (), step.progress_path)
+    stack.callback(supervision.stop)
+    run = LocustRun(
+        scenario=load,
+        node_urls=running.urls,
+        config=step.config_doc,
+        results_path=step.results_path,
+        progress_path=step.progress_path,
+        processes=step.processes,
+        run_id=step.run_id,
+        repeat=step.repeat,
+        control_dir=control_dir,
+    )
+    locust = ManagedProcess(
+        f"locust ({step.stem})", build_argv(run), step.log_dir / f"{step.stem}.locust.log"
+    )
+    stack.callback(locust.stop)
+    locust.start()
+    supervision.watch_locust(locust)
+    return supervision, locust
+
+
 def run_on_cluster(
     running: Cluster, load: Scenario, step: StepRun, progress: Progress
 ) -> dict[str, Any]:
     """Run Locust with ``load`` against ``running``; return the completed results document."""
     budget_s = run_budget_s(load, step.processes)
     with ExitStack() as stack:
-        supervision = Supervision.start(running, (), step.progress_path)
-        stack.callback(supervision.stop)
-        run = LocustRun(
-            scenario=load,
-            node_urls=running.urls,
-            config=step.config_doc,
-            results_path=step.results_path,
-            progress_path=step.progress_path,
-            processes=step.processes,
-            run_id=step.run_id,
-            repeat=step.repeat,
-        )
-        locust = ManagedProcess(
-            f"locust ({step.stem})", build_argv(run), step.log_dir / f"{step.stem}.locust.log"
-        )
-        stack.callback(locust.stop)
-        locust.start()
-        supervision.watch_locust(locust)
+        supervision, locust = start_supervised(stack, running, load, step)
         code = wait_for_locust(locust, progress, step.progress_path, budget_s)
         supervision.stop()
         if not step.results_path.exists():

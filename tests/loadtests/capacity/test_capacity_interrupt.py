@@ -10,7 +10,6 @@ step of a stepped session (its users kept). Run under
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -20,8 +19,9 @@ import time
 import uuid
 from pathlib import Path
 
-import psutil
 import pytest
+
+from tests.marked import MARKER_ENV, kill_marked, marked
 
 REPO = Path(__file__).resolve().parents[3]
 SCENARIO = """
@@ -38,15 +38,6 @@ name = "one"
 """
 
 
-def _marked(marker: str) -> list[int]:
-    found = []
-    for proc in psutil.process_iter(["pid"]):
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            if proc.environ().get("ROOMBENCH_TEST_MARKER") == marker:
-                found.append(proc.pid)
-    return found
-
-
 @pytest.mark.slow
 def test_ctrl_c_keeps_the_finished_steps_and_stops_everything(tmp_path: Path) -> None:
     scenario = tmp_path / "s.toml"
@@ -56,7 +47,7 @@ def test_ctrl_c_keeps_the_finished_steps_and_stops_everything(tmp_path: Path) ->
     proc = subprocess.Popen(
         [sys.executable, "-m", "loadtests.capacity", str(scenario), "--out", str(out)],
         cwd=REPO,
-        env={**os.environ, "ROOMBENCH_TEST_MARKER": marker},
+        env={**os.environ, MARKER_ENV: marker},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -80,9 +71,7 @@ def test_ctrl_c_keeps_the_finished_steps_and_stops_everything(tmp_path: Path) ->
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            for pid in _marked(marker):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            kill_marked(marker)
     assert proc.returncode == 130, output
     assert "interrupted: finished steps kept in" in output
     doc = json.loads(document.read_text())
@@ -91,6 +80,6 @@ def test_ctrl_c_keeps_the_finished_steps_and_stops_everything(tmp_path: Path) ->
     assert len(entry["steps"]) >= 1 and entry["steps"][0]["outcome"] == "pass"
     assert (out / "capacity.html").is_file()
     deadline = time.monotonic() + 5
-    while _marked(marker) and time.monotonic() < deadline:
+    while marked(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _marked(marker) == [], "the search left processes behind"
+    assert marked(marker) == [], "the search left processes behind"

@@ -7,7 +7,6 @@ leftover node, redis-server or Locust worker anywhere fails the test.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -17,8 +16,9 @@ import time
 import uuid
 from pathlib import Path
 
-import psutil
 import pytest
+
+from tests.marked import MARKER_ENV, kill_marked, marked
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -34,17 +34,6 @@ drain_s = 1.0
 """
 
 
-def _marked(marker: str) -> list[str]:
-    found = []
-    for proc in psutil.process_iter(["pid", "cmdline"]):
-        try:
-            if proc.environ().get("ROOMBENCH_TEST_MARKER") == marker:
-                found.append(f"{proc.pid} {' '.join(proc.info['cmdline'] or [])[:100]}")
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return found
-
-
 def _ignore_sigint() -> None:
     # What a shell script's background job inherits: the run must take Ctrl-C anyway.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -57,7 +46,7 @@ def _start_run(
     path.write_text(scenario)
     out = tmp_path / "run"
     marker = uuid.uuid4().hex
-    env = {**os.environ, "ROOMBENCH_TEST_MARKER": marker}
+    env = {**os.environ, MARKER_ENV: marker}
     proc = subprocess.Popen(
         [sys.executable, "-m", "loadtests", "run", str(path), "--out", str(out), *extra],
         cwd=REPO,
@@ -80,14 +69,12 @@ def _finish(proc: subprocess.Popen[str], marker: str, timeout_s: float = 240) ->
             # process groups of their own) to hold ports for the tests after it.
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            for line in _marked(marker):
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(int(line.split()[0]), signal.SIGKILL)
+            kill_marked(marker)
     # Teardown is synchronous in the runner, but give the kernel a moment to reap.
     deadline = time.monotonic() + 5
-    while _marked(marker) and time.monotonic() < deadline:
+    while marked(marker) and time.monotonic() < deadline:
         time.sleep(0.1)
-    left = _marked(marker)
+    left = marked(marker)
     assert not left, "the run left processes behind:\n" + "\n".join(left)
     return output
 
@@ -178,7 +165,7 @@ queue = "redis"
         assert proc.poll() is None, proc.communicate()[0]
         assert time.monotonic() < deadline, "the run never got going"
         time.sleep(0.2)
-    assert len(_marked(marker)) >= 4  # runner, redis, two nodes, Locust
+    assert len(marked(marker)) >= 4  # runner, redis, two nodes, Locust
     proc.send_signal(signal.SIGINT)
     output = _finish(proc, marker, timeout_s=60)
     assert proc.returncode == 130, output
