@@ -235,14 +235,7 @@ class SioClient:
             frames = self._feed(chunk)
             stats = self.stats
             stats.note(len(frames), stamped=stamp_ns is not None)
-            if stamp_ns is None or self._parser.pending:
-                # No kernel stamp (timed after the poll), or the read ended inside a
-                # later frame (the stamp is that later segment's): every frame may
-                # have arrived before the time it gets.
-                early, frames = frames, []
-            else:
-                # All but the last frame may have arrived before the stamp says.
-                early, frames = frames[:-1], frames[-1:]
+            early, frames = readpoll.split_early(frames, stamp_ns, self._parser.pending)
             if early:
                 stats.shared = True
                 try:

@@ -41,6 +41,7 @@ from loadtests.units import NS_PER_S
 
 # Linux's SO_TIMESTAMPNS (= SCM_TIMESTAMPNS) on x86-64 and arm64 (asm-generic);
 # Python names it only from 3.14.
+Frame = tuple[int, bytes]  # (opcode, payload), as wsframe.FrameParser returns them
 SO_TIMESTAMPNS: int = getattr(socket, "SO_TIMESTAMPNS", 35)
 SCM_TIMESTAMPNS: int = getattr(socket, "SCM_TIMESTAMPNS", SO_TIMESTAMPNS)
 TIMESPEC = struct.Struct("@qq")  # struct timespec on 64-bit Linux: tv_sec, tv_nsec
@@ -81,6 +82,20 @@ def kernel_time_ns(ancdata: list[tuple[int, int, bytes]]) -> int | None:
             sec, nsec = TIMESPEC.unpack_from(data)
             return sec * NS_PER_S + nsec + _simulated_offset_ns
     return None
+
+
+def split_early(
+    frames: list[Frame], stamp_ns: int | None, pending: bool
+) -> tuple[list[Frame], list[Frame]]:
+    """A read's frames as (may be early, stamped truly).
+
+    All but the last frame may have arrived before the read's stamp; every frame
+    may have, when the read had no kernel stamp (timed after the poll) or ended
+    inside a later frame (whose segment then gave the stamp).
+    """
+    if stamp_ns is None or pending:
+        return frames, []
+    return frames[:-1], frames[-1:]
 
 
 class ReceiveStats:
