@@ -14,17 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from loadtests.orchestrate.scenario import Scenario
-
-MAX_RATE_PER_SENDER_PER_S = 10_000.0  # Scenario's own bound
-
-
-def room_size(scenario: Scenario) -> float:
-    return scenario.room_size
-
-
-def offered_deliveries_per_s(scenario: Scenario) -> float:
-    return scenario.offered_deliveries_per_s
+from loadtests.orchestrate.scenario import MAX_RATE_PER_SENDER_PER_S, Scenario
 
 
 def offered_messages_per_s(scenario: Scenario) -> float:
@@ -32,13 +22,13 @@ def offered_messages_per_s(scenario: Scenario) -> float:
 
 
 def _rate(base: Scenario, deliveries_per_s: float) -> Scenario:
-    per_sender = deliveries_per_s / (base.senders * room_size(base))
+    per_sender = deliveries_per_s / (base.senders * base.room_size)
     return replace(base, rate_per_sender_per_s=min(per_sender, MAX_RATE_PER_SENDER_PER_S))
 
 
 def _users(base: Scenario, users: float) -> Scenario:
     n = int(users)
-    size = room_size(base)
+    size = base.room_size
     rooms = max(1, round(n * base.rooms_per_user / size))
     return replace(base, users=n, senders=n, rooms=rooms)
 
@@ -73,7 +63,7 @@ AXES: dict[str, Axis] = {
         "deliveries/s",
         False,
         _rate,
-        offered_deliveries_per_s,
+        lambda s: s.offered_deliveries_per_s,
         "fanout_p99<=10ms,lost=0",
         reuses_users=True,
     ),
@@ -81,7 +71,12 @@ AXES: dict[str, Axis] = {
         "users", "users", True, _users, lambda s: float(s.users), "fanout_p99<=10ms,lost=0"
     ),
     "room_size": Axis(
-        "room_size", "members/room", True, _room_size, room_size, "fanout_p99<=10ms,lost=0"
+        "room_size",
+        "members/room",
+        True,
+        _room_size,
+        lambda s: s.room_size,
+        "fanout_p99<=10ms,lost=0",
     ),
     "connections": Axis(
         "connections",

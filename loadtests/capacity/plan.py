@@ -17,9 +17,9 @@ from __future__ import annotations
 import resource
 from pathlib import Path
 
-from loadtests.capacity.axes import MAX_RATE_PER_SENDER_PER_S, Axis
+from loadtests.capacity.axes import Axis
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.orchestrate.scenario import MAX_RATE_PER_SENDER_PER_S, Scenario
 from loadtests.strict import InputError
 from target_app.config import ServerConfig
 

@@ -92,8 +92,8 @@ def summarise(
     return {
         "load": load,
         "users": scenario.users,
-        "room_size": round(axes.room_size(scenario), 2),
-        "offered_deliveries_per_s": round(axes.offered_deliveries_per_s(scenario), 1),
+        "room_size": round(scenario.room_size, 2),
+        "offered_deliveries_per_s": round(scenario.offered_deliveries_per_s, 1),
         "offered_messages_per_s": round(axes.offered_messages_per_s(scenario), 1),
         "achieved_deliveries_per_s": doc["rates"]["deliveries_per_s"],
         "achieved_messages_per_s": doc["rates"]["sent_per_s"],

@@ -281,11 +281,11 @@ class Coordinator:
             self.runner.send_message(MSG_STEP, data)
         elif action is StepAction.SYNC:
             assert step is not None
+            # A master takes its own samples; a LocalRunner, its only worker's delta.
+            self.collector.collect(self.aggregate)
             if isinstance(self.runner, MasterRunner):
-                self.collector.collect(self.aggregate)  # the master's own samples
                 self.runner.send_message(MSG_SYNC, {"index": step.index})
-            else:  # a LocalRunner is its own only worker: take its delta now
-                self.collector.collect(self.aggregate)
+            else:
                 for worker in step.expecting:
                     stepper.on_synced(worker, step.index)
         elif action is StepAction.WRITE:

@@ -36,12 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.measure.window import Window, plan_window
+from loadtests.orchestrate.scenario import MAX_RATE_PER_SENDER_PER_S
 from loadtests.units import NS_PER_S
 
 log = logging.getLogger("roombench")
 
 COMMAND = "command.json"
-MAX_RATE_PER_SENDER_PER_S = 10_000  # Scenario's own bound
 MAX_STEP_WINDOW_S = 3600
 SYNC_AFTER_END_NS = 500_000_000
 

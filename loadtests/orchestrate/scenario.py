@@ -23,6 +23,7 @@ USER_CLASSES = ("room", "broadcast", "echo")
 RECONNECT_TARGETS = ("same", "any")
 MAX_ROOMS_PER_USER = 64  # the reference server's default per-client limit
 MAX_PAYLOAD_BYTES = 64 * 1024  # the reference server's default message limit
+MAX_RATE_PER_SENDER_PER_S = 10_000  # the most the send schedule takes
 
 
 class ScenarioError(strict.InputError):
@@ -151,8 +152,8 @@ class Scenario:
             ),
             (
                 "rate_per_sender_per_s",
-                0 < self.rate_per_sender_per_s <= 10_000,
-                "(0, 10000]",
+                0 < self.rate_per_sender_per_s <= MAX_RATE_PER_SENDER_PER_S,
+                f"(0, {MAX_RATE_PER_SENDER_PER_S}]",
             ),
             (
                 "payload_bytes",

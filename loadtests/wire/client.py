@@ -235,13 +235,14 @@ class SioClient:
             frames = self._feed(chunk)
             stats = self.stats
             stats.note(len(frames), stamped=stamp_ns is not None)
-            early, frames = readpoll.split_early(frames, stamp_ns, self._parser.pending)
-            if early:
-                stats.shared = True
-                try:
-                    self._dispatch(early, now)
-                finally:
-                    stats.shared = False
+            if len(frames) > 1 or stamp_ns is None or self._parser.pending:  # not the common read
+                early, frames = readpoll.split_early(frames, stamp_ns, self._parser.pending)
+                if early:
+                    stats.shared = True
+                    try:
+                        self._dispatch(early, now)
+                    finally:
+                        stats.shared = False
             if frames:
                 self._dispatch(frames, now)
         except _PEER_FAULTS as exc:
