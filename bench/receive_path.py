@@ -59,6 +59,32 @@ def loopback_pair() -> tuple[socket.socket, socket.socket]:
     return mine, server
 
 
+STAMPS_ON_WITHIN_S = 2.0
+
+
+def stamps_switched_on() -> tuple[socket.socket, socket.socket]:
+    """A loopback pair whose reads carry kernel stamps; keep it open to keep them on.
+
+    Linux turns receive stamping on for the whole host some time after the
+    first socket asks (``net_enable_timestamp`` is deferred) and off after the
+    last one closes: a segment that arrives in between has no stamp. A rig
+    whose clients must be stamped from their first read holds this pair open,
+    having seen one stamped read on it.
+    """
+    mine, server = loopback_pair()
+    readpoll.enable_timestamps(mine)
+    deadline = time.monotonic() + STAMPS_ON_WITHIN_S
+    while time.monotonic() < deadline:
+        server.sendall(b".")
+        _data, ancdata, _flags, _addr = mine.recvmsg(1, readpoll.ANCILLARY_BYTES)
+        if readpoll.kernel_time_ns(ancdata) is not None:
+            return mine, server
+        time.sleep(0.001)
+    mine.close()
+    server.close()
+    raise RuntimeError(f"no kernel receive stamp within {STAMPS_ON_WITHIN_S:g} s")
+
+
 @dataclass
 class ReceiveRig:
     clients: int
@@ -67,8 +93,10 @@ class ReceiveRig:
     reads: int = 0
     _pairs: list[tuple[SioClient, socket.socket]] = field(default_factory=list)
     _seq: int = 0
+    _stamps: tuple[socket.socket, socket.socket] | None = None
 
     def __post_init__(self) -> None:
+        self._stamps = stamps_switched_on()
         handler_of = KINDS["room"].receiver
         for index in range(self.clients):
             ledger = self.recorder.ledger(index)
@@ -115,3 +143,7 @@ class ReceiveRig:
             server.close()
             if client._sock is not None:
                 client._sock.close()
+        if self._stamps is not None:
+            for sock in self._stamps:
+                sock.close()
+            self._stamps = None

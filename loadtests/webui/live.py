@@ -134,6 +134,8 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
                 "flags": "",
             }
         )
+    if phase == "done":  # the results file is not written yet: these figures are not final
+        phase = "writing results"
     total: dict[str, Any] = {
         "second": "window",
         "phase": f"{phase} (joined {planner.joined_total}/{planner.users})",

@@ -105,6 +105,14 @@ def test_before_the_window_the_tab_says_joining() -> None:
     ]
 
 
+def test_a_finished_run_whose_results_are_not_written_yet_does_not_say_done() -> None:
+    planner = _planner()
+    planner.done = True
+    state = State(planner, _aggregate(DELIVERED), Settings(Path("unused.json")))
+    total, *_seconds = tab_rows(state, (START_S + 60) * NS_PER_S)
+    assert total["phase"] == "writing results (joined 3/3)"  # "done" is the results file's
+
+
 def test_once_written_the_rows_are_the_results_files_own_figures(tmp_path: Path) -> None:
     import json
 
