@@ -7,7 +7,7 @@ and its own ``join`` handler — target_app keeps a membership index beside
 python-socketio's rooms, so entering the manager directly would make every
 ``room_message`` fail its member check.
 
-Three ways to send one message to the room (all end in the same
+Four ways to send one message to the room (all end in the same
 ``socketio.Server.emit`` through the app's own client manager):
 
 * :meth:`AppRoom.handler` — python-socketio's per-event path after decoding and
@@ -15,6 +15,10 @@ Three ways to send one message to the room (all end in the same
   no ack id (the app's ``AckingServer`` override), then Flask-SocketIO's
   request context, target_app's adapter (counters), validation, the member
   check and the emit;
+* :meth:`AppRoom.dispatch` — the same call on a second app built with
+  ``dispatch="socketio"`` (``--dispatch socketio``, same room of N): python-socketio
+  calls target_app's adapter directly, without Flask-SocketIO's request
+  context, so ``handler`` − ``dispatch`` is what Flask-SocketIO's dispatch costs;
 * :meth:`AppRoom.handler_direct` — ``RoomEvents.room_message`` called directly
   (validation, member check, emit; no Socket.IO dispatch, no Flask context);
 * :meth:`AppRoom.raw` — the bare ``socketio.Server.emit`` the handler ends with.
@@ -51,6 +55,7 @@ class AppRoom:
     sender: FakeClient
     members: int
     payload: dict[str, Any]
+    plain: AppRoom | None = None  # the same room in a ``dispatch="socketio"`` app
 
     @property
     def server(self) -> Any:
@@ -58,6 +63,13 @@ class AppRoom:
 
     def handler(self) -> None:
         server, sender = self.server, self.sender
+        server._handle_event_internal(
+            server, sender.sid, sender.eio_sid, [EVENT, self.payload], NAMESPACE, None
+        )
+
+    def dispatch(self) -> None:
+        assert self.plain is not None
+        server, sender = self.plain.server, self.plain.sender
         server._handle_event_internal(
             server, sender.sid, sender.eio_sid, [EVENT, self.payload], NAMESPACE, None
         )
@@ -76,11 +88,29 @@ class AppRoom:
 
 
 def build_app_room(members: int) -> AppRoom:
-    """target_app in threading mode with ``members`` clients joined to ``ROOM`` by its handlers."""
+    """target_app in threading mode with ``members`` clients joined to ``ROOM`` by its handlers.
+
+    Twice: the room returned is in an app with Flask-SocketIO's dispatch (the
+    default), its ``plain`` twin in one built with ``dispatch="socketio"``.
+    """
+    room = _joined_room(members, "flask-socketio")
+    room.plain = _joined_room(members, "socketio")
+    for name, counted, send in (
+        ("handler", room, room.handler),
+        ("raw", room, room.raw),
+        ("dispatch", room.plain, room.dispatch),
+    ):
+        got = counted.deliveries(send)
+        if got != members:
+            raise AssertionError(f"{name}: one room_message made {got} deliveries, not {members}")
+    return room
+
+
+def _joined_room(members: int, dispatch: str) -> AppRoom:
     from target_app.app import create_app
     from target_app.config import ServerConfig
 
-    app, sio = create_app(ServerConfig(async_mode="threading"))
+    app, sio = create_app(ServerConfig(async_mode="threading", dispatch=dispatch))
     server = sio.server
     sends = stub_engineio_sends(server)
     clients = connect_clients(server, members, environ=flask_environ(app))
@@ -88,9 +118,4 @@ def build_app_room(members: int) -> AppRoom:
         reply = server._trigger_event("join", NAMESPACE, client.sid, {"room": ROOM})
         if not (isinstance(reply, dict) and reply.get("ok")):
             raise RuntimeError(f"target_app refused the join of {client.sid}: {reply!r}")
-    room = AppRoom(app, sio, sends, clients[0], members, room_message(ROOM))
-    for name in ("handler", "raw"):
-        got = room.deliveries(getattr(room, name))
-        if got != members:
-            raise AssertionError(f"{name}: one room_message made {got} deliveries, not {members}")
-    return room
+    return AppRoom(app, sio, sends, clients[0], members, room_message(ROOM))

@@ -4,7 +4,9 @@ The benchmarks of group ``handler-vs-raw`` (``bench/test_handler.py``) emit
 the same payload to the same room of 100 with engine.io stubbed the same way:
 ``raw`` through a bare ``socketio.Server.emit``, ``handler`` through
 target_app's dispatched ``room_message`` handler (validation, membership check,
-emit), and any other variant (``handler-direct``) likewise. Ratios are computed
+emit), and any other variant (``dispatch``: the same handler registered on
+python-socketio's server without Flask-SocketIO's dispatch; ``handler-direct``)
+likewise. Ratios are computed
 from the finished JSON (pytest-benchmark's ``pytest_benchmark_update_json``
 hook), not inside a benchmark, so they hold whatever order the benchmarks ran in
 and whichever other benchmarks were selected: ``ratio_to_raw`` is the ratio of

@@ -7,6 +7,10 @@ Group ``handler-vs-raw``, engine.io sends stubbed the same way for all
 * ``handler`` — the handler as python-socketio dispatches an event without an
   ack (Flask-SocketIO's request context, target_app's counters, validation,
   member check, emit);
+* ``dispatch`` — the same dispatched handler in an app built with
+  ``dispatch="socketio"`` (``--dispatch socketio``): python-socketio calls
+  target_app's adapter without Flask-SocketIO's request context, so next to
+  ``handler`` it shows what Flask-SocketIO's per-event dispatch costs;
 * ``handler-direct`` — target_app's ``RoomEvents.room_message`` alone.
 
 Each records ``n`` (100), ``variant`` and ``per_delivery_ns`` like the fan-out
@@ -47,7 +51,7 @@ def app_room() -> Iterator[Any]:
 
 
 @pytest.mark.benchmark(group="handler-vs-raw")
-@pytest.mark.parametrize("variant", ["raw", "handler", "handler-direct"])
+@pytest.mark.parametrize("variant", ["raw", "handler", "dispatch", "handler-direct"])
 def test_room_message(benchmark: Any, app_room: Any, variant: str) -> None:
     send = getattr(app_room, variant.replace("-", "_"))
     benchmark.pedantic(send, **PLAN.as_kwargs())

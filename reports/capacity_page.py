@@ -17,7 +17,8 @@ from typing import Any
 from markupsafe import Markup
 
 from loadtests import atomic
-from loadtests.capacity.compare import BASELINE, what_moves
+from loadtests.capacity.compare import BASELINE, range_text, what_moves
+from loadtests.capacity.document import label
 from reports.html import sections, svg
 from reports.html.page import embed_json
 from reports.html.templating import Section, render
@@ -48,7 +49,7 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
         cap = entry["capacity"] or {}
         rows.append(
             {
-                "name": entry["name"],
+                "name": label(entry),
                 "verdict": entry["verdict"] + (" (incomplete)" if entry.get("incomplete") else ""),
                 "capacity": _capacity_text(entry, doc["unit"]),
                 "deliveries": _num(cap.get("deliveries_per_s")),
@@ -67,12 +68,15 @@ def _moves(doc: dict[str, Any]) -> list[dict[str, str]]:
     for row in what_moves(doc):
         at_least = ">= " if row["at_least"] else ""
         cap, ratio = row["deliveries_per_s"], row["ratio"]
+        capacity = "-" if cap is None else f"{at_least}{_num(cap)}"
+        ratio_text = "-" if ratio is None else f"{at_least}{ratio:.2f}"
         rows.append(
             {
                 "name": row["name"],
+                "searches": str(row["searches"]),
                 "verdict": row["verdict"],
-                "capacity": "-" if cap is None else f"{at_least}{_num(cap)}",
-                "ratio": "-" if ratio is None else f"{at_least}{ratio:.2f}",
+                "capacity": capacity + range_text(row, "low", "high", ",.0f"),
+                "ratio": ratio_text + range_text(row, "ratio_low", "ratio_high", ".2f"),
                 "cpu": _num(row["node_cpu_us_per_delivery"], 1),
             }
         )
@@ -82,7 +86,7 @@ def _moves(doc: dict[str, Any]) -> list[dict[str, str]]:
 def _curves(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
-            "name": entry["name"],
+            "name": label(entry),
             "steps": [
                 {
                     "load": _num(s["load"]),
@@ -119,13 +123,13 @@ def hockey_stick(doc: dict[str, Any], percentile: str = "p99_us") -> str:
             (s["achieved_deliveries_per_s"], s[percentile] / 1000 if s[percentile] else None)
             for s in steps
         ]
-        series.append(svg.Series(entry["name"], points))
+        series.append(svg.Series(label(entry), points))
     for entry in doc["configs"]:
         capacity = entry.get("capacity")
         at = [s for s in entry["steps"] if capacity and s["load"] == capacity["load"]]
         if at and at[0][percentile]:
             point = (at[0]["achieved_deliveries_per_s"], at[0][percentile] / 1000)
-            series.append(svg.Series(f"{entry['name']} knee", [point, point], dashed=True))
+            series.append(svg.Series(f"{label(entry)} knee", [point, point], dashed=True))
     name = percentile.removesuffix("_us").replace("_", ".")
     return svg.line_chart(
         f"Fan-out {name} against throughput (the hockey stick)",
@@ -138,7 +142,7 @@ def hockey_stick(doc: dict[str, Any], percentile: str = "p99_us") -> str:
 
 def render_capacity_page(doc: dict[str, Any], generated_utc: str) -> str:
     incomplete = "; ".join(
-        f"{c['name']}: {c['incomplete']}" for c in doc["configs"] if c.get("incomplete")
+        f"{label(c)}: {c['incomplete']}" for c in doc["configs"] if c.get("incomplete")
     ) or ("interrupted" if doc.get("interrupted") else "")
     page = [
         Section(

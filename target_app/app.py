@@ -73,7 +73,7 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
         ),
     )
     room_events = events.RoomEvents(sio.server, state)
-    events.register(sio, room_events)
+    events.register(sio, room_events, config.dispatch)
     http_routes.register(app, state)
     app.extensions[EXTENSION_KEY] = NodeApp(state=state, events=room_events)
     return app, sio

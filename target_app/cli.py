@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from target_app.config import (
     ASYNC_MODES,
+    DISPATCHES,
     GC_MODES,
     LOG_LEVELS,
     ConnectionGuards,
@@ -43,7 +44,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--message-queue",
         default=d.message_queue,
         metavar="redis://HOST:PORT/DB",
-        help="Redis URL shared by all nodes (channel 'flask-socketio'); none = single node",
+        help="Redis URL shared by all nodes (on --queue-channel); none = single node",
+    )
+    add(
+        "--queue-channel",
+        default=d.queue_channel,
+        metavar="NAME",
+        help="Redis channel of the message queue (needs --message-queue); nodes on different "
+        "channels do not hear each other. Flask-SocketIO's own default lets its nodes share one",
     )
     add(
         "--presence",
@@ -163,6 +171,15 @@ def build_parser() -> argparse.ArgumentParser:
         "standard library's, or orjson (pinned)",
     )
     add(
+        "--dispatch",
+        choices=DISPATCHES,
+        default=d.dispatch,
+        help="who calls the room_message handler: flask-socketio = Flask-SocketIO's per-event "
+        "dispatch (a Flask request context per event), what the reference server keeps; "
+        "socketio = python-socketio's server directly (handler(sid, *args)), to measure what "
+        "that dispatch costs. Every other event keeps Flask-SocketIO's path",
+    )
+    add(
         "--inject-delay-ms",
         type=float,
         default=d.faults.delay_ms,
@@ -207,6 +224,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             async_mode=ns.async_mode,
             node_id=ns.node_id,
             message_queue=ns.message_queue or None,
+            queue_channel=ns.queue_channel,
             presence=ns.presence,
             limits=Limits(
                 max_room_chars=ns.max_room_chars,
@@ -221,6 +239,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             gc_mode=ns.gc_mode,
             manage_session=ns.manage_session,
             json_module=ns.json_module,
+            dispatch=ns.dispatch,
             faults=FaultPlan(
                 delay_ms=ns.inject_delay_ms,
                 drop_rate=ns.inject_drop_rate,

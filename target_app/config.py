@@ -18,6 +18,10 @@ from target_app.json_modules import JSON_MODULES
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 GC_MODES = ("default", "freeze", "off")
 QUEUE_SCHEMES = ("redis", "rediss")
+DEFAULT_QUEUE_CHANNEL = "flask-socketio"  # Flask-SocketIO's own, so its nodes can share a queue
+# Who dispatches ``room_message``: Flask-SocketIO (a Flask request context per
+# event, what the reference server ships) or python-socketio's server directly.
+DISPATCHES = ("flask-socketio", "socketio")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -119,11 +123,14 @@ class ServerConfig:
     """One target_app node. ``ServerConfig()`` is a valid single-node eventlet server.
 
     Defaults: host 127.0.0.1, port 5000, async mode eventlet, node id "node",
-    no message queue (channel "flask-socketio" when there is one), presence
-    notices off, ``Limits()``, at most 100000 simultaneous connections
-    (eventlet's own default is 1024), TCP_NODELAY on accepted sockets, gc mode
-    "freeze", Flask-SocketIO's own session handling (``manage_session``) and JSON
-    module (the standard library's), no faults, log level WARNING.
+    no message queue (``queue_channel`` "flask-socketio", which only a queue may
+    change), presence notices off, ``Limits()``, at most 100000 simultaneous
+    connections (eventlet's own default is 1024), TCP_NODELAY on accepted
+    sockets, gc mode "freeze", Flask-SocketIO's own session handling
+    (``manage_session``), JSON module (the standard library's) and event
+    dispatch (``dispatch`` "flask-socketio"; "socketio" registers
+    ``room_message`` on python-socketio's server directly, to measure what
+    Flask-SocketIO's dispatch costs), no faults, log level WARNING.
     """
 
     host: str = "127.0.0.1"
@@ -131,7 +138,7 @@ class ServerConfig:
     async_mode: str = "eventlet"
     node_id: str = "node"
     message_queue: str | None = None
-    queue_channel: str = "flask-socketio"
+    queue_channel: str = DEFAULT_QUEUE_CHANNEL
     presence: bool = False
     limits: Limits = field(default_factory=Limits)
     max_connections: int = 100_000
@@ -140,6 +147,7 @@ class ServerConfig:
     gc_mode: str = "freeze"
     manage_session: bool = True
     json_module: str = "json"
+    dispatch: str = "flask-socketio"
     faults: FaultPlan = field(default_factory=FaultPlan)
     redis: RedisQueueOptions = field(default_factory=RedisQueueOptions)
     guards: ConnectionGuards = field(default_factory=ConnectionGuards)
@@ -173,6 +181,8 @@ def config_problems(config: ServerConfig) -> list[str]:
         problems.append(f"--gc must be one of {', '.join(GC_MODES)}")
     if config.json_module not in JSON_MODULES:
         problems.append(f"--json must be one of {', '.join(JSON_MODULES)}")
+    if config.dispatch not in DISPATCHES:
+        problems.append(f"--dispatch must be one of {', '.join(DISPATCHES)}")
     if config.log_level not in LOG_LEVELS:
         problems.append(f"--log-level must be one of {', '.join(LOG_LEVELS)}")
     if config.message_queue is not None:
@@ -181,6 +191,13 @@ def config_problems(config: ServerConfig) -> list[str]:
             problems.append(
                 f"--message-queue must look like redis://HOST:PORT/DB, not {config.message_queue!r}"
             )
+    if not config.queue_channel:
+        problems.append("--queue-channel must not be empty")
+    elif config.message_queue is None and config.queue_channel != DEFAULT_QUEUE_CHANNEL:
+        problems.append(
+            f"--queue-channel needs --message-queue ({config.queue_channel!r} names a Redis "
+            "channel): pass --message-queue redis://HOST:PORT/DB or drop --queue-channel"
+        )
     limits = config.limits
     for name in (
         "max_room_chars",

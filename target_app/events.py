@@ -14,6 +14,14 @@ supplies ``request.sid`` and turns an unexpected exception into an
 handlers (``connect``, ``disconnect``) can only be reached by the lifecycle:
 ``packet_guard`` refuses client events of those names before dispatch.
 
+``--dispatch socketio`` registers the same adapter for ``room_message`` on
+python-socketio's server instead (``DIRECT_EVENTS``), where it is called as
+``(sid, *args)`` and takes the sid from there: that event then skips
+Flask-SocketIO's per-event dispatch (``SocketIO._handle_event`` builds a Flask
+request context from the connection's environ on every event). Nothing else
+changes, so comparing the two measures what that dispatch costs; the
+reference server keeps Flask-SocketIO's path.
+
 Emits go straight to ``socketio.Server.emit``. Replies addressed to the sender
 alone (``welcome``, ``message``) use ``ignore_queue=True``: that client is on
 this node, so publishing them to Redis would only make every other node decode
@@ -182,20 +190,59 @@ EVENTS: dict[str, tuple[Callable[..., Any], str]] = {
 }
 
 
-def register(sio: flask_socketio.SocketIO, events: RoomEvents) -> None:
-    """Register every handler of ``EVENTS`` on ``sio`` (namespace ``/``)."""
+# --dispatch -> the events registered on python-socketio's server directly.
+DIRECT_EVENTS: dict[str, frozenset[str]] = {
+    "flask-socketio": frozenset(),
+    "socketio": frozenset({p.ROOM_MESSAGE}),
+}
+
+# How an adapter finds the sid: (the handler's arguments) -> (sid, the event's arguments).
+SidFrom = Callable[[tuple[Any, ...]], tuple[str, tuple[Any, ...]]]
+
+
+def _sid_from_flask(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """Flask-SocketIO passes the event's arguments; the sid is in its request context."""
+    return request.sid, args  # type: ignore[attr-defined]
+
+
+def _sid_first(args: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+    """python-socketio passes the sid first, then the event's arguments."""
+    return args[0], args[1:]
+
+
+def register(
+    sio: flask_socketio.SocketIO, events: RoomEvents, dispatch: str = "flask-socketio"
+) -> None:
+    """Register every handler of ``EVENTS`` on ``sio`` (namespace ``/``).
+
+    ``dispatch`` (default "flask-socketio", one of ``config.DISPATCHES``) picks
+    the events of ``DIRECT_EVENTS`` that go on ``sio.server`` itself instead.
+    Each event is registered once, on one path: python-socketio keeps one
+    handler per (namespace, event) in ``sio.server.handlers``, the table
+    ``SocketIO.on`` also writes to (its wrapper calls ``_handle_event``), in
+    every async mode.
+    """
+    direct = DIRECT_EVENTS[dispatch]
     for name, (method, stats_key) in EVENTS.items():
-        sio.on(name, namespace=p.NAMESPACE)(_adapter(events, method, stats_key))
+        if name in direct:
+            handler = _adapter(events, method, stats_key, _sid_first)
+            sio.server.on(name, handler, namespace=p.NAMESPACE)
+        else:
+            sio.on(name, namespace=p.NAMESPACE)(
+                _adapter(events, method, stats_key, _sid_from_flask)
+            )
 
 
-def _adapter(events: RoomEvents, method: Callable[..., Any], stats_key: str) -> Callable[..., Any]:
+def _adapter(
+    events: RoomEvents, method: Callable[..., Any], stats_key: str, sid_from: SidFrom
+) -> Callable[..., Any]:
     counters = events.state.counters
     max_depth = events.limits.max_depth
     check_args = stats_key not in LIFECYCLE
 
     def on_event(*args: Any) -> Any:
         counters.event_in(stats_key)
-        sid = request.sid  # type: ignore[attr-defined]
+        sid, args = sid_from(args)
         try:
             rejection = check_plain_json(args, max_depth) if check_args else None
             if rejection is not None:

@@ -55,8 +55,12 @@ def _exit_now(signum: int, frame: FrameType | None) -> None:
 
 
 def describe(config: ServerConfig) -> str:
-    """The one start-up line: node, address, async mode, queue, gc, faults."""
-    queue = redact(config.message_queue) if config.message_queue else "none"
+    """The one start-up line: node, address, every setting that moves capacity, faults."""
+    queue = (
+        f"{redact(config.message_queue)} (channel {config.queue_channel})"
+        if config.message_queue
+        else "none"
+    )
     faults = (
         f"delay {config.faults.delay_ms} ms, drop rate {config.faults.drop_rate} "
         f"(seed {config.faults.seed})"
@@ -67,7 +71,9 @@ def describe(config: ServerConfig) -> str:
         f"target_app {config.node_id} listening on http://{config.host}:{config.port} "
         f"async_mode={config.async_mode} message_queue={queue} gc={config.gc_mode} "
         f"tcp_nodelay={config.tcp_nodelay} max_connections={config.max_connections} "
-        f"presence={config.presence} faults={faults}"
+        f"ping={config.guards.ping_interval_s:g}/{config.guards.ping_timeout_s:g}s "
+        f"manage_session={config.manage_session} json={config.json_module} "
+        f"dispatch={config.dispatch} presence={config.presence} faults={faults}"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from loadtests.capacity.axes import AXES
@@ -44,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--only", default=None, help="comma-separated configurations to search")
     parser.add_argument("--max-steps", type=int, default=10, help="steps per configuration")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        default=None,
+        help="searches of each configuration, interleaved A B A B (default: the scenario's "
+        "repeat); the table shows each one's range",
+    )
+    parser.add_argument(
         "--start", type=float, default=None, help="first load (default: the scenario's)"
     )
     parser.add_argument("--redis-server", default=None, metavar="PATH")
@@ -58,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         matrix = load_matrix(args.scenario)
         if args.only:
             matrix = matrix.only(args.only.split(","))
+        if args.repeat is not None:
+            if not 1 <= args.repeat <= 20:
+                raise InputError(f"--repeat: {args.repeat} is out of range; allowed: 1..20")
+            matrix = replace(matrix, repeat=args.repeat)
         axis = AXES[args.axis]
         slo_text = args.slo or axis.default_slo
         terms = parse_slo(slo_text)

@@ -7,10 +7,17 @@ delivery at that step (µs of node CPU for each delivery it made, from the
 step's busiest node). A configuration whose search did not end at a server
 capacity (generator-limited, or never failed) only has a lower bound, so its
 ratio is marked ">=", and a baseline without a capacity gives no ratio.
+
+A configuration searched more than once (``--repeat``) gets one row: the
+median of its searches, their range (lowest to highest), and a ratio range
+from its lowest over the baseline's highest to its highest over the
+baseline's lowest, so the interval shows what the repeats disagree on.
 """
 
 from __future__ import annotations
 
+import statistics
+from collections import Counter
 from typing import Any
 
 BASELINE = "untuned"
@@ -31,31 +38,69 @@ def node_cpu_us_per_delivery(point: dict[str, Any]) -> float | None:
     return round(cpu / 100.0 * 1e6 / achieved, 1)
 
 
+def _by_name(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Each configuration's searches, in the order the configurations first appear."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entry in entries:
+        groups.setdefault(entry["name"], []).append(entry)
+    return groups
+
+
+def _capacities(searches: list[dict[str, Any]], verdicts: tuple[str, ...]) -> list[float]:
+    return [
+        e["capacity"]["deliveries_per_s"]
+        for e in searches
+        if e["capacity"] is not None and e["verdict"] in verdicts
+    ]
+
+
+def _verdict(searches: list[dict[str, Any]]) -> str:
+    counts = Counter(str(e["verdict"]) for e in searches)
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{verdict} x{n}" for verdict, n in counts.items())
+
+
 def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per configuration, against ``BASELINE``; [] when there is no baseline."""
-    entries = doc["configs"]
-    base = next((e for e in entries if e["name"] == BASELINE), None)
-    if base is None or len(entries) < 2:
+    groups = _by_name(doc["configs"])
+    if BASELINE not in groups or len(groups) < 2:
         return []
-    base_cap = base["capacity"]["deliveries_per_s"] if base["verdict"] == "capacity" else None
+    base = _capacities(groups[BASELINE], ("capacity",))
     rows = []
-    for entry in entries:
-        knee = _knee(entry)
-        cap = entry["capacity"]["deliveries_per_s"] if entry["capacity"] else None
-        ratio = None
-        if cap is not None and base_cap and entry["verdict"] in RATIO_VERDICTS:
-            ratio = round(cap / base_cap, 2)
-        rows.append(
-            {
-                "name": entry["name"],
-                "verdict": entry["verdict"],
-                "deliveries_per_s": cap,
-                "at_least": entry["verdict"] != "capacity",
-                "ratio": ratio,
-                "node_cpu_us_per_delivery": node_cpu_us_per_delivery(knee) if knee else None,
-            }
-        )
+    for name, searches in groups.items():
+        caps = _capacities(searches, RATIO_VERDICTS)
+        cpus = [
+            cpu
+            for knee in map(_knee, searches)
+            if knee and (cpu := node_cpu_us_per_delivery(knee)) is not None
+        ]
+        row: dict[str, Any] = {
+            "name": name,
+            "searches": len(searches),
+            "verdict": _verdict(searches),
+            "deliveries_per_s": statistics.median(caps) if caps else None,
+            "low": min(caps) if caps else None,
+            "high": max(caps) if caps else None,
+            "at_least": any(e["verdict"] != "capacity" for e in searches),
+            "ratio": None,
+            "ratio_low": None,
+            "ratio_high": None,
+            "node_cpu_us_per_delivery": round(statistics.median(cpus), 1) if cpus else None,
+        }
+        if caps and base:
+            row["ratio"] = round(statistics.median(caps) / statistics.median(base), 2)
+            row["ratio_low"] = round(min(caps) / max(base), 2)
+            row["ratio_high"] = round(max(caps) / min(base), 2)
+        rows.append(row)
     return rows
+
+
+def range_text(row: dict[str, Any], low: str, high: str, fmt: str) -> str:
+    """`` (LOW-HIGH)`` of a row over more than one search, '' for one."""
+    if row["searches"] < 2 or row[low] is None:
+        return ""
+    return f" ({row[low]:{fmt}}-{row[high]:{fmt}})"
 
 
 def moves_lines(doc: dict[str, Any]) -> list[str]:
@@ -63,13 +108,20 @@ def moves_lines(doc: dict[str, Any]) -> list[str]:
     rows = what_moves(doc)
     if not rows:
         return []
-    lines = [f"What moves capacity (against {BASELINE!r}; node CPU per delivery at the knee):"]
+    searches = max(row["searches"] for row in rows)
+    over = f"; median (range) of {searches} searches" if searches > 1 else ""
+    lines = [
+        f"What moves capacity (deliveries/s against {BASELINE!r}; node CPU per delivery at the "
+        f"knee{over}):"
+    ]
     for row in rows:
         at_least = ">= " if row["at_least"] else ""
         cap = row["deliveries_per_s"]
-        capacity = "-" if cap is None else f"{at_least}{cap:,.0f} deliveries/s"
+        capacity = "-" if cap is None else f"{at_least}{cap:,.0f}"
+        capacity += range_text(row, "low", "high", ",.0f")
         ratio = "-" if row["ratio"] is None else f"{at_least}x{row['ratio']:.2f}"
+        ratio += range_text(row, "ratio_low", "ratio_high", ".2f")
         cpu = row["node_cpu_us_per_delivery"]
         cpu_text = "-" if cpu is None else f"{cpu:.1f} µs"
-        lines.append(f"  {row['name']:<18} {capacity:>26} {ratio:>9} {cpu_text:>10}")
+        lines.append(f"  {row['name']:<18} {capacity:>26} {ratio:>20} {cpu_text:>9}")
     return lines

@@ -36,14 +36,20 @@ def new(matrix: Matrix, axis: Axis, slo_text: str, out_dir: Path) -> dict[str, A
         "axis": axis.name,
         "unit": axis.unit,
         "slo": slo_text,
+        "repeats": matrix.repeat,
         "configs": [],
         "incomplete": False,
     }
 
 
-def config_entry(config: ConfigSpec, generator_processes: int | str) -> dict[str, Any]:
+def config_entry(
+    config: ConfigSpec, generator_processes: int | str, repeat: int = 1, repeats: int = 1
+) -> dict[str, Any]:
+    """A configuration's ``repeat``-th search (from 1) of ``repeats``, before its first step."""
     return {
         "name": config.name,
+        "repeat": repeat,
+        "repeats": repeats,
         "config": {
             **config.to_dict(),
             "server_args": config.target_app_args(),
@@ -57,6 +63,24 @@ def config_entry(config: ConfigSpec, generator_processes: int | str) -> dict[str
         "steps": [],
         "incomplete": None,
     }
+
+
+def entry_key(entry: dict[str, Any]) -> tuple[str, int]:
+    return entry["name"], entry.get("repeat", 1)
+
+
+def label(entry: dict[str, Any]) -> str:
+    """The configuration's name, with ``#k`` when it was searched more than once."""
+    if entry.get("repeats", 1) > 1:
+        return f"{entry['name']} #{entry['repeat']}"
+    return str(entry["name"])
+
+
+def file_stem(entry: dict[str, Any]) -> str:
+    """The name of a search's step files and log folder: ``name``, or ``name.rK`` in repeats."""
+    if entry.get("repeats", 1) > 1:
+        return f"{entry['name']}.r{entry['repeat']}"
+    return str(entry["name"])
 
 
 def answer_into(entry: dict[str, Any], search: Search, axis: Axis) -> None:
@@ -177,5 +201,5 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
                 what += f"; bound by {entry['bound_by'][:40]}"
         if entry.get("incomplete"):
             what += f" [incomplete: {entry['incomplete'][:40]}]"
-        lines.append(f"  {entry['name']:<14} {what}")
+        lines.append(f"  {label(entry):<14} {what}")
     return lines

@@ -85,8 +85,10 @@ def search_config(
     options: CapacityOptions,
     record: Callable[[dict[str, Any]], None],
     say: Callable[[str], None],
+    repeat: int = 1,
 ) -> dict[str, Any]:
-    """Step one configuration's load; ``record`` is called with the entry after every step."""
+    """Step one configuration's load (its ``repeat``-th search, from 1); ``record`` is called
+    with the entry after every step."""
     base = matrix.load_for(config)
     axis = options.axis
     top, top_reason = plan.ceiling(axis, base, config, plan.fixed_processes(matrix))
@@ -99,13 +101,14 @@ def search_config(
         ceiling_reason=top_reason,
         integer=axis.integer,
     )
-    entry = document.config_entry(config, matrix.generator_processes)
-    log_dir = options.out_dir / "logs" / config.name
+    entry = document.config_entry(config, matrix.generator_processes, repeat, matrix.repeat)
+    stem = document.file_stem(entry)
+    log_dir = options.out_dir / "logs" / stem
     spec = config.cluster_spec(options.redis_url, options.redis_binary)
     try:
         with (
             cluster(log_dir, spec) as running,
-            StepRunner(running, config.name, axis.reuses_users) as steps,
+            StepRunner(running, stem, axis.reuses_users) as steps,
         ):
             while (load := search.next_load()) is not None:
                 dead = _cluster_alive(running)
@@ -117,7 +120,7 @@ def search_config(
                 processes, why = matrix.processes_for(config, scenario, _measured_cost(entry))
                 step = StepRun(
                     out=options.out_dir / "steps",
-                    stem=f"{config.name}.step{index:02d}",
+                    stem=f"{stem}.step{index:02d}",
                     log_dir=log_dir,
                     config_doc={
                         **entry["config"],
@@ -129,7 +132,7 @@ def search_config(
                     processes=processes,
                     run_id=options.out_dir.name,
                 )
-                label = f"{config.name} step {index} ({load:,.0f} {axis.unit})"
+                label = f"{document.label(entry)} step {index} ({load:,.0f} {axis.unit})"
                 progress = Progress(label, scenario.warmup_s + scenario.window_s + scenario.drain_s)
                 passed_last = not search.steps or search.steps[-1].outcome is Outcome.PASS
                 try:
@@ -144,12 +147,12 @@ def search_config(
                     load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
                 )
                 entry["steps"].append(point)
-                say(document.step_line(config.name, index, axis, point))
+                say(document.step_line(document.label(entry), index, axis, point))
                 document.answer_into(entry, search, axis)
                 record(entry)
     except ProcessError as exc:
         entry["incomplete"] = str(exc).splitlines()[0]
-        say(f"{config.name}: FAILED: {exc}")
+        say(f"{document.label(entry)}: FAILED: {exc}")
     document.answer_into(entry, search, axis)
     record(entry)
     return entry
@@ -158,25 +161,28 @@ def search_config(
 def run_capacity(
     matrix: Matrix, options: CapacityOptions, say: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """Search every configuration in turn; return (and keep writing) the capacity document."""
+    """Search every configuration in turn, ``matrix.repeat`` times interleaved (A B A B);
+    return (and keep writing) the capacity document."""
     raise_open_files_limit()
     doc = document.new(matrix, options.axis, options.slo_text, options.out_dir)
     path = options.out_dir / "capacity.json"
     started = time.monotonic()
 
     def record(entry: dict[str, Any]) -> None:
-        others = [c for c in doc["configs"] if c["name"] != entry["name"]]
+        key = document.entry_key(entry)
+        others = [c for c in doc["configs"] if document.entry_key(c) != key]
         doc["configs"] = [*others, entry]
         doc["wall_s"] = round(time.monotonic() - started, 1)
         document.write(doc, path)
 
     try:
-        for config in matrix.configs:
+        for config, k in matrix.plan():
+            repeat = f" (search {k + 1} of {matrix.repeat})" if matrix.repeat > 1 else ""
             say(
-                f"{config.name}: {config.nodes} node(s), queue {config.queue}, "
+                f"{config.name}{repeat}: {config.nodes} node(s), queue {config.queue}, "
                 f"{config.async_mode}; axis {options.axis.name}, SLO {options.slo_text}"
             )
-            search_config(matrix, config, options, record, say)
+            search_config(matrix, config, options, record, say, repeat=k + 1)
         doc["incomplete"] = any(c.get("incomplete") for c in doc["configs"])
     except KeyboardInterrupt:
         doc["incomplete"] = True

@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from bench.ratio import GROUP, add_handler_ratio, handler_ratio
+from bench.ratio import GROUP, add_handler_ratio, handler_ratio, ratios
 
 
 def bench(
@@ -53,11 +53,14 @@ def test_every_variant_gets_its_ratio_and_the_headline_is_the_handler() -> None:
     output = doc(
         bench("r", "raw", 2.0, 2.0),
         bench("h", "handler", 3.0, 3.0),
+        bench("p", "dispatch", 2.4, 2.4),
         bench("d", "handler-direct", 2.2, 2.2),
     )
     headline = add_handler_ratio(output)
     assert headline is not None and headline["ratio_to_raw"] == pytest.approx(1.5)
-    assert output["benchmarks"][2]["extra_info"]["ratio_to_raw"] == pytest.approx(1.1)
+    assert output["benchmarks"][2]["extra_info"]["ratio_to_raw"] == pytest.approx(1.2)
+    assert output["benchmarks"][3]["extra_info"]["ratio_to_raw"] == pytest.approx(1.1)
+    assert set(ratios(output)) == {"handler", "dispatch", "handler-direct"}
 
 
 def test_the_goal_is_judged_on_the_interleaved_ratio_when_measured() -> None:

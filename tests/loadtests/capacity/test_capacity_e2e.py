@@ -110,3 +110,14 @@ def test_a_short_connection_ramp_reports_memory_per_connection(tmp_path: Path) -
     assert entry["capacity"]["connections"] == 200
     assert entry["capacity"]["memory_per_connection_bytes"] is not None
     assert all(s["errors"] == 0 for s in entry["steps"])
+
+
+@pytest.mark.slow
+def test_repeated_searches_are_kept_apart_and_interleaved(tmp_path: Path) -> None:
+    doc = _capacity(tmp_path, RAMP, "--axis", "connections", "--max-steps", "1", "--repeat", "2")
+    assert doc["repeats"] == 2
+    assert [(e["name"], e["repeat"]) for e in doc["configs"]] == [("idle", 1), ("idle", 2)]
+    for entry in doc["configs"]:
+        (step,) = entry["steps"]
+        assert step["results"] == f"steps/idle.r{entry['repeat']}.step01.json"
+        assert (tmp_path / "out" / step["results"]).is_file()

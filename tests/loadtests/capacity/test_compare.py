@@ -40,9 +40,40 @@ def test_each_configuration_against_the_baseline() -> None:
     assert rows["orjson <i>"]["node_cpu_us_per_delivery"] == 63.1
     assert rows["gevent"]["ratio"] == 2.0 and rows["gevent"]["at_least"]
     lines = moves_lines(_tuning())
-    assert lines[0].startswith("What moves capacity (against 'untuned'")
-    assert ">= x2.00" in lines[3] and ">= 7,920 deliveries/s" in lines[3]
+    assert lines[0].startswith("What moves capacity (deliveries/s against 'untuned'")
+    assert ">= x2.00" in lines[3] and ">= 7,920" in lines[3]
     assert max(len(line) for line in lines) <= 120
+
+
+def _searched(entry: dict[str, Any], repeat: int, deliveries_per_s: float) -> dict[str, Any]:
+    again = copy.deepcopy(entry)
+    again.update(repeat=repeat, repeats=2)
+    again["capacity"] = {**again["capacity"], "deliveries_per_s": deliveries_per_s}
+    return again
+
+
+def test_repeated_searches_give_a_median_a_range_and_a_ratio_range() -> None:
+    doc = _tuning()
+    untuned, faster, _limited = doc["configs"]
+    doc["configs"] = [
+        _searched(untuned, 1, 4000.0),
+        _searched(faster, 1, 9000.0),
+        _searched(untuned, 2, 5000.0),
+        _searched(faster, 2, 12000.0),
+    ]
+    rows = {row["name"]: row for row in what_moves(doc)}
+    assert list(rows) == ["untuned", "orjson <i>"]  # one row per configuration
+    fast = rows["orjson <i>"]
+    assert fast["searches"] == 2 and fast["deliveries_per_s"] == 10500.0
+    assert (fast["low"], fast["high"]) == (9000.0, 12000.0)
+    assert fast["ratio"] == round(10500 / 4500, 2)  # medians
+    assert (fast["ratio_low"], fast["ratio_high"]) == (1.8, 3.0)  # 9,000/5,000 and 12,000/4,000
+    line = moves_lines(doc)[2]
+    assert "10,500 (9,000-12,000)" in line and "x2.33 (1.80-3.00)" in line
+    assert "median (range) of 2 searches" in moves_lines(doc)[0]
+    assert document.label(doc["configs"][3]) == "orjson <i> #2"
+    assert document.file_stem(doc["configs"][3]) == "orjson <i>.r2"
+    assert document.label(untuned) == "untuned"  # one search: the name alone
 
 
 def test_no_baseline_no_section_and_no_capacity_no_ratio() -> None:
