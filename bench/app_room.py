@@ -61,18 +61,19 @@ class AppRoom:
     def server(self) -> Any:
         return self.sio.server
 
-    def handler(self) -> None:
-        server, sender = self.server, self.sender
+    def _receive(self, room: AppRoom) -> None:
+        """``room``'s sender's room_message, as python-socketio hands an event on."""
+        server, sender = room.server, room.sender
         server._handle_event_internal(
             server, sender.sid, sender.eio_sid, [EVENT, self.payload], NAMESPACE, None
         )
 
+    def handler(self) -> None:
+        self._receive(self)
+
     def dispatch(self) -> None:
         assert self.plain is not None
-        server, sender = self.plain.server, self.plain.sender
-        server._handle_event_internal(
-            server, sender.sid, sender.eio_sid, [EVENT, self.payload], NAMESPACE, None
-        )
+        self._receive(self.plain)
 
     def handler_direct(self) -> Any:
         return self.app.extensions["roombench"].events.room_message(self.sender.sid, self.payload)

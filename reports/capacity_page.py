@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from loadtests import atomic
-from loadtests.capacity.compare import BASELINE, range_text, what_moves
+from loadtests.capacity.compare import BASELINE, cells, what_moves
 from loadtests.capacity.document import label
 from reports.html import sections, svg
 from reports.html.page import embed_json
@@ -66,17 +66,14 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
 def _moves(doc: dict[str, Any]) -> list[dict[str, str]]:
     rows = []
     for row in what_moves(doc):
-        at_least = ">= " if row["at_least"] else ""
-        cap, ratio = row["deliveries_per_s"], row["ratio"]
-        capacity = "-" if cap is None else f"{at_least}{_num(cap)}"
-        ratio_text = "-" if ratio is None else f"{at_least}{ratio:.2f}"
+        capacity, ratio = cells(row)
         rows.append(
             {
                 "name": row["name"],
                 "searches": str(row["searches"]),
                 "verdict": row["verdict"],
-                "capacity": capacity + range_text(row, "low", "high", ",.0f"),
-                "ratio": ratio_text + range_text(row, "ratio_low", "ratio_high", ".2f"),
+                "capacity": capacity,
+                "ratio": ratio,
                 "cpu": _num(row["node_cpu_us_per_delivery"], 1),
             }
         )

@@ -159,8 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--manage-session",
         action=argparse.BooleanOptionalAction,
         default=d.manage_session,
-        help="Flask-SocketIO's own user session per connection (SocketIO(manage_session=...)); "
-        "off skips that bookkeeping on every event",
+        help="Flask-SocketIO's own user session per connection (SocketIO(manage_session=...), "
+        "Flask-SocketIO's default); off (the default here: no handler uses the session) skips "
+        "that bookkeeping on every event",
     )
     add(
         "--json",

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from loadtests.capacity.axes import AXES
@@ -66,10 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         matrix = load_matrix(args.scenario)
         if args.only:
             matrix = matrix.only(args.only.split(","))
-        if args.repeat is not None:
-            if not 1 <= args.repeat <= 20:
-                raise InputError(f"--repeat: {args.repeat} is out of range; allowed: 1..20")
-            matrix = replace(matrix, repeat=args.repeat)
+        matrix = matrix.with_repeat(args.repeat)
         axis = AXES[args.axis]
         slo_text = args.slo or axis.default_slo
         terms = parse_slo(slo_text)

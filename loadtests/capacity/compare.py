@@ -6,7 +6,8 @@ against it: the ratio of the highest passing loads, and the node's CPU per
 delivery at that step (µs of node CPU for each delivery it made, from the
 step's busiest node). A configuration whose search did not end at a server
 capacity (generator-limited, or never failed) only has a lower bound, so its
-ratio is marked ">=", and a baseline without a capacity gives no ratio.
+ratio is marked ">=", and a baseline that has no exact capacity in every
+search gives no ratio (a lower bound below the line would overstate them all).
 
 A configuration searched more than once (``--repeat``) gets one row: the
 median of its searches, their range (lowest to highest), and a ratio range
@@ -21,7 +22,9 @@ from collections import Counter
 from typing import Any
 
 BASELINE = "untuned"
-RATIO_VERDICTS = ("capacity", "above-range", "generator-limited")
+# Verdicts whose capacity is a lower bound: the search never found the server's limit.
+LOWER_BOUND_VERDICTS = ("above-range", "generator-limited")
+COUNTED_VERDICTS = ("capacity", *LOWER_BOUND_VERDICTS)
 
 
 def _knee(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -46,12 +49,23 @@ def _by_name(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return groups
 
 
-def _capacities(searches: list[dict[str, Any]], verdicts: tuple[str, ...]) -> list[float]:
+def _capacities(searches: list[dict[str, Any]]) -> list[float]:
+    """The searches' capacities in deliveries/s: exact ones and lower bounds alike."""
     return [
         e["capacity"]["deliveries_per_s"]
         for e in searches
-        if e["capacity"] is not None and e["verdict"] in verdicts
+        if e["capacity"] is not None and e["verdict"] in COUNTED_VERDICTS
     ]
+
+
+def _baseline(searches: list[dict[str, Any]]) -> list[float]:
+    """The baseline's capacities, or [] unless every search found an exact, positive one.
+
+    A lower bound in the denominator would overstate every ratio without a mark.
+    """
+    caps = _capacities(searches)
+    exact = all(e["verdict"] == "capacity" for e in searches)
+    return caps if exact and len(caps) == len(searches) and min(caps) > 0 else []
 
 
 def _verdict(searches: list[dict[str, Any]]) -> str:
@@ -62,14 +76,19 @@ def _verdict(searches: list[dict[str, Any]]) -> str:
 
 
 def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per configuration, against ``BASELINE``; [] when there is no baseline."""
+    """One row per configuration, against ``BASELINE``.
+
+    [] without a baseline, and on the connections axis (its steps deliver nothing).
+    ``counted`` is how many searches gave a capacity (a "below-range" search gives
+    none); the median and range are over those.
+    """
     groups = _by_name(doc["configs"])
-    if BASELINE not in groups or len(groups) < 2:
+    if BASELINE not in groups or len(groups) < 2 or doc.get("axis") == "connections":
         return []
-    base = _capacities(groups[BASELINE], ("capacity",))
+    base = _baseline(groups[BASELINE])
     rows = []
     for name, searches in groups.items():
-        caps = _capacities(searches, RATIO_VERDICTS)
+        caps = _capacities(searches)
         cpus = [
             cpu
             for knee in map(_knee, searches)
@@ -78,11 +97,12 @@ def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
         row: dict[str, Any] = {
             "name": name,
             "searches": len(searches),
+            "counted": len(caps),
             "verdict": _verdict(searches),
             "deliveries_per_s": statistics.median(caps) if caps else None,
-            "low": min(caps) if caps else None,
-            "high": max(caps) if caps else None,
-            "at_least": any(e["verdict"] != "capacity" for e in searches),
+            "low_deliveries_per_s": min(caps) if caps else None,
+            "high_deliveries_per_s": max(caps) if caps else None,
+            "at_least": any(e["verdict"] in LOWER_BOUND_VERDICTS for e in searches),
             "ratio": None,
             "ratio_low": None,
             "ratio_high": None,
@@ -96,11 +116,25 @@ def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def range_text(row: dict[str, Any], low: str, high: str, fmt: str) -> str:
-    """`` (LOW-HIGH)`` of a row over more than one search, '' for one."""
-    if row["searches"] < 2 or row[low] is None:
+def _range_text(row: dict[str, Any], low: str, high: str, fmt: str) -> str:
+    """`` (LOW-HIGH)`` of a row over more than one capacity, '' otherwise."""
+    if row["counted"] < 2 or row[low] is None:
         return ""
     return f" ({row[low]:{fmt}}-{row[high]:{fmt}})"
+
+
+def cells(row: dict[str, Any]) -> tuple[str, str]:
+    """A ``what_moves`` row's capacity and ratio as shown: ">= " on lower bounds,
+    the range over several searches, "-" where there is none."""
+    at_least = ">= " if row["at_least"] else ""
+    cap, ratio = row["deliveries_per_s"], row["ratio"]
+    capacity = "-" if cap is None else f"{at_least}{cap:,.0f}"
+    capacity += _range_text(row, "low_deliveries_per_s", "high_deliveries_per_s", ",.0f")
+    if row["counted"] < row["searches"]:
+        capacity += f" [{row['counted']} of {row['searches']} searches]"
+    ratio_text = "-" if ratio is None else f"{at_least}x{ratio:.2f}"
+    ratio_text += _range_text(row, "ratio_low", "ratio_high", ".2f")
+    return capacity, ratio_text
 
 
 def moves_lines(doc: dict[str, Any]) -> list[str]:
@@ -115,12 +149,7 @@ def moves_lines(doc: dict[str, Any]) -> list[str]:
         f"knee{over}):"
     ]
     for row in rows:
-        at_least = ">= " if row["at_least"] else ""
-        cap = row["deliveries_per_s"]
-        capacity = "-" if cap is None else f"{at_least}{cap:,.0f}"
-        capacity += range_text(row, "low", "high", ",.0f")
-        ratio = "-" if row["ratio"] is None else f"{at_least}x{row['ratio']:.2f}"
-        ratio += range_text(row, "ratio_low", "ratio_high", ".2f")
+        capacity, ratio = cells(row)
         cpu = row["node_cpu_us_per_delivery"]
         cpu_text = "-" if cpu is None else f"{cpu:.1f} µs"
         lines.append(f"  {row['name']:<18} {capacity:>26} {ratio:>20} {cpu_text:>9}")

@@ -177,9 +177,9 @@ def run_capacity(
 
     try:
         for config, k in matrix.plan():
-            repeat = f" (search {k + 1} of {matrix.repeat})" if matrix.repeat > 1 else ""
+            of_n = f" (search {k + 1} of {matrix.repeat})" if matrix.repeat > 1 else ""
             say(
-                f"{config.name}{repeat}: {config.nodes} node(s), queue {config.queue}, "
+                f"{config.name}{of_n}: {config.nodes} node(s), queue {config.queue}, "
                 f"{config.async_mode}; axis {options.axis.name}, SLO {options.slo_text}"
             )
             search_config(matrix, config, options, record, say, repeat=k + 1)

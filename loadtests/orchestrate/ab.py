@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from loadtests.orchestrate.matrix import ConfigSpec, Matrix
+from loadtests.orchestrate.matrix import MAX_REPEAT, ConfigSpec, Matrix
 from loadtests.orchestrate.scenario import ScenarioError
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 
@@ -217,12 +217,14 @@ class GatePlan:
     max_repeats: int = DEFAULT_REPEATS + 4
 
     def check(self) -> None:
-        if not 1 <= self.repeats <= 100:
-            raise ScenarioError(f"--repeat {self.repeats} is out of range; allowed: 1..100")
-        if self.adaptive and not self.repeats <= self.max_repeats <= 100:
+        if not 1 <= self.repeats <= MAX_REPEAT:
+            raise ScenarioError(
+                f"--repeat {self.repeats} is out of range; allowed: 1..{MAX_REPEAT}"
+            )
+        if self.adaptive and not self.repeats <= self.max_repeats <= MAX_REPEAT:
             raise ScenarioError(
                 f"--max-repeats {self.max_repeats} is out of range; allowed: "
-                f"{self.repeats}..100 (at least --repeat)"
+                f"{self.repeats}..{MAX_REPEAT} (at least --repeat)"
             )
         if self.order not in ORDERS:
             raise ScenarioError(

@@ -68,6 +68,9 @@ from loadtests.orchestrate.timeline import FaultEvent
 from loadtests.users.protocol import REFERENCE, Protocol, ProtocolError, protocol_from
 from target_app.config import ASYNC_MODES, GC_MODES
 
+# The most runs (or capacity searches) of each configuration a scenario or --repeat may ask for.
+MAX_REPEAT = 100
+
 MAX_NODES = 16
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -187,6 +190,13 @@ class Matrix:
         """(configuration, repeat index) in run order: A B A B, so drift hits all alike."""
         return [(config, k) for k in range(self.repeat) for config in self.configs]
 
+    def with_repeat(self, repeat: int | None) -> Matrix:
+        """The same matrix, ``repeat`` runs of each configuration (``--repeat``; None: as is)."""
+        if repeat is None:
+            return self
+        strict.in_range(repeat, 1, MAX_REPEAT, "--repeat", ScenarioError)
+        return replace(self, repeat=repeat)
+
     def only(self, names: list[str]) -> Matrix:
         """The same matrix restricted to the named configurations (unknown names are an error)."""
         known = {c.name for c in self.configs}
@@ -298,7 +308,7 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     strict.check_keys(doc, keys, source, ScenarioError)
     name = strict.typed(doc.get("name", Path(source).stem), str, f"{source}.name", ScenarioError)
     repeat = strict.typed(doc.get("repeat", 1), int, f"{source}.repeat", ScenarioError)
-    strict.in_range(repeat, 1, 100, f"{source}.repeat", ScenarioError)
+    strict.in_range(repeat, 1, MAX_REPEAT, f"{source}.repeat", ScenarioError)
     processes = doc.get("generator_processes", 1)
     if processes != generator_size.AUTO:
         processes = strict.typed(

@@ -45,6 +45,17 @@ def test_handlers_work_through_flask_socketios_test_client() -> None:
     assert node.state.stats()["connections"] == 0 and node.state.stats()["rooms"] == 0
 
 
+def test_the_session_flag_reaches_flask_socketio() -> None:
+    # Off by default (the tuning study's measured choice); --manage-session turns it on.
+    for manage_session in (False, True):
+        app, sio = create_app(ServerConfig(async_mode="threading", manage_session=manage_session))
+        assert sio.manage_session is manage_session
+        client = sio.test_client(app)
+        assert client.emit("join", {"room": "r"}, callback=True) == {"ok": True, "rooms": ["r"]}
+        client.disconnect()
+    assert create_app(ServerConfig(async_mode="threading"))[1].manage_session is False
+
+
 def test_http_routes() -> None:
     app, _ = create_app(
         ServerConfig(async_mode="threading", node_id="n1", faults=FaultPlan(drop_rate=0.1))

@@ -28,6 +28,7 @@ def test_defaults_need_no_arguments() -> None:
     assert config.max_connections == 100_000 and config.tcp_nodelay and config.gc_mode == "freeze"
     assert not config.faults.active and not config.presence and config.log_level == "WARNING"
     assert config.queue_channel == "flask-socketio" and config.dispatch == "flask-socketio"
+    assert not config.manage_session and config.json_module == "json"
 
 
 def test_the_supervisors_command_line_parses() -> None:
@@ -184,11 +185,11 @@ def test_the_start_up_line_names_every_setting_that_moves_capacity() -> None:
     line = describe(
         parse_args(
             ["--message-queue", "redis://:secret@127.0.0.1:6390/0", "--queue-channel", "bench-a"]
-            + ["--dispatch", "socketio", "--no-manage-session", "--json", "orjson"]
+            + ["--dispatch", "socketio", "--manage-session", "--json", "orjson"]
             + ["--ping-interval-s", "5", "--ping-timeout-s", "4", "--gc", "default"]
         )
     )
     assert "message_queue=redis://:***@127.0.0.1:6390/0 (channel bench-a)" in line
     assert "secret" not in line
-    assert "dispatch=socketio" in line and "manage_session=False" in line
+    assert "dispatch=socketio" in line and "manage_session=True" in line
     assert "json=orjson" in line and "ping=5/4s" in line and "gc=default" in line

@@ -1,6 +1,7 @@
 """The tuning flags (issue 17) keep the protocol, in every async mode.
 
-``--no-manage-session`` (Flask-SocketIO skips its per-connection session) and
+``--manage-session`` (Flask-SocketIO's own per-connection session, which the
+reference server turns off by default) and
 ``--json orjson`` (SocketIO(json=...) with the pinned orjson) each start a
 real node per async mode; the protocol must read the same as with the
 defaults: welcome, join, a room message passed through verbatim (unicode,
@@ -30,7 +31,7 @@ from tests.target_app.stats_delta import StatsDelta
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
-FLAGS = {"no-manage-session": ["--no-manage-session"], "orjson": ["--json", "orjson"]}
+FLAGS = {"manage-session": ["--manage-session"], "orjson": ["--json", "orjson"]}
 
 
 @pytest.mark.parametrize("flags", sorted(FLAGS))

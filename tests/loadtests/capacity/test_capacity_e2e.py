@@ -113,7 +113,7 @@ def test_a_short_connection_ramp_reports_memory_per_connection(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_repeated_searches_are_kept_apart_and_interleaved(tmp_path: Path) -> None:
+def test_repeated_searches_are_kept_apart(tmp_path: Path) -> None:
     doc = _capacity(tmp_path, RAMP, "--axis", "connections", "--max-steps", "1", "--repeat", "2")
     assert doc["repeats"] == 2
     assert [(e["name"], e["repeat"]) for e in doc["configs"]] == [("idle", 1), ("idle", 2)]

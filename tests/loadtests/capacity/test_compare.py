@@ -65,7 +65,7 @@ def test_repeated_searches_give_a_median_a_range_and_a_ratio_range() -> None:
     assert list(rows) == ["untuned", "orjson <i>"]  # one row per configuration
     fast = rows["orjson <i>"]
     assert fast["searches"] == 2 and fast["deliveries_per_s"] == 10500.0
-    assert (fast["low"], fast["high"]) == (9000.0, 12000.0)
+    assert (fast["low_deliveries_per_s"], fast["high_deliveries_per_s"]) == (9000.0, 12000.0)
     assert fast["ratio"] == round(10500 / 4500, 2)  # medians
     assert (fast["ratio_low"], fast["ratio_high"]) == (1.8, 3.0)  # 9,000/5,000 and 12,000/4,000
     line = moves_lines(doc)[2]
@@ -74,6 +74,60 @@ def test_repeated_searches_give_a_median_a_range_and_a_ratio_range() -> None:
     assert document.label(doc["configs"][3]) == "orjson <i> #2"
     assert document.file_stem(doc["configs"][3]) == "orjson <i>.r2"
     assert document.label(untuned) == "untuned"  # one search: the name alone
+
+
+def _verdicts(entry: dict[str, Any], *searches: tuple[str, float | None]) -> list[dict[str, Any]]:
+    """``entry`` searched once per (verdict, deliveries/s or None for no capacity)."""
+    out = []
+    for repeat, (verdict, deliveries_per_s) in enumerate(searches, 1):
+        again = _searched(entry, repeat, deliveries_per_s or 0.0)
+        again.update(verdict=verdict, repeats=len(searches))
+        if deliveries_per_s is None:
+            again["capacity"] = None
+        out.append(again)
+    return out
+
+
+def test_a_lower_bound_marks_the_row_and_a_below_range_search_is_not_counted() -> None:
+    doc = _tuning()
+    untuned, faster, _limited = doc["configs"]
+    doc["configs"] = _verdicts(
+        untuned, ("capacity", 4000.0), ("capacity", 4000.0), ("capacity", 5000.0)
+    )
+    doc["configs"] += _verdicts(
+        faster, ("capacity", 8000.0), ("generator-limited", 12000.0), ("capacity", 9000.0)
+    )
+    slow = copy.deepcopy(faster)
+    slow["name"] = "threading"
+    doc["configs"] += _verdicts(
+        slow, ("capacity", 2000.0), ("below-range", None), ("capacity", 3000.0)
+    )
+    rows = {row["name"]: row for row in what_moves(doc)}
+    fast, low = rows["orjson <i>"], rows["threading"]
+    assert fast["at_least"] and fast["counted"] == 3 and fast["deliveries_per_s"] == 9000.0
+    assert (fast["ratio"], fast["ratio_low"], fast["ratio_high"]) == (2.25, 1.6, 3.0)
+    # below-range is evidence of less, not a lower bound: no ">=", and 2 of 3 counted.
+    assert not low["at_least"] and low["counted"] == 2 and low["deliveries_per_s"] == 2500.0
+    lines = {line.split()[0]: line for line in moves_lines(doc)[1:]}
+    assert (
+        ">= 9,000 (8,000-12,000)" in lines["orjson"] and ">= x2.25 (1.60-3.00)" in lines["orjson"]
+    )
+    assert "2,500 (2,000-3,000) [2 of 3 searches]" in lines["threading"]
+    assert "capacity x2, below-range x1" == low["verdict"]
+
+
+def test_a_baseline_with_a_lower_bound_or_no_deliveries_gives_no_ratio() -> None:
+    doc = _tuning()
+    untuned, faster, _limited = doc["configs"]
+    doc["configs"] = _verdicts(untuned, ("capacity", 4000.0), ("generator-limited", 4000.0))
+    doc["configs"] += _verdicts(faster, ("capacity", 8000.0), ("capacity", 9000.0))
+    assert [row["ratio"] for row in what_moves(doc)] == [None, None]
+    doc["configs"][:2] = _verdicts(untuned, ("capacity", 0.0), ("capacity", 4000.0))
+    assert [row["ratio"] for row in what_moves(doc)] == [None, None]
+    doc["configs"][:2] = _verdicts(untuned, ("capacity", 4000.0), ("capacity", 4000.0))
+    assert [row["ratio"] for row in what_moves(doc)] == [1.0, 2.12]
+    doc["axis"] = "connections"  # its steps deliver nothing: no comparison in deliveries/s
+    assert what_moves(doc) == []
 
 
 def test_no_baseline_no_section_and_no_capacity_no_ratio() -> None:

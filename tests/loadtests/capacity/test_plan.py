@@ -81,7 +81,7 @@ def test_the_command_refuses_an_impossible_plan_before_starting_anything(tmp_pat
     for args, named in (
         (["--axis", "connections"], "10 users, more than the server's --max-connections 5"),
         (["--start", "0"], "--start: 0 is out of range"),
-        (["--repeat", "0"], "--repeat: 0 is out of range; allowed: 1..20"),
+        (["--repeat", "0"], "--repeat: 0 is out of range; allowed: 1..100"),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "loadtests.capacity", str(scenario), "--out",
