@@ -31,6 +31,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[3]
 
+# The shared fixture runs the whole A/A gate: 10 runs of about 10 s when the first look
+# decides, up to 26 when it takes all five, plus 6 fault runs; that can pass the suite's
+# 300-s default (seen in CI), so this module gets the fixture's worst case.
+pytestmark = pytest.mark.timeout(900)
+
 LOAD = """
 [load]
 users = 40
