@@ -22,12 +22,16 @@ comparisons use 5 repeats a side), and injected loss passes inside its bounds.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.marked import MARKER_ENV, kill_marked
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -71,9 +75,24 @@ inject_drop_rate = 0.01
 
 
 def _python(*args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, *args], cwd=REPO, capture_output=True, text=True, timeout=timeout
-    )
+    """Run roombench; if it does not end (its timeout, or the test's), kill all it started.
+
+    Its nodes and Locust sit in process groups of their own, so killing the
+    roombench process alone would orphan them: they carry a marker instead.
+    """
+    marker = uuid.uuid4().hex
+    try:
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=REPO,
+            env={**os.environ, MARKER_ENV: marker},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except BaseException:
+        kill_marked(marker)
+        raise
 
 
 @pytest.fixture(scope="module")
