@@ -100,11 +100,19 @@ def install_web_ui(environment: Any, state: CoordinatorState) -> FeedLoop:
     environment.events.quitting.add_listener(loop.stop)
     web_ui = getattr(environment, "web_ui", None)
     if web_ui is not None:
-        install_tab(web_ui, state)
+        install_tab(web_ui, state, loop)
     return loop
 
 
-def install_tab(web_ui: Any, state: CoordinatorState) -> None:
+def install_tab(web_ui: Any, state: CoordinatorState, loop: FeedLoop) -> None:
+    """Declare the tab and serve its rows.
+
+    Every answer first feeds what is settled (``loop.turn()``, idempotent), so a
+    tab that reads "done" never stands beside a Locust header that has not yet
+    counted the results' lost deliveries: the feed loop alone runs once a
+    second, and a reader between the results being written and its next turn
+    saw the final table with the previous second's failure count.
+    """
     from flask import Response, jsonify, request
 
     web_ui.template_args["extended_tabs"] = [{"title": TAB_TITLE, "key": TAB_KEY}]
@@ -124,6 +132,14 @@ def install_tab(web_ui: Any, state: CoordinatorState) -> None:
                 "rows": tab_rows(state),
             }
         )
+
+    @web_ui.app.before_request
+    def feed_first() -> None:
+        if request.path.endswith((STATS_PATH_SUFFIX, ROUTE)):
+            try:
+                loop.turn()
+            except Exception:  # the tab must never break Locust's own answer
+                log.exception("roombench: feeding lost deliveries to Locust failed")
 
     @web_ui.app.after_request
     def extend(response: Response) -> Response:

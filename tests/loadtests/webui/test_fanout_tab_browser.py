@@ -54,6 +54,13 @@ USER_COUNT = """(() => {
   const input = document.querySelector('input[name="userCount"], input[name="user_count"]');
   return input ? input.value : null;
 })()"""
+PAGE_STATE = """(() => {
+  const button = document.querySelector('form button[type="submit"]');
+  return {
+    text: document.body ? document.body.innerText.slice(0, 1500) : '',
+    submit_button: button ? {disabled: button.disabled, text: button.textContent} : null,
+  };
+})()"""
 SUBMIT = """(() => {
   const button = document.querySelector('form button[type="submit"]');
   if (!button) return false;
@@ -77,21 +84,33 @@ def _swarm_from_the_form(browser: Browser, base: str) -> None:
             if state != "ready":
                 return
             time.sleep(0.25)
-    page = browser.evaluate("document.body ? document.body.innerText.slice(0, 2000) : ''")
-    raise AssertionError(f"Locust still ready after {SUBMIT_TRIES} clicks on START:\n{page}")
+    raise AssertionError(
+        f"Locust still ready after {SUBMIT_TRIES} clicks on START:\n{_diagnosis(browser, base)}"
+    )
 
 
 def _count(text: str) -> int:
     return int(text.replace(",", ""))
 
 
-def _wait(browser: Browser, expression: str, timeout_s: float) -> Any:
-    """``browser.wait_for``, failing with what the page shows instead."""
+def _diagnosis(browser: Browser, base: str, log: Path | None = None) -> str:
+    """What the page, the master and its log say: enough to tell why a step did not happen."""
+    page = browser.evaluate(PAGE_STATE)
+    try:
+        master = requests.get(f"{base}/stats/requests", timeout=5).json()
+        server = {k: master.get(k) for k in ("state", "worker_count", "user_count", "workers")}
+    except (requests.RequestException, ValueError) as exc:
+        server = {"error": repr(exc)}
+    tail = log.read_text(errors="replace")[-3000:] if log is not None and log.exists() else ""
+    return f"page: {page}\nmaster: {server}\nlocust log (tail):\n{tail}"
+
+
+def _wait(browser: Browser, expression: str, timeout_s: float, base: str, log: Path) -> Any:
+    """``browser.wait_for``, failing with what the page and the master show instead."""
     try:
         return browser.wait_for(expression, timeout_s=timeout_s)
     except CdpError as exc:
-        page = browser.evaluate("document.body ? document.body.innerText.slice(0, 2000) : ''")
-        raise AssertionError(f"{exc}\npage text:\n{page}") from exc
+        raise AssertionError(f"{exc}\n{_diagnosis(browser, base, log)}") from exc
 
 
 @pytest.fixture
@@ -132,10 +151,11 @@ def test_fanout_tab_shows_deliveries_and_ends_equal_to_the_results(
     base, results = locust_ui
     with Browser(chromium) as browser:
         browser.navigate(base + "/")
-        prefilled = _wait(browser, USER_COUNT, 30)
+        log = results.parent / "locust.log"
+        prefilled = _wait(browser, USER_COUNT, 30, base, log)
         assert prefilled == str(SCENARIO["users"])  # the form starts with the scenario's users
         _swarm_from_the_form(browser, base)
-        assert _wait(browser, CLICK_TAB, 30)
+        assert _wait(browser, CLICK_TAB, 30, base, log)
         live_delivered = 0
         final: dict[str, Any] | None = None
         deadline = time.monotonic() + TIMEOUT_S
