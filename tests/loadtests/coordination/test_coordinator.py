@@ -1,0 +1,412 @@
+"""The master's conduct of a test (``Coordinator``), with a fake runner and a fake clock.
+
+No Locust processes and no servers: ``FakeMaster`` is a ``MasterRunner`` that records
+what the coordinator sends and lets the test play the workers, whose measurements are
+real ``Recorder`` deltas. The coordinator's own loop runs in its greenlet on a
+``FakeClock``, so a test of a 4-second window takes milliseconds and every decision
+happens at an exact, known time.
+
+The world of every test: 4 users in one room, 2 on each of two workers (ranks 0 and
+1), user 0 (on worker 0) the only sender. Messages go out 0.25 s and 1.25 s into the
+window, so every message reaches 4 members: 8 expected deliveries in all.
+"""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import gevent
+import pytest
+from locust.env import Environment
+from locust.runners import STATE_MISSING, STATE_RUNNING, MasterRunner, WorkerNode, WorkerNodes
+
+from loadtests.coordination.coordinator import Coordinator
+from loadtests.coordination.messages import (
+    MSG_FINAL,
+    MSG_FLUSH,
+    MSG_JOINED,
+    MSG_LAYOUT,
+    MSG_WINDOW,
+    REPORT_KEY,
+    RunSettings,
+)
+from loadtests.measure.recorder import Recorder
+from loadtests.measure.window import Window
+from loadtests.orchestrate.scenario import Scenario
+from loadtests.units import NS_PER_S
+from tests.loadtests.fake_clock import FakeClock
+
+MS = 1_000_000
+ROOM = "room-0"
+WORKER_IDS = ("hostA_aaaa", "hostA_bbbb")  # one host: fan-out is not split by rank
+SCENARIO = Scenario.from_dict(
+    {
+        "users": 4,
+        "rooms": 1,
+        "senders": 1,
+        "warmup_s": 1,
+        "window_s": 2,
+        "drain_s": 1,
+        "join_timeout_s": 5,
+    }
+)
+
+
+@dataclass
+class Sent:
+    msg_type: str
+    data: Any
+    client_id: str | None
+    t_ns: int
+
+
+class FakeMaster(MasterRunner):
+    """A MasterRunner without ZMQ: its workers are the test's, its messages recorded."""
+
+    def __init__(self, environment: Environment, clock: FakeClock) -> None:  # no super(): no ZMQ
+        self.environment = environment
+        self.clock = clock
+        self.clients = WorkerNodes()
+        for worker in WORKER_IDS:
+            self.clients[worker] = WorkerNode(worker, state=STATE_RUNNING)
+        self.target_user_count = SCENARIO.users
+        self.state = "running"
+        self.listeners: dict[str, Callable[..., None]] = {}
+        self.sent: list[Sent] = []
+        self.hooks: dict[str, Callable[[Any], None]] = {}
+        self.quits = 0
+        self.greenlet = None  # Runner.__del__ looks for it
+
+    def register_message(self, msg_type: str, listener: Any, concurrent: bool = False) -> None:
+        self.listeners[msg_type] = listener
+
+    def send_message(self, msg_type: str, data: Any = None, client_id: str | None = None) -> None:
+        self.sent.append(Sent(msg_type, data, client_id, self.clock.now_ns()))
+        hook = self.hooks.get(msg_type)
+        if hook is not None:
+            hook(data)
+
+    def quit(self) -> None:
+        self.quits += 1
+
+    def deliver(self, msg_type: str, worker: str, data: Any) -> None:
+        """A message from ``worker`` reaches the master."""
+        message = SimpleNamespace(type=msg_type, data=data, node_id=worker)
+        self.listeners[msg_type](self.environment, message)
+
+    def of_type(self, msg_type: str) -> list[Sent]:
+        return [s for s in self.sent if s.msg_type == msg_type]
+
+
+class FakeWorker:
+    """One worker process's measurements: a real Recorder with its users' ledgers."""
+
+    def __init__(self, rank: int, users: list[int]) -> None:
+        self.worker_id = WORKER_IDS[rank]
+        self.recorder = Recorder(f"worker-{rank}", "generator", SCENARIO.churn_grace_s, rank)
+        self.ledgers = {user: self.recorder.ledger(user) for user in users}
+
+    def join_all(self, t_ns: int) -> None:
+        for ledger in self.ledgers.values():
+            ledger.join_sent(ROOM, t_ns)
+            ledger.join_acked(ROOM, t_ns + MS)
+            self.recorder.joined += 1
+
+    def receive(self, seq: int, t_ns: int) -> None:
+        for ledger in self.ledgers.values():
+            ledger.receive(ROOM, 0, seq, t_ns, t_ns + MS)
+
+
+class World:
+    """The test's two workers, answering the master on the fake clock."""
+
+    def __init__(self, runner: FakeMaster, clock: FakeClock) -> None:
+        self.runner = runner
+        self.clock = clock
+        self.workers = [FakeWorker(0, [0, 2]), FakeWorker(1, [1, 3])]
+        self.dead: set[str] = set()
+        self.mute: set[str] = set()  # alive, but never answers the flush
+        self.window: Window | None = None
+        self.joining = 2  # users per worker that join
+        runner.hooks[MSG_WINDOW] = self.on_window
+        runner.hooks[MSG_FLUSH] = self.on_flush
+
+    def join(self) -> None:
+        """Every worker's users join 0.2 s from now and say so 0.1 s later."""
+        now = self.clock.now_ns()
+        for worker in self.workers:
+            self.clock.call_at(now + 200 * MS, lambda w=worker: w.join_all(self.clock.now_ns()))
+            self.clock.call_at(
+                now + 300 * MS,
+                lambda w=worker: self.runner.deliver(
+                    MSG_JOINED, w.worker_id, {"joined": self.joining}
+                ),
+            )
+
+    def on_window(self, data: dict[str, Any]) -> None:
+        window = self.window = Window.from_dict(data)
+        for seq, offset_ms in enumerate((250, 1250)):
+            self.clock.call_at(
+                window.start_ns + offset_ms * MS, lambda s=seq: self.send(s, self.clock.now_ns())
+            )
+
+    def send(self, seq: int, t_ns: int) -> None:
+        self.workers[0].recorder.record_send(ROOM, t_ns, 0)
+        for worker in self.workers:
+            if worker.worker_id not in self.dead:
+                worker.receive(seq, t_ns)
+
+    def report_during_window(self, worker: FakeWorker, offset_ms: int) -> None:
+        """``worker`` sends one periodic report ``offset_ms`` into the window."""
+        previous = self.runner.hooks[MSG_WINDOW]
+
+        def on_window(data: dict[str, Any]) -> None:
+            previous(data)
+            start_ns = Window.from_dict(data).start_ns
+            self.clock.call_at(start_ns + offset_ms * MS, lambda: self.periodic_report(worker))
+
+        self.runner.hooks[MSG_WINDOW] = on_window
+
+    def periodic_report(self, worker: FakeWorker) -> None:
+        """Locust's worker report, carrying the delta so far (memberships still open)."""
+        delta = worker.recorder.take_delta()
+        self.runner.environment.events.worker_report.fire(
+            client_id=worker.worker_id, data={REPORT_KEY: delta}
+        )
+
+    def kill(self, worker: FakeWorker) -> None:
+        """The worker stops heartbeating: Locust marks it missing."""
+        self.dead.add(worker.worker_id)
+        self.runner.clients[worker.worker_id].state = STATE_MISSING
+
+    def on_flush(self, _data: Any) -> None:
+        answer_ns = self.clock.now_ns() + 50 * MS
+        for worker in self.workers:
+            if worker.worker_id not in self.dead | self.mute:
+                self.clock.call_at(answer_ns, lambda w=worker: self.final(w))
+
+    def final(self, worker: FakeWorker) -> None:
+        worker.recorder.sample()
+        delta = worker.recorder.take_delta(final=True)
+        self.runner.deliver(MSG_FINAL, worker.worker_id, delta)
+
+
+@dataclass
+class Run:
+    clock: FakeClock
+    environment: Environment
+    runner: FakeMaster
+    world: World
+    coordinator: Coordinator
+    settings: RunSettings
+
+    def start(self) -> None:
+        """Locust's test start and spawning complete; the workers join."""
+        events = self.environment.events
+        events.test_start.fire(environment=self.environment)
+        events.spawning_complete.fire(user_count=SCENARIO.users)
+        self.world.join()
+
+    def conduct(self) -> None:
+        """Let the master's loop run (in fake time) until it ends."""
+        loop = self.coordinator._loop
+        assert loop is not None
+        loop.join(timeout=30)
+        assert loop.dead, "the loop did not end"
+        gevent.sleep(0)  # the spawned quit
+
+    def results(self) -> dict[str, Any]:
+        return json.loads(self.settings.results_path.read_text())
+
+    def progress(self) -> dict[str, Any]:
+        assert self.settings.progress_path is not None
+        return json.loads(self.settings.progress_path.read_text())
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    clock = FakeClock()
+    environment = Environment(parsed_options=Namespace(headless=True))
+    runner = FakeMaster(environment, clock)
+    environment.runner = runner
+    settings = RunSettings(
+        scenario=SCENARIO,
+        node_urls=("http://127.0.0.1:5000",),
+        config={"name": "single"},
+        results_path=tmp_path / "results.json",
+        progress_path=tmp_path / "progress.json",
+        flush_timeout_s=2.0,
+    )
+    coordinator = Coordinator(environment, settings, now_ns=clock.now_ns, sleep=clock.sleep)
+    coordinator.install()
+    world = World(runner, clock)
+    try:
+        yield Run(clock, environment, runner, world, coordinator, settings)
+    finally:  # kills the loop and the clock exchange's greenlets
+        environment.events.quitting.fire(environment=environment)
+
+
+def test_layout_then_window_after_every_join_then_flush_after_the_drain(run: Run) -> None:
+    start_ns = run.clock.now_ns()
+    run.start()
+    [layout] = run.runner.of_type(MSG_LAYOUT)
+    assert layout.t_ns == start_ns
+    assert layout.data["slots"] == {WORKER_IDS[0]: [0, 2], WORKER_IDS[1]: [1, 2]}
+    assert layout.data["nodes"] == ["http://127.0.0.1:5000"]
+    assert layout.data["scenario"] == SCENARIO.to_dict()
+    assert layout.data["clock"]["split_workers"] == 0
+
+    run.conduct()
+
+    # The joins arrive 0.3 s in; the window opens at the loop's next turn after that,
+    # starts >= 1 s (the warm-up) later on a whole second, and lasts window_s.
+    [window_msg] = run.runner.of_type(MSG_WINDOW)
+    assert window_msg.t_ns == start_ns + 300 * MS
+    window = Window.from_dict(window_msg.data)
+    assert window.start_ns % NS_PER_S == 0
+    assert window.start_ns == (start_ns + 300 * MS + NS_PER_S) // NS_PER_S * NS_PER_S + NS_PER_S
+    assert window.duration_s == 2 and window.drain_s == 1
+    # The flush goes out at the first turn at or after the drain's end, to everyone.
+    [flush] = run.runner.of_type(MSG_FLUSH)
+    assert flush.t_ns == window.drain_end_ns and flush.client_id is None
+    assert run.runner.quits == 1
+    assert run.environment.process_exit_code == 0
+
+    doc = run.results()
+    counters = doc["counters"]
+    assert (counters["sent"], counters["expected"], counters["delivered"]) == (2, 8, 8)
+    assert counters["lost"] == 0
+    assert "incomplete" not in doc["flags"]
+    assert doc["window"]["start_ns"] == window.start_ns
+    assert doc["latency"]["fanout"]["count"] == 6 and doc["latency"]["self"]["count"] == 2
+    progress = run.progress()
+    assert progress["phase"] == "done"
+    assert (progress["joined"], progress["users"]) == (4, 4)
+
+
+def test_a_worker_that_goes_missing_leaves_its_users_expected_and_the_result_incomplete(
+    run: Run,
+) -> None:
+    run.start()
+    world, clock = run.world, run.clock
+    doomed = world.workers[1]
+
+    def on_window(data: dict[str, Any]) -> None:
+        World.on_window(world, data)
+        clock.call_at(Window.from_dict(data).start_ns + NS_PER_S, lambda: world.kill(doomed))
+
+    run.runner.hooks[MSG_WINDOW] = on_window
+    world.report_during_window(doomed, 500)
+    run.conduct()
+
+    [flush] = run.runner.of_type(MSG_FLUSH)
+    window = world.window
+    assert window is not None and flush.t_ns == window.drain_end_ns
+    doc = run.results()
+    counters = doc["counters"]
+    # The second message reached only worker 0's two users; worker 1's two still
+    # expected it (its last report left their memberships open): lost, not forgotten.
+    assert (counters["sent"], counters["expected"], counters["delivered"]) == (2, 8, 6)
+    assert (counters["lost"], counters["lost_connected"], counters["lost_disconnected"]) == (2, 2, 0)
+    assert doc["flags"]["incomplete"] == (
+        "worker-1 stopped reporting at t = +1.0 s (missed heartbeats or quit): "
+        "its users' deliveries after that are lost"
+    )
+    # The flush waited only for the worker still there: done at the next turn after
+    # its answer, not at the flush timeout.
+    assert run.coordinator.planner is not None
+    assert run.coordinator.planner.flushing == {WORKER_IDS[0]}
+
+
+def test_a_worker_that_never_answers_the_flush_times_out_into_an_incomplete_result(
+    run: Run,
+) -> None:
+    run.world.mute.add(WORKER_IDS[1])
+    run.world.report_during_window(run.world.workers[1], 500)
+    run.start()
+    run.conduct()
+    [flush] = run.runner.of_type(MSG_FLUSH)
+    assert run.coordinator.planner is not None
+    assert run.coordinator.planner.answered == {WORKER_IDS[0]}
+    doc = run.results()
+    assert doc["flags"]["incomplete"] == (
+        f"1 worker(s) did not answer the flush within 2 s: {WORKER_IDS[1]}"
+    )
+    # Worker 1's receipts after its last report never arrived; its users stay expected.
+    assert doc["counters"]["expected"] == 8 and doc["counters"]["delivered"] == 6
+    # Written at the first turn past the 2-s flush timeout.
+    assert run.clock.now_ns() - flush.t_ns == 2 * NS_PER_S + 100 * MS
+
+
+def test_users_that_never_all_join_end_the_test_at_the_join_timeout_without_a_window(
+    run: Run,
+) -> None:
+    run.world.joining = 1  # each worker reports one of its two users joined
+    start_ns = run.clock.now_ns()
+    run.start()
+    run.conduct()
+    assert run.runner.of_type(MSG_WINDOW) == []
+    [flush] = run.runner.of_type(MSG_FLUSH)
+    # The join clock starts at spawning complete; the timeout is 5 s, checked each 0.1 s.
+    assert flush.t_ns == start_ns + 5 * NS_PER_S + 100 * MS
+    doc = run.results()
+    assert doc["flags"]["incomplete"] == "only 2 of 4 users joined within 5 s"
+    # The window that would have been: from the start's whole second, window_s long.
+    assert doc["window"]["start_ns"] == start_ns - start_ns % NS_PER_S
+    assert doc["window"]["duration_s"] == 2
+    assert doc["counters"]["sent"] == 0
+
+
+def test_a_test_stopped_inside_the_window_flushes_at_once_and_says_so(run: Run) -> None:
+    run.start()
+    world, clock, environment = run.world, run.clock, run.environment
+
+    def on_window(data: dict[str, Any]) -> None:
+        World.on_window(world, data)
+        stop_ns = Window.from_dict(data).start_ns + 700 * MS
+        clock.call_at(stop_ns, lambda: environment.events.test_stopping.fire(environment=environment))
+
+    run.runner.hooks[MSG_WINDOW] = on_window
+    run.conduct()
+    [flush] = run.runner.of_type(MSG_FLUSH)
+    window = world.window
+    assert window is not None and flush.t_ns == window.start_ns + 700 * MS
+    doc = run.results()
+    assert doc["flags"]["incomplete"] == "the test was stopped before the window closed"
+    assert doc["counters"]["sent"] == 1  # the second send was never due
+
+
+def test_locust_quitting_before_the_flush_is_answered_still_writes_an_incomplete_result(
+    run: Run,
+) -> None:
+    run.world.mute.update(WORKER_IDS)
+    run.start()
+    world = run.world
+
+    def on_flush(data: Any) -> None:
+        World.on_flush(world, data)
+        # Locust's quit arrives from outside the master's loop, at its next yield.
+        gevent.spawn(run.environment.events.quitting.fire, environment=run.environment)
+
+    run.runner.hooks[MSG_FLUSH] = on_flush
+    run.conduct()
+    doc = run.results()
+    assert doc["flags"]["incomplete"] == "Locust quit before every worker reported"
+    assert run.environment.process_exit_code == 0
+    assert run.runner.quits == 0  # Locust was already quitting
+
+
+def test_results_that_cannot_be_written_end_the_run_with_exit_code_2(run: Run) -> None:
+    run.settings.results_path.mkdir()  # a folder where the file should go
+    run.start()
+    run.conduct()
+    assert run.coordinator.written is False
+    assert run.environment.process_exit_code == 2
+    assert run.runner.quits == 1  # the run still ends
+    assert run.progress()["phase"] == "done"
