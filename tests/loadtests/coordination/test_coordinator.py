@@ -313,7 +313,8 @@ def test_a_worker_that_goes_missing_leaves_its_users_expected_and_the_result_inc
     # The second message reached only worker 0's two users; worker 1's two still
     # expected it (its last report left their memberships open): lost, not forgotten.
     assert (counters["sent"], counters["expected"], counters["delivered"]) == (2, 8, 6)
-    assert (counters["lost"], counters["lost_connected"], counters["lost_disconnected"]) == (2, 2, 0)
+    lost = (counters["lost"], counters["lost_connected"], counters["lost_disconnected"])
+    assert lost == (2, 2, 0)
     assert doc["flags"]["incomplete"] == (
         "worker-1 stopped reporting at t = +1.0 s (missed heartbeats or quit): "
         "its users' deliveries after that are lost"
@@ -370,7 +371,8 @@ def test_a_test_stopped_inside_the_window_flushes_at_once_and_says_so(run: Run) 
     def on_window(data: dict[str, Any]) -> None:
         World.on_window(world, data)
         stop_ns = Window.from_dict(data).start_ns + 700 * MS
-        clock.call_at(stop_ns, lambda: environment.events.test_stopping.fire(environment=environment))
+        stopping = environment.events.test_stopping
+        clock.call_at(stop_ns, lambda: stopping.fire(environment=environment))
 
     run.runner.hooks[MSG_WINDOW] = on_window
     run.conduct()
