@@ -1,4 +1,4 @@
-"""roombench's reference Flask-SocketIO room server (see DESIGN.md, "The reference server").
+"""roombench's reference Flask-SocketIO room server (README.md, "The reference server").
 
 Run it with ``python -m target_app --help``; build it in-process with
 ``target_app.app.create_app(ServerConfig(...))``. Importing this package has

@@ -6,9 +6,9 @@ client did not, python-socketio drops the return value, and a handler cannot
 tell which case it is in: only ``Server._handle_event_internal`` sees the ack
 id. ``AckingServer`` overrides that one method so that an error reply to an
 event without an ack id goes out as an ``error`` event to that client, as
-DESIGN.md requires. Flask-SocketIO constructs its ``socketio.Server`` itself,
-so ``install`` switches that instance's class to this subclass, which adds
-behaviour and no state.
+README.md's protocol table ("The reference server") says. Flask-SocketIO
+constructs its ``socketio.Server`` itself, so ``install`` switches that
+instance's class to this subclass, which adds behaviour and no state.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Socket.IO protocol handlers (DESIGN.md's table), one method per event.
+"""The Socket.IO protocol handlers (README.md's table), one method per event.
 
 Each method takes the client's sid and the event's arguments and *returns* its
 reply: ``{"ok": true, ...}`` or an error body. python-socketio sends the reply

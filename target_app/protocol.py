@@ -1,4 +1,4 @@
-"""Names on the wire: events, error codes and reply shapes (DESIGN.md's protocol table).
+"""Names on the wire: events, error codes and reply shapes (README.md's protocol table).
 
 Kept in one place so the handlers, the fault injector (which targets
 ``room_message`` only) and the ack layer (which turns an error reply into an
@@ -31,7 +31,7 @@ TOO_MANY_ROOMS = "too_many_rooms"
 TOO_LARGE = "too_large"
 NOT_A_MEMBER = "not_a_member"
 UNKNOWN_EVENT = "unknown_event"
-# Not in DESIGN.md's list: a handler raised (a server bug). Counted and replied
+# Not in README.md's list: a handler raised (a server bug). Counted and replied
 # to like any error so that a bug shows in /stats instead of a silent no-ack.
 INTERNAL_ERROR = "internal_error"
 

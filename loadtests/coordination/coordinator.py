@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -96,8 +97,18 @@ class MasterCollector:
 class Coordinator:
     """Conducts one test on the master (or a LocalRunner) and writes its results."""
 
-    def __init__(self, environment: Environment, settings: RunSettings) -> None:
+    def __init__(
+        self,
+        environment: Environment,
+        settings: RunSettings,
+        now_ns: Callable[[], int] = time.time_ns,
+        sleep: Callable[[float], Any] = gevent.sleep,
+    ) -> None:
+        """``now_ns`` (Unix ns, default ``time.time_ns``) and ``sleep`` (default
+        ``gevent.sleep``) are the clock of the master's decisions; tests pass a fake one."""
         self.environment = environment
+        self.now_ns = now_ns
+        self.sleep = sleep
         self.runner: Any = environment.runner  # LocalRunner or MasterRunner
         self.settings = settings
         self.roster = WorkerRoster(self.runner)
@@ -175,7 +186,7 @@ class Coordinator:
     def on_spawning_complete(self, user_count: int, **_kw: Any) -> None:
         if self.planner is not None:
             self.planner.users = user_count or self.planner.users
-            self.planner.start_join_clock(time.time_ns())
+            self.planner.start_join_clock(self.now_ns())
 
     def on_joined(self, environment: Environment, msg: Any, **_kw: Any) -> None:
         if self.planner is not None:
@@ -204,7 +215,7 @@ class Coordinator:
         if self.planner is not None and not self.planner.done:
             self._act(
                 self.planner.stop_early(
-                    time.time_ns(),
+                    self.now_ns(),
                     self.roster.alive(),
                     "the test was stopped before the window closed",
                 )
@@ -228,7 +239,7 @@ class Coordinator:
         for turn in itertools.count():
             if planner.done:
                 return
-            now_ns = time.time_ns()
+            now_ns = self.now_ns()
             for worker in self.roster.check(now_ns):
                 log.warning(
                     "roombench: %s stopped reporting (missing heartbeats or quit)",
@@ -244,7 +255,7 @@ class Coordinator:
             if turn % COLLECT_EVERY == 0:
                 self.collector.collect(self.aggregate)
                 self._progress()
-            gevent.sleep(LOOP_S)
+            self.sleep(LOOP_S)
 
     def _act(self, step: Step) -> None:
         planner = self.planner
@@ -291,7 +302,7 @@ class Coordinator:
         elif action is StepAction.WRITE:
             assert step is not None
             self._write_step()
-            stepper.written(time.time_ns())
+            stepper.written(self.now_ns())
         elif action is StepAction.FINISH:
             self._act(planner.finish(now_ns, self.roster.alive()))
 
@@ -321,7 +332,7 @@ class Coordinator:
     def _write(self) -> None:
         planner = self.planner
         assert planner is not None
-        window = reported_window(planner, time.time_ns())
+        window = reported_window(planner, self.now_ns())
         incomplete = planner.incomplete + self.roster.lost_reasons(
             planner.window.start_ns if planner.window is not None else None
         )
@@ -345,7 +356,7 @@ class Coordinator:
     def _progress(self) -> None:
         path = self.settings.progress_path
         if path is not None and self.planner is not None:
-            now_ns = time.time_ns()
+            now_ns = self.now_ns()
             state = progress_state(self.planner, self.aggregate, now_ns)
             if self.stepper is not None and self.planner.window is not None:
                 self._step_progress(state, now_ns)

@@ -58,7 +58,18 @@ class Session:
         ledger: ReceiverLedger,
         window_over: Callable[[int], bool],
         probe: ReceiveProbe | None = None,
+        now_ns: Callable[[], int] = time.time_ns,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = gevent.sleep,
+        client_factory: Callable[..., SioClient] = SioClient,
     ) -> None:
+        """``now_ns`` (default ``time.time_ns``), ``monotonic`` (``time.monotonic``) and
+        ``sleep`` (``gevent.sleep``) are the session's clock, ``client_factory``
+        (``SioClient``) makes its connections: tests pass fakes."""
+        self.now_ns = now_ns
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.client_factory = client_factory
         self.index = index
         self.protocol = scenario.protocol
         self.probe = probe
@@ -87,11 +98,11 @@ class Session:
     # -- first connection -------------------------------------------------------------
     def start(self) -> bool:
         """Connect and join, retrying each second until ``join_timeout_s``."""
-        deadline = time.monotonic() + self.scenario.join_timeout_s
+        deadline = self.monotonic() + self.scenario.join_timeout_s
         while not self.connect_and_join(self.urls[self.home]):
-            if time.monotonic() > deadline or self.stopping:
+            if self.monotonic() > deadline or self.stopping:
                 return False
-            gevent.sleep(1.0)
+            self.sleep(1.0)
         return True
 
     def stop(self) -> None:
@@ -106,7 +117,7 @@ class Session:
     def connect_and_join(self, url: str, refused: str = "errors") -> bool:
         """Connect to ``url`` and join; a failed connect counts under ``refused``."""
         recorder = self.recorder
-        start_ns = time.time_ns()
+        start_ns = self.now_ns()
         self._welcome.clear()
         protocol = self.protocol
         auth, query, headers = protocol.connect_options(self.index)
@@ -116,7 +127,7 @@ class Session:
         }
         if protocol.welcome_event:
             handlers[protocol.welcome_event] = self._on_welcome
-        client = SioClient(
+        client: SioClient = self.client_factory(
             url,
             handlers,
             on_close=lambda reason: self._on_close(client, reason),
@@ -136,7 +147,7 @@ class Session:
         recorder.connected += 1
         recorder.count("connects")
         if not protocol.welcome_event:  # ready at the namespace connect
-            self._on_welcome(None, time.time_ns())
+            self._on_welcome(None, self.now_ns())
         if not self._welcome.wait(self.scenario.join_timeout_s):
             recorder.count("errors")
             self._close_on_purpose(client)
@@ -169,7 +180,7 @@ class Session:
         payloads = protocol.join_payloads(rooms, self.index)
         done = Event()
         answers: list[bool] = []
-        sent_ns = time.time_ns()
+        sent_ns = self.now_ns()
         ledger = self.ledger
 
         def acked(args: list[Any], recv_ns: int) -> None:
@@ -198,10 +209,10 @@ class Session:
             return False
         if not protocol.join_ack:
             # No confirmation exists: joined once the settle time has passed (no join latency).
-            gevent.sleep(protocol.join_settle_ms / 1000)
+            self.sleep(protocol.join_settle_ms / 1000)
             if client is not self.client:
                 return False
-            now_ns = time.time_ns()
+            now_ns = self.now_ns()
             for room in rooms:
                 ledger.join_acked(room, now_ns)
             self._joined_ns = now_ns
@@ -224,7 +235,7 @@ class Session:
 
         protocol = self.protocol
         payload = protocol.leave_payload_for(room, self.index)
-        ledger.leave_sent(room, time.time_ns())
+        ledger.leave_sent(room, self.now_ns())
         try:
             if protocol.join_ack:
                 client.call(protocol.leave_event, payload, acked)
@@ -233,7 +244,7 @@ class Session:
         except OSError:
             return False
         if not protocol.join_ack:
-            gevent.sleep(protocol.join_settle_ms / 1000)
+            self.sleep(protocol.join_settle_ms / 1000)
             ledger.leave_acked(room)
             return True
         return done.wait(self.scenario.join_timeout_s) is True
@@ -243,14 +254,14 @@ class Session:
         """Churn: close, reconnect and re-join everything (a new sid has no rooms)."""
         client = self.client
         if client is not None:
-            self.ledger.disconnected(time.time_ns())
+            self.ledger.disconnected(self.now_ns())
             self._close_on_purpose(client)
         self.recorder.count("reconnects")
-        deadline = time.monotonic() + self.scenario.join_timeout_s
+        deadline = self.monotonic() + self.scenario.join_timeout_s
         while not self.stopping and not self.connect_and_join(self.urls[self.home]):
-            if time.monotonic() > deadline:
+            if self.monotonic() > deadline:
                 return
-            gevent.sleep(1.0)
+            self.sleep(1.0)
 
     def _close_on_purpose(self, client: SioClient) -> None:
         self._closing = client
@@ -264,7 +275,7 @@ class Session:
         self.client = None
         if client is self._closing or self.stopping:
             return
-        now_ns = time.time_ns()
+        now_ns = self.now_ns()
         self.ledger.dropped(now_ns)
         self.recorder.record_drop(now_ns)
         if self._reconnector is None or self._reconnector.dead:
@@ -273,8 +284,8 @@ class Session:
     def _come_back(self, dropped_ns: int) -> None:
         """Reconnect with socket.io-client's backoff until re-joined, stopped or the window ends."""
         attempt = 0
-        while not self.stopping and not self.window_over(time.time_ns()):
-            gevent.sleep(delay_s(attempt, self._rng))
+        while not self.stopping and not self.window_over(self.now_ns()):
+            self.sleep(delay_s(attempt, self._rng))
             attempt += 1
             if self.stopping:
                 return

@@ -1,4 +1,4 @@
-"""The protocol table of DESIGN.md against a real node in each async mode."""
+"""The protocol table of README.md against a real node in each async mode."""
 
 from __future__ import annotations
 

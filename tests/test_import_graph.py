@@ -1,0 +1,307 @@
+"""The package import graph: arrows point down, and the known exceptions can only go.
+
+docs/architecture.md draws the layers. Every ``import`` and ``from ... import`` in
+``loadtests/``, ``reports/``, ``bench/`` and ``target_app/`` (read with ``ast``, so
+imports inside functions count too) becomes an edge between *units*: a subpackage
+of ``loadtests`` (``loadtests.measure``), a top-level module of ``loadtests``
+(``loadtests.units``), or one of the other three packages as a whole. The rules:
+
+* an edge goes to a lower rank (``RANKS``), or sideways where ``SIDEWAYS`` says so;
+* ``reports`` (a reader of documents) imports only the bottom rank and
+  ``loadtests.measure`` (the results schema, HDR decoding), and only the commands
+  on top import it;
+* ``target_app`` imports nothing of the harness;
+* without the allowed edges below, the graph has no cycle.
+
+``KNOWN_VIOLATIONS`` lists every edge that breaks a rule today, each with the
+modules that make it. Issue 25 (the shared words at the bottom of the graph, the
+gate in one package) removes them. A new upward import fails this test; removing
+one fails it too until its line is deleted here, so the list only shrinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("loadtests", "reports", "bench", "target_app")
+Edge = tuple[str, str]
+
+# Lower numbers are lower in the picture (docs/architecture.md, "Import order").
+RANKS: dict[str, int] = {
+    # the bottom: shared words and small mechanisms every layer may use
+    "loadtests": 0,  # the package's __init__
+    "loadtests.units": 0,
+    "loadtests.atomic": 0,
+    "loadtests.strict": 0,
+    "loadtests.periodic": 0,
+    "loadtests.interrupts": 0,
+    "target_app": 0,  # a separate program: its config is read, it reads nothing of ours
+    "loadtests.servers": 0,  # example foreign servers, separate programs too
+    "loadtests.wire": 1,
+    "loadtests.measure": 2,
+    "loadtests.cluster": 2,
+    # inside Locust
+    "loadtests.users": 3,
+    "loadtests.coordination": 3,
+    "loadtests.webui": 3,
+    "loadtests.abuse": 3,
+    "loadtests.csv_writer_stop": 3,
+    "loadtests.orchestrate": 4,
+    "loadtests.capacity": 5,
+    # the commands and Locust's entry point
+    "loadtests.locustfile": 6,
+    "loadtests.locust_launch": 6,
+    "loadtests.__main__": 6,
+    "loadtests.cli": 6,
+    "bench": 6,
+}
+REPORTS = "reports"  # its own column: reads documents, run by the commands
+REPORTS_MAY_IMPORT_ABOVE_BOTTOM = {"loadtests.measure"}
+TOP = 6
+
+# Same-rank edges that are part of the design.
+SIDEWAYS: set[Edge] = {
+    ("loadtests.webui", "loadtests.coordination"),  # the Fan-out tab reads the progress state
+    ("loadtests.abuse", "loadtests.users"),  # hostile clients spread like users (layout)
+}
+
+# Every import that breaks a rule today, by edge. Issue 25 removes each; delete its
+# line then. ("m -> n": module m imports module n.)
+KNOWN_VIOLATIONS: dict[Edge, set[str]] = {
+    # Scenario (the load) lives in orchestrate, the top of the run machinery; issue 25
+    # moves it (with Churn, the protocol profile, the input errors) to the bottom.
+    ("loadtests.measure", "loadtests.orchestrate"): {
+        "loadtests.measure.document -> loadtests.orchestrate.scenario",
+    },
+    ("loadtests.users", "loadtests.orchestrate"): {
+        "loadtests.users.churn -> loadtests.orchestrate.scenario",
+        "loadtests.users.kinds -> loadtests.orchestrate.scenario",
+        "loadtests.users.schedule -> loadtests.orchestrate.scenario",
+        "loadtests.users.session -> loadtests.orchestrate.scenario",
+    },
+    ("loadtests.coordination", "loadtests.orchestrate"): {
+        "loadtests.coordination.agent -> loadtests.orchestrate.scenario",
+        "loadtests.coordination.clock_exchange -> loadtests.orchestrate.scenario",
+        "loadtests.coordination.messages -> loadtests.orchestrate.scenario",
+        "loadtests.coordination.stepping -> loadtests.orchestrate.scenario",
+    },
+    ("loadtests.abuse", "loadtests.orchestrate"): {
+        "loadtests.abuse.process -> loadtests.orchestrate.scenario",
+        # the progress file's window: its reader is in orchestrate.timeline, its
+        # writer in coordination.progress_file (one module per shared file, issue 25)
+        "loadtests.abuse.driver -> loadtests.orchestrate.timeline",
+    },
+    # users and coordination import each other: the worker's Agent holds users.layout
+    # and users.schedule.Pace, and the Locust user asks coordination.agent for its Agent.
+    ("loadtests.users", "loadtests.coordination"): {
+        "loadtests.users.bench_user -> loadtests.coordination.agent",
+    },
+    ("loadtests.coordination", "loadtests.users"): {
+        "loadtests.coordination.agent -> loadtests.users.layout",
+        "loadtests.coordination.agent -> loadtests.users.schedule",
+        "loadtests.coordination.roster -> loadtests.users.layout",
+    },
+    # The gate's runs live in orchestrate, its judgement in reports.gate; issue 25 puts
+    # them in one package reached from one side (and the exit codes at the bottom).
+    ("loadtests.orchestrate", "reports"): {
+        "loadtests.orchestrate.ab -> reports.gate.exit_codes",
+        "loadtests.orchestrate.selfcheck -> reports.gate.binomial",
+        "loadtests.orchestrate.selfcheck -> reports.gate.decision",
+        "loadtests.orchestrate.selfcheck -> reports.gate.exit_codes",
+        "loadtests.orchestrate.selfcheck -> reports.gate.power",
+        "loadtests.orchestrate.selfcheck -> reports.gate.rules",
+        "loadtests.orchestrate.selfcheck -> reports.gate.verdict",
+        "loadtests.orchestrate.selfcheck -> reports.loading",
+    },
+    # capacity builds its page in-process, and the page reads capacity's own modules:
+    # a cycle between the two columns.
+    ("loadtests.capacity", "reports"): {
+        "loadtests.capacity.__main__ -> reports.capacity_page",
+    },
+    ("reports", "loadtests.capacity"): {
+        "reports.capacity_page -> loadtests.capacity.compare",
+        "reports.capacity_page -> loadtests.capacity.document",
+    },
+}
+
+
+def unit_of(module: str) -> str | None:
+    """The unit a dotted module name belongs to, or None outside the four packages."""
+    parts = module.split(".")
+    if parts[0] not in PACKAGES:
+        return None
+    if parts[0] == "loadtests" and len(parts) > 1:
+        below = ROOT / "loadtests" / parts[1]
+        if below.is_dir() or below.with_suffix(".py").is_file():
+            return f"loadtests.{parts[1]}"
+    return parts[0]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def is_module(name: str) -> bool:
+    path = ROOT / Path(*name.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+def imported(tree: ast.AST, module: str) -> set[str]:
+    """Every module ``tree`` imports, anywhere in it (inside functions too).
+
+    ``from X import Y`` imports module ``X.Y`` when there is one, else module ``X``.
+    """
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: resolve against this module's package
+                base = module.split(".")[: -node.level]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            for alias in node.names:
+                name = f"{prefix}.{alias.name}"
+                found.add(name if is_module(name) else prefix)
+    return found
+
+
+def import_graph(root: Path = ROOT) -> dict[Edge, set[str]]:
+    """{(unit, unit): {"module -> imported module", ...}} for imports across units."""
+    edges: dict[Edge, set[str]] = defaultdict(set)
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            module = module_name(path)
+            source = unit_of(module)
+            assert source is not None
+            for name in imported(ast.parse(path.read_text(), str(path)), module):
+                target = unit_of(name)
+                if target is not None and target != source:
+                    edges[(source, target)].add(f"{module} -> {name}")
+    return dict(edges)
+
+
+def rule_broken(edge: Edge) -> str | None:
+    """Which rule ``edge`` breaks, or None."""
+    source, target = edge
+    if source == "target_app":
+        return "target_app imports nothing of the harness"
+    if source == REPORTS:
+        if target in REPORTS_MAY_IMPORT_ABOVE_BOTTOM or RANKS.get(target) == 0:
+            return None
+        return "reports imports only the bottom and loadtests.measure"
+    if target == REPORTS:
+        return None if RANKS[source] == TOP else "only the commands import reports"
+    if source not in RANKS or target not in RANKS:
+        return f"{source} or {target} has no rank: give it one in RANKS"
+    if RANKS[target] < RANKS[source]:
+        return None
+    if RANKS[target] == RANKS[source] and edge in SIDEWAYS:
+        return None
+    return f"rank {RANKS[source]} imports rank {RANKS[target]}"
+
+
+def cycles(edges: set[Edge]) -> list[list[str]]:
+    """The strongly connected components with more than one unit (Tarjan)."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for source, target in edges:
+        graph[source].add(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(unit: str) -> None:
+        index[unit] = low[unit] = len(index)
+        stack.append(unit)
+        for other in sorted(graph[unit]):
+            if other not in index:
+                visit(other)
+                low[unit] = min(low[unit], low[other])
+            elif other in stack:
+                low[unit] = min(low[unit], index[other])
+        if low[unit] == index[unit]:
+            component = []
+            while True:
+                other = stack.pop()
+                component.append(other)
+                if other == unit:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for unit in sorted(graph):
+        if unit not in index:
+            visit(unit)
+    return found
+
+
+def test_every_unit_has_a_place_in_the_picture() -> None:
+    units = {unit_of(module_name(p)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py")}
+    assert units - set(RANKS) - {REPORTS} == set(), "new units need a rank in RANKS"
+
+
+def test_no_new_upward_import() -> None:
+    edges = import_graph()
+    new = {
+        edge: (why, sorted(imports - KNOWN_VIOLATIONS.get(edge, set())))
+        for edge, imports in edges.items()
+        if (why := rule_broken(edge)) and imports - KNOWN_VIOLATIONS.get(edge, set())
+    }
+    assert new == {}, "imports against docs/architecture.md's order: {edge: (rule, imports)}"
+
+
+def test_the_known_violations_still_exist_so_the_list_only_shrinks() -> None:
+    edges = import_graph()
+    gone = {
+        edge: sorted(imports - edges.get(edge, set()))
+        for edge, imports in KNOWN_VIOLATIONS.items()
+        if imports - edges.get(edge, set())
+    }
+    assert gone == {}, "these imports are gone: delete them from KNOWN_VIOLATIONS"
+    still_fine = sorted(edge for edge in KNOWN_VIOLATIONS if rule_broken(edge) is None)
+    assert still_fine == [], "these break no rule: they do not belong in KNOWN_VIOLATIONS"
+
+
+def test_without_the_known_violations_there_is_no_cycle() -> None:
+    allowed = set(import_graph()) - set(KNOWN_VIOLATIONS)
+    assert cycles(allowed) == []
+
+
+def test_the_rules_that_hold_today() -> None:
+    """Stated plainly, so a reader need not work them out from the ranks."""
+    edges = import_graph()
+    assert [e for e in edges if e[0] in ("target_app", "loadtests.servers")] == []
+    assert [e for e in edges if e[1] == "loadtests.orchestrate" and RANKS.get(e[0], 9) <= 2] == [
+        ("loadtests.measure", "loadtests.orchestrate")  # KNOWN_VIOLATIONS
+    ]
+    assert [e for e in edges if e[0] == "loadtests.wire" and e[1] != "loadtests.units"] == []
+    assert [e for e in edges if e[0] == REPORTS and e[1] == "loadtests.orchestrate"] == []
+    assert {e[1] for e in edges if e[0] == "bench"} <= {
+        "loadtests.cluster",  # bench.conftest starts redis-server for the queue benchmark
+        "loadtests.measure",
+        "loadtests.orchestrate",  # bench.__main__ -> orchestrate.rundir (the run folder)
+        "loadtests.units",
+        "loadtests.users",
+        "loadtests.wire",
+        "target_app",
+    }
+
+
+def test_the_checker_sees_an_upward_import(tmp_path: Path) -> None:
+    """The rule machinery flags an edge it has never seen (wire importing orchestrate)."""
+    assert rule_broken(("loadtests.wire", "loadtests.orchestrate")) == "rank 1 imports rank 4"
+    assert rule_broken(("reports", "loadtests.orchestrate")) is not None
+    assert rule_broken(("target_app", "loadtests.units")) is not None
+    assert rule_broken(("loadtests.cluster", "reports")) is not None
+    assert rule_broken(("loadtests.orchestrate", "loadtests.measure")) is None
+    assert cycles({("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")}) == [["a", "b", "c"]]
+    tree = ast.parse("def f():\n    from loadtests.orchestrate import scenario\n")
+    assert "loadtests.orchestrate.scenario" in imported(tree, "loadtests.wire.client")
