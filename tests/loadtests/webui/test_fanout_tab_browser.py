@@ -31,8 +31,7 @@ REPO = Path(__file__).resolve().parents[3]
 SCENARIO = {"users": 12, "rooms": 2, "warmup_s": 1, "window_s": 6, "drain_s": 1}
 DROP_RATE = 0.05
 TIMEOUT_S = 90
-SUBMIT_TRIES = 3
-SUBMIT_WAIT_S = 5
+SWARM_START_S = 15
 
 READ_TABLE = """(() => {
   const table = document.querySelector('table');
@@ -61,6 +60,12 @@ PAGE_STATE = """(() => {
     submit_button: button ? {disabled: button.disabled, text: button.textContent} : null,
   };
 })()"""
+FIRST_STATS_ANSWERED = """performance.getEntriesByType('resource')
+  .some(entry => entry.name.includes('/stats/requests') && entry.responseEnd > 0)"""
+SUBMIT_ENABLED = """(() => {
+  const button = document.querySelector('form button[type="submit"]');
+  return Boolean(button && !button.disabled);
+})()"""
 SUBMIT = """(() => {
   const button = document.querySelector('form button[type="submit"]');
   if (!button) return false;
@@ -69,23 +74,32 @@ SUBMIT = """(() => {
 })()"""
 
 
-def _swarm_from_the_form(browser: Browser, base: str) -> None:
-    """Click the form's own submit button until Locust leaves "ready" (bounded).
+def _swarm_from_the_form(browser: Browser, base: str, log: Path) -> None:
+    """Click the form's own START once the page has its first statistics, then see it run.
 
-    A click that lands while the page is still rendering its form can be lost
-    (seen once in CI: the page stayed READY); the test is about the tab, so the
-    click is repeated, at most ``SUBMIT_TRIES`` times, ``SUBMIT_WAIT_S`` apart.
+    Locust's page takes its state from two answers: ``POST /swarm`` (its own
+    START) sets RUNNING, and every ``GET /stats/requests`` answer sets the
+    state that answer carries. It fetches the statistics once when it loads,
+    and again every 2 s only while it believes the test runs. A START clicked
+    before that first answer arrived let a late answer, computed while the
+    master was still ready, turn the page back to READY after the swarm had
+    started; the page then stopped polling and never showed the tabs (CI,
+    2026-12-07: the master ran the test while the page sat on its form).
+    Reproduced by holding the page's first statistics answer 3 s after it was
+    computed. A person never clicks that fast; the test now waits as a person
+    does: for the page's first statistics answer and an enabled button.
     """
-    for _ in range(SUBMIT_TRIES):
-        assert browser.evaluate(SUBMIT) is True
-        deadline = time.monotonic() + SUBMIT_WAIT_S
-        while time.monotonic() < deadline:
-            state = requests.get(f"{base}/stats/requests", timeout=2).json().get("state")
-            if state != "ready":
-                return
-            time.sleep(0.25)
+    _wait(browser, FIRST_STATS_ANSWERED, 30, base, log)
+    _wait(browser, SUBMIT_ENABLED, 30, base, log)
+    assert browser.evaluate(SUBMIT) is True
+    deadline = time.monotonic() + SWARM_START_S
+    while time.monotonic() < deadline:
+        state = requests.get(f"{base}/stats/requests", timeout=5).json().get("state")
+        if state != "ready":
+            return
+        time.sleep(0.25)
     raise AssertionError(
-        f"Locust still ready after {SUBMIT_TRIES} clicks on START:\n{_diagnosis(browser, base)}"
+        f"Locust still ready {SWARM_START_S} s after START:\n{_diagnosis(browser, base, log)}"
     )
 
 
@@ -154,7 +168,7 @@ def test_fanout_tab_shows_deliveries_and_ends_equal_to_the_results(
         log = results.parent / "locust.log"
         prefilled = _wait(browser, USER_COUNT, 30, base, log)
         assert prefilled == str(SCENARIO["users"])  # the form starts with the scenario's users
-        _swarm_from_the_form(browser, base)
+        _swarm_from_the_form(browser, base, log)
         assert _wait(browser, CLICK_TAB, 30, base, log)
         live_delivered = 0
         final: dict[str, Any] | None = None
