@@ -104,9 +104,9 @@ def per_second(samples: list[NoiseSample]) -> list[dict[str, float]]:
 def summarise(samples: list[NoiseSample], start_ns: int, end_ns: int) -> dict[str, Any] | None:
     """The results' ``noise`` object over the window (None: fewer than two samples in it)."""
     inside = [s for s in samples if start_ns <= s.t_ns <= end_ns]
-    # The sample just before the window opens its first interval.
+    # The last sample at or before the window's start opens its first interval.
     before = [s for s in samples if s.t_ns < start_ns]
-    if before:
+    if before and (not inside or inside[0].t_ns > start_ns):
         inside = [before[-1], *inside]
     rows = per_second(inside)
     if not rows:
