@@ -129,7 +129,9 @@ class Supervision:
 
     def _machine(self, doc: dict[str, Any], start_ns: int, end_ns: int) -> None:
         """``noise`` and ``machine.cpu_sets``, with their flags (issue 22)."""
-        doc["noise"] = noise = self.noise.summary(start_ns, end_ns)
+        noise = self.noise.summary(start_ns, end_ns)
+        if noise is not None:  # no /proc, or a window shorter than a sample
+            doc["noise"] = noise
         noisy = machine_noise.noisy_reason(noise)
         if noisy:
             doc["flags"]["noisy_machine"] = noisy
