@@ -15,10 +15,11 @@ median time and its spread from the fastest and slowest repeat, so a probe
 disturbed by a neighbour shows a wide range rather than a wrong number.
 
 The reference (``REFERENCE_MEDIAN_S``) was fixed on 2026-12-07 on the
-project's 2-core development VM ("Intel(R) Xeon(R) Processor @ 2.90GHz"
-class, the machine kind that gave 5,655-6,170 deliveries/s for one eventlet
-node in issue 22) with ``flock /tmp/roombench-load.lock python -m
-loadtests.measure.speed --repeats 21`` (docs/capacity.md, "Machine speed").
+project's shared 2-core development VM (the machine kind that gave
+5,655-6,170 deliveries/s for one eventlet node in issue 22): the median of
+five probes, ``flock /tmp/roombench-load.lock python -m
+loadtests.measure.speed --repeats 21 --cpus 0`` (three) and ``--cpus 1``
+(two), whose medians were 32.1-34.2 ms (docs/capacity.md, "Machine speed").
 Changing the workload changes what the index means: change the reference
 with it, and say so in docs/capacity.md.
 
@@ -40,10 +41,10 @@ from typing import Any
 
 REPEATS = 7
 # Median seconds of one workload repeat on the reference machine (see the module docstring).
-REFERENCE_MEDIAN_S = 0.0300
+REFERENCE_MEDIAN_S = 0.0328
 REFERENCE_NOTE = (
-    "2-core development VM, 2026-12-07, flock /tmp/roombench-load.lock "
-    "python -m loadtests.measure.speed --repeats 21"
+    "shared 2-core development VM, 2026-12-07: median of 5 probes (32.1-34.2 ms), "
+    "python -m loadtests.measure.speed --repeats 21 --cpus 0|1"
 )
 # Work per repeat: sized so one repeat takes tens of ms and a probe well under a second.
 MEMBERS = 200
