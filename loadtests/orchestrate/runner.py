@@ -156,6 +156,7 @@ def run_config(
             abuser = AbuseProcess(
                 config.abuse, running.urls, load, progress_path, log_dir, budget_s
             )
+            abuser.cpus = running.generator_cpus  # a client like the generator's
             stack.callback(abuser.stop)
             supervision.sampler.watch("abuse", "abuse", abuser.start().pid)
         code = wait_for_locust(locust, progress, progress_path, budget_s)

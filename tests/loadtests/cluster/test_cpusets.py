@@ -11,6 +11,8 @@ import pytest
 from loadtests.cluster import cpusets
 from loadtests.strict import InputError
 
+REPO = Path(__file__).resolve().parents[3]
+
 # (CPUs, server processes) -> CPUs the servers get under "auto"
 EXPECTED_SERVERS = {
     (1, 1): 1, (1, 2): 1, (1, 3): 1, (1, 4): 1,
@@ -102,3 +104,43 @@ def test_pin_sets_this_process_threads_and_reads_back() -> None:
     have = os.sched_getaffinity(0)
     assert cpusets.pin(os.getpid(), have) >= 1
     assert cpusets.allowed_list(os.getpid()) == have
+
+
+BAD = "servers=0,generator=99"
+
+
+def test_run_refuses_a_cpu_the_machine_lacks_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loadtests.__main__ import main as loadtests_main
+
+    scenario = REPO / "loadtests" / "scenarios" / "default.toml"
+    out = tmp_path / "out"
+    code = loadtests_main(["run", str(scenario), "--cpu-sets", BAD, "--out", str(out)])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--cpu-sets: generator names CPU(s) 99" in err
+    assert not out.exists()  # nothing ran, nothing was written
+
+
+def test_capacity_refuses_a_role_without_cpus(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from loadtests.capacity.__main__ import main as capacity_main
+
+    out = tmp_path / "out"
+    assert capacity_main(["--cpu-sets", "servers=0", "--out", str(out)]) == 2
+    assert "--cpu-sets: generator get no CPU" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_scenario_key_sets_the_split_and_its_errors_name_the_key() -> None:
+    from loadtests.orchestrate.matrix import parse_matrix
+    from loadtests.orchestrate.scenario import ScenarioError
+
+    have = sorted(os.sched_getaffinity(0))
+    doc = {"config": [{"name": "a"}], "cpu_sets": "off"}
+    matrix = parse_matrix(doc, "s.toml")
+    assert not matrix.cpu_plan_for(matrix.configs[0]).pinned
+    with pytest.raises(ScenarioError, match=r"s.toml.cpu_sets: servers names CPU\(s\) 999"):
+        parse_matrix({**doc, "cpu_sets": f"servers=999,generator={have[0]}"}, "s.toml")
