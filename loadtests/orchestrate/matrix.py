@@ -171,14 +171,11 @@ class Matrix:
 
     def cpu_plan_for(self, config: ConfigSpec) -> CpuPlan:
         """Where ``config``'s servers and generator run (``cpu_sets``, else automatic)."""
-        servers = config.nodes + (1 if config.queue == "redis" else 0)
-        return cpusets.plan(self.cpu_sets, servers)
+        return cpusets.plan(self.cpu_sets, config.nodes + (config.queue == "redis"))
 
     def with_cpu_sets(self, text: str | None) -> Matrix:
         """The same matrix split as ``--cpu-sets`` says (None: as is); checked now."""
-        if text is None:
-            return self
-        matrix = replace(self, cpu_sets=text)
+        matrix = replace(self, cpu_sets=text or self.cpu_sets)
         try:
             for config in self.configs:
                 matrix.cpu_plan_for(config)
@@ -192,8 +189,11 @@ class Matrix:
         """Worker processes for ``config`` at ``load``; with ``auto``, also why."""
         if isinstance(self.generator_processes, int):
             return self.generator_processes, None
-        servers = config.nodes + (1 if config.queue == "redis" else 0)
-        return generator_size.processes_for(load.offered_deliveries_per_s, servers, us_per_delivery)
+        servers, plan = config.nodes + (config.queue == "redis"), self.cpu_plan_for(config)
+        cpus = len(plan.generator) + servers if plan.pinned else None  # the generator's CPUs
+        return generator_size.processes_for(
+            load.offered_deliveries_per_s, servers, us_per_delivery, cpus
+        )
 
     def load_for(self, config: ConfigSpec) -> Scenario:
         """The load ``config`` runs: its own ``load`` table applied over ``[load]``,
