@@ -214,11 +214,11 @@ def normalised(value: float | None, speed: dict[str, Any] | None) -> float | Non
 
 
 def describe(speed: dict[str, Any] | None) -> str:
-    """``your machine: 0.45x the reference (0.43-0.47, 7 repeats)`` or ''."""
+    """``your machine: 0.45× the reference (0.43-0.47)`` or ''."""
     if not speed:
         return ""
     return (
-        f"your machine: {speed['index']:.2f}x the reference "
+        f"your machine: {speed['index']:.2f}× the reference "
         f"({speed['index_low']:.2f}-{speed['index_high']:.2f})"
     )
 

@@ -80,6 +80,6 @@ def test_summary_says_unconfirmed_and_shows_the_machine() -> None:
     assert "6,000 deliveries/s" in lines[1]
     assert "bracket 6,000-6,600 confirmed (+2 windows)" in lines[2]
     assert "normalised 12,000 deliveries/s" in lines[2]
-    assert "your machine: 0.50x the reference (0.48-0.52)" in lines[2]
+    assert "your machine: 0.50× the reference (0.48-0.52)" in lines[2]
     assert "knee UNCONFIRMED between 5,000 and 5,500" in lines[3]
     assert "not a capacity" in lines[3]

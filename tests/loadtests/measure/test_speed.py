@@ -42,7 +42,7 @@ def test_normalised_divides_by_the_index() -> None:
     assert speed.normalised(5000.0, None) is None
     assert speed.normalised(None, {"index": 0.5}) is None
     text = speed.describe({"index": 0.45, "index_low": 0.43, "index_high": 0.47})
-    assert text == "your machine: 0.45x the reference (0.43-0.47)"
+    assert text == "your machine: 0.45× the reference (0.43-0.47)"
 
 
 def test_a_probe_times_every_repeat_and_restores_affinity() -> None:
