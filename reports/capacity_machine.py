@@ -23,8 +23,10 @@ def _num(value: float | None) -> str:
 
 def _bracket_text(entry: dict[str, Any]) -> str:
     bracket = entry.get("bracket")
-    if not bracket or bracket.get("pass_load") is None or bracket.get("fail_load") is None:
+    if not bracket or bracket.get("pass_load") is None:
         return "-"
+    if bracket.get("fail_load") is None:
+        return f"{_num(bracket['pass_load'])} passed; no failing load above it measured"
     state = "confirmed" if bracket["confirmed"] else "UNCONFIRMED (not a capacity)"
     return (
         f"{_num(bracket['pass_load'])} - {_num(bracket['fail_load'])}: {state}, "

@@ -40,6 +40,8 @@ def _capacity_text(entry: dict[str, Any], unit: str) -> str:
         return f"unknown: {passed}generator-limited at {_num(entry['first_failing'])}"
     if entry["verdict"] == "unconfirmed":
         bracket = entry.get("bracket") or {}
+        if bracket.get("fail_load") is None:
+            return f"unconfirmed: {entry['bound_by']}"
         return (
             f"unconfirmed: between {_num(bracket.get('pass_load'))} and "
             f"{_num(bracket.get('fail_load'))} {unit}"

@@ -117,6 +117,15 @@ class Confirmation:
     def answer(self, unbracketed: Answer) -> Answer:
         """The bracket's answer; ``unbracketed`` (the search's) when there is no boundary."""
         lo, hi = self.bounds()
+        if lo is not None and hi is None and unbracketed.first_failing is not None:
+            # The fail side passed when measured again and nothing above it failed: the
+            # knee lies above what was measured. Not a capacity, and not a bound either.
+            return Answer(
+                Verdict.UNCONFIRMED,
+                None,
+                None,
+                f"the fail side passed when measured again; no load above {lo:,.0f} was measured",
+            )
         if lo is None or hi is None:
             return unbracketed
         kind, reason = self._fail_reason(hi)

@@ -214,10 +214,12 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
             )
         elif verdict == Verdict.UNCONFIRMED.value:
             bracket = entry.get("bracket") or {}
+            lo, hi = bracket.get("pass_load") or 0, bracket.get("fail_load")
             what = (
-                f"knee UNCONFIRMED between {bracket.get('pass_load') or 0:,.0f} and "
-                f"{bracket.get('fail_load') or 0:,.0f} {doc['unit']} (not a capacity: a side "
-                f"did not hold in 2 of 3 windows)"
+                f"knee UNCONFIRMED between {lo:,.0f} and {hi:,.0f} {doc['unit']} (not a "
+                "capacity: a side did not hold in 2 of 3 windows)"
+                if hi is not None
+                else f"knee UNCONFIRMED (not a capacity): {entry['bound_by'][:70]}"
             )
         elif cap is None:
             what = f"no step passed ({entry['bound_by'][:60]})"

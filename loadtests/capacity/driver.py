@@ -155,9 +155,9 @@ def search_config(
 
 @dataclass
 class _Windows:
-    """Measures one window of a configuration's search: a step, again while the machine
-    was noisy (up to ``options.noisy_remeasures`` times a search), with a speed probe
-    before it."""
+    """Measures one window of a configuration's search: a step, again when it did not pass
+    while the machine was noisy (up to ``options.noisy_remeasures`` times a search), with
+    a speed probe before it."""
 
     matrix: Matrix
     config: ConfigSpec
@@ -212,7 +212,10 @@ class _Windows:
             doc["machine"]["speed"] = speed.combined([probe])
             results.dump(doc, step.results_path)
             outcome, reason = evaluate(doc, list(self.options.terms))
-            again = "noisy_machine" in doc["flags"] and self.noisy_left > 0
+            # Another process can only slow a window down: a noisy pass is still a pass,
+            # a noisy failure may be the neighbour's, so it is measured again.
+            noisy = "noisy_machine" in doc["flags"] and outcome is not Outcome.PASS
+            again = noisy and self.noisy_left > 0
             point = summarise(
                 load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
             )

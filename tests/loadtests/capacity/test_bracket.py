@@ -104,3 +104,27 @@ def test_nothing_to_confirm_without_a_boundary() -> None:
     assert confirm.next_load() is None and confirm.used == 0
     assert answer == search.answer() and answer.verdict is Verdict.ABOVE_RANGE
     assert len(loads) == len(search.steps)
+
+
+def test_a_fail_side_that_passes_again_with_nothing_above_is_unconfirmed() -> None:
+    # The search's fail side (4000) was a slow window; measured again it passes, and no
+    # load above it was measured: the knee is above the range, not at the old bracket.
+    seen: Counter[float] = Counter()
+
+    def slow_once_at_4000(load: float) -> Outcome:
+        seen[load] += 1
+        if load == 4000.0 and seen[load] == 1:
+            return Outcome.GENERATOR_LIMITED
+        return Outcome.PASS if load <= 4000 else Outcome.FAIL
+
+    search = Search(start=1000, max_steps=3)  # 1000, 2000, 4000: stops at the boundary
+    while (load := search.next_load()) is not None:
+        search.record(load, slow_once_at_4000(load))
+    assert search.answer().verdict is Verdict.GENERATOR_LIMITED
+    confirm = Confirmation(search.steps, budget=4)
+    while (load := confirm.next_load()) is not None:
+        confirm.record(load, slow_once_at_4000(load))
+    assert confirm.bounds() == (4000.0, None)
+    answer = confirm.answer(search.answer())
+    assert answer.verdict is Verdict.UNCONFIRMED and answer.capacity is None
+    assert "no load above 4,000 was measured" in answer.bound_by
