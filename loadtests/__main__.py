@@ -54,7 +54,7 @@ def _prepare(args: argparse.Namespace) -> Matrix:
             raise ScenarioError(str(exc)) from exc
     if getattr(args, "only", None):
         matrix = matrix.only(args.only)
-    matrix = matrix.with_repeat(args.repeat)
+    matrix = matrix.with_repeat(args.repeat).with_cpu_sets(getattr(args, "cpu_sets", None))
     if args.duration is not None and args.duration <= 0:
         raise ScenarioError("--duration must be positive")
     check_queue_urls(matrix.configs, args.redis_url)  # before any node starts: 1 PING, < 2 s

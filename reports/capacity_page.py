@@ -19,6 +19,7 @@ from markupsafe import Markup
 from loadtests import atomic
 from loadtests.capacity.compare import BASELINE, cells, what_moves
 from loadtests.capacity.document import label
+from reports import capacity_machine
 from reports.html import sections, svg
 from reports.html.page import embed_json
 from reports.html.templating import Section, render
@@ -37,6 +38,14 @@ def _capacity_text(entry: dict[str, Any], unit: str) -> str:
     if entry["verdict"] == "generator-limited":
         passed = f">= {_num(cap['load'])} {unit} passed; " if cap else ""
         return f"unknown: {passed}generator-limited at {_num(entry['first_failing'])}"
+    if entry["verdict"] == "unconfirmed":
+        bracket = entry.get("bracket") or {}
+        if bracket.get("fail_load") is None:
+            return f"unconfirmed: {entry['bound_by']}"
+        return (
+            f"unconfirmed: between {_num(bracket.get('pass_load'))} and "
+            f"{_num(bracket.get('fail_load'))} {unit}"
+        )
     if cap is None:
         return "-"
     at_least = ">= " if entry["verdict"] == "above-range" else ""
@@ -163,6 +172,7 @@ def render_capacity_page(doc: dict[str, Any], generated_utc: str) -> str:
                 "baseline": BASELINE,
             },
         ),
+        capacity_machine.section(doc),  # speed, normalised capacity, bracket, windows
         sections.downloads(),
     ]
     downloads = [

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from reports import machine_view
 from reports.table import NOT_SIGNIFICANT, Cell, SummaryRow, SummaryTable
 
 MAX_WIDTH = 120
@@ -178,8 +179,14 @@ def render_text(table: SummaryTable, report: Path | None = None, width: int = MA
     """The compact terminal table: no line wider than ``width``."""
     lines = [w for line in _flag_lines(table) for w in _wrapped(f"WARNING {line}", width)]
     lines.append(aligned(compact_rows(table, width)))
+    lines += machine_lines(table)
     lines += _explanation(table, report)
     return "\n".join(lines) + "\n"
+
+
+def machine_lines(table: SummaryTable) -> list[str]:
+    """Each configuration's machine speed and CPU sets, under the table (issue 22)."""
+    return machine_view.text_lines([row.config for row in table.rows])
 
 
 def render_wide(table: SummaryTable) -> str:

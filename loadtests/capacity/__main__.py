@@ -16,6 +16,7 @@ from loadtests.capacity.compare import moves_lines
 from loadtests.capacity.document import summary_lines
 from loadtests.capacity.driver import CapacityOptions, run_capacity
 from loadtests.capacity.plan import check_plan, fixed_processes
+from loadtests.capacity.precision import precision_lines
 from loadtests.capacity.slo import parse_slo
 from loadtests.interrupts import stop_on_interrupts
 from loadtests.orchestrate.matrix import load_matrix
@@ -53,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--start", type=float, default=None, help="first load (default: the scenario's)"
     )
+    parser.add_argument(
+        "--cpu-sets",
+        default=None,
+        metavar="SPLIT",
+        help="where servers and generator run: auto (default: disjoint CPU sets), off, or "
+        "servers=CPUS,generator=CPUS (e.g. servers=0,generator=1)",
+    )
     parser.add_argument("--redis-server", default=None, metavar="PATH")
     parser.add_argument("--redis-url", default=None)
     return parser
@@ -65,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         matrix = load_matrix(args.scenario)
         if args.only:
             matrix = matrix.only(args.only.split(","))
-        matrix = matrix.with_repeat(args.repeat)
+        matrix = matrix.with_repeat(args.repeat).with_cpu_sets(args.cpu_sets)
         axis = AXES[args.axis]
         slo_text = args.slo or axis.default_slo
         terms = parse_slo(slo_text)
@@ -105,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     if args.out is None:
         point_latest(out)
-    print("\n".join(summary_lines(doc) + moves_lines(doc)))
+    print("\n".join(summary_lines(doc) + precision_lines(doc) + moves_lines(doc)))
     report = _build_report(out)
     print(f"capacity document: {out / 'capacity.json'}\nreport: {report}")
     return 1 if doc["incomplete"] else 0

@@ -14,8 +14,9 @@ from typing import Any
 
 from loadtests import atomic
 from loadtests.capacity.axes import Axis
-from loadtests.capacity.search import Search, Verdict
+from loadtests.capacity.search import Answer, Search, Verdict
 from loadtests.measure import document as results_document
+from loadtests.measure import speed
 from loadtests.measure.results import SCHEMA_VERSION
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 
@@ -83,18 +84,21 @@ def file_stem(entry: dict[str, Any]) -> str:
     return str(entry["name"])
 
 
-def answer_into(entry: dict[str, Any], search: Search, axis: Axis) -> None:
-    """Fill the entry's verdict, capacity and knee from the search so far."""
-    answer = search.answer()
+def answer_into(entry: dict[str, Any], search: Search | Answer, axis: Axis) -> None:
+    """Fill the entry's verdict, capacity and knee from the search so far (or from the
+    confirmed bracket's ``Answer``)."""
+    answer = search if isinstance(search, Answer) else search.answer()
     entry["verdict"] = answer.verdict.value
     entry["first_failing"] = answer.first_failing
     entry["bound_by"] = answer.bound_by
-    best = [s for s in entry["steps"] if s["load"] == answer.capacity]
+    at = [s for s in entry["steps"] if s["load"] == answer.capacity]
+    # A load measured more than once: its last passing window speaks for it.
+    best = [s for s in at if s["outcome"] == "pass"] or at
     if answer.capacity is None or not best:
         entry["capacity"] = None
         entry["knee"] = None
         return
-    point = best[0]
+    point = best[-1]
     entry["capacity"] = {
         "load": answer.capacity,
         "unit": axis.unit,
@@ -111,6 +115,31 @@ def answer_into(entry: dict[str, Any], search: Search, axis: Axis) -> None:
     entry["knee"] = {
         "deliveries_per_s": point["achieved_deliveries_per_s"],
         "p99_us": point["p99_us"],
+    }
+
+
+def normalise_into(entry: dict[str, Any]) -> None:
+    """The capacity normalised to the reference machine (``speed.normalised``), and the
+    bracket's loads in deliveries/s (its last window at each)."""
+    machine_speed = entry.get("speed")
+    cap = entry.get("capacity")
+    if cap is not None and machine_speed:
+        cap["speed_index"] = machine_speed["index"]
+        value = speed.normalised(cap["deliveries_per_s"], machine_speed)
+        cap["normalised_deliveries_per_s"] = None if value is None else round(value, 1)
+    bracket = entry.get("bracket")
+    if not bracket:
+        return
+    for side in ("pass", "fail"):
+        at = [s for s in entry["steps"] if s["load"] == bracket[f"{side}_load"]]
+        rate = at[-1]["achieved_deliveries_per_s"] if at else None
+        bracket[f"{side}_deliveries_per_s"] = rate
+        value = speed.normalised(rate, machine_speed)
+        bracket[f"{side}_normalised_deliveries_per_s"] = None if value is None else round(value, 1)
+    bracket["p99_us"] = {
+        f"{load:g}": [s["p99_us"] for s in entry["steps"] if s["load"] == load]
+        for load in (bracket["pass_load"], bracket["fail_load"])
+        if load is not None
     }
 
 
@@ -183,6 +212,15 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
                 f"generator-limited at {entry['first_failing']:,.0f} {doc['unit']}{passed} "
                 f"(not a server capacity: {entry['bound_by'][:45]})"
             )
+        elif verdict == Verdict.UNCONFIRMED.value:
+            bracket = entry.get("bracket") or {}
+            lo, hi = bracket.get("pass_load") or 0, bracket.get("fail_load")
+            what = (
+                f"knee UNCONFIRMED between {lo:,.0f} and {hi:,.0f} {doc['unit']} (not a "
+                "capacity: a side did not hold in 2 of 3 windows)"
+                if hi is not None
+                else f"knee UNCONFIRMED (not a capacity): {entry['bound_by'][:70]}"
+            )
         elif cap is None:
             what = f"no step passed ({entry['bound_by'][:60]})"
         elif doc["axis"] == "connections":
@@ -202,4 +240,23 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
         if entry.get("incomplete"):
             what += f" [incomplete: {entry['incomplete'][:40]}]"
         lines.append(f"  {label(entry):<14} {what}")
+        lines += _machine_lines(entry)
     return lines
+
+
+def _machine_lines(entry: dict[str, Any]) -> list[str]:
+    """The bracket, the normalised capacity and the machine's speed under a configuration."""
+    parts = []
+    bracket = entry.get("bracket") or {}
+    if bracket.get("confirmed"):
+        parts.append(
+            f"bracket {bracket['pass_load']:,.0f}-{bracket['fail_load']:,.0f} confirmed "
+            f"(+{bracket['extra_windows']} windows)"
+        )
+    cap = entry.get("capacity") or {}
+    if cap.get("normalised_deliveries_per_s") is not None:
+        parts.append(f"normalised {cap['normalised_deliveries_per_s']:,.0f} deliveries/s")
+    told = speed.describe(entry.get("speed"))
+    if told:
+        parts.append(told)
+    return [f"  {'':<14} " + "; ".join(parts)] if parts else []

@@ -5,7 +5,12 @@ users stay too: a stepped session (``session``) changes only their rate from
 one passing step to the next; elsewhere (and after a failing step) a step
 starts Locust afresh and its users connect and join again. Each step is a
 short measured run (settle = the scenario's ``warmup_s``, then ``window_s``),
-judged by ``evaluate`` and fed to the ``Search``. The capacity document is
+judged by ``evaluate`` and fed to the ``Search``; a window the machine
+disturbed (``noisy_machine``) is measured again instead (a bounded number of
+times). The search's boundary is then confirmed (``bracket``): its two loads
+are measured again, interleaved, until each verdict holds in 2 of 3 windows.
+Servers and generator run on the configuration's CPU sets, and the machine's
+speed is probed before, after, and before every window. The capacity document is
 rewritten after every step, so an interrupted search keeps its finished
 steps (marked ``incomplete``). A configuration whose node or redis-server
 died is not stepped further: later steps would measure a broken cluster.
@@ -16,12 +21,13 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from loadtests.capacity import document, plan
 from loadtests.capacity.axes import Axis
+from loadtests.capacity.bracket import DEFAULT_BUDGET, Confirmation
 from loadtests.capacity.evaluate import evaluate
 from loadtests.capacity.search import Outcome, Search
 from loadtests.capacity.session import StepRunner
@@ -29,11 +35,14 @@ from loadtests.capacity.slo import Term
 from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
-from loadtests.measure import results
+from loadtests.measure import results, speed
 from loadtests.orchestrate.locust_step import StepRun
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import add_protocol
+from loadtests.orchestrate.scenario import Scenario
+
+STEP_PROBE_REPEATS = 5  # a step's probe: shorter than a run's, it runs between windows
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,8 @@ class CapacityOptions:
     start: float | None = None
     redis_url: str | None = None
     redis_binary: str | None = None
+    confirm_windows: int = DEFAULT_BUDGET  # extra windows to confirm the knee (bracket.py)
+    noisy_remeasures: int = 3  # windows measured again, a search, because the machine was noisy
 
 
 def raise_open_files_limit() -> int:
@@ -87,8 +98,8 @@ def search_config(
     say: Callable[[str], None],
     repeat: int = 1,
 ) -> dict[str, Any]:
-    """Step one configuration's load (its ``repeat``-th search, from 1); ``record`` is called
-    with the entry after every step."""
+    """Step one configuration's load (its ``repeat``-th search, from 1), then confirm the
+    knee (``bracket``); ``record`` is called with the entry after every window."""
     base = matrix.load_for(config)
     axis = options.axis
     top, top_reason = plan.ceiling(axis, base, config, plan.fixed_processes(matrix))
@@ -104,58 +115,119 @@ def search_config(
     entry = document.config_entry(config, matrix.generator_processes, repeat, matrix.repeat)
     stem = document.file_stem(entry)
     log_dir = options.out_dir / "logs" / stem
-    spec = config.cluster_spec(options.redis_url, options.redis_binary)
+    cpu_plan = matrix.cpu_plan_for(config)
+    entry["cpu_sets"] = cpu_plan.to_schema()
+    spec = replace(config.cluster_spec(options.redis_url, options.redis_binary), cpu_plan=cpu_plan)
+    before = speed.probe_schema("before", cpu_plan)
+    confirm = Confirmation([], options.confirm_windows)
     try:
         with (
             cluster(log_dir, spec) as running,
             StepRunner(running, stem, axis.reuses_users) as steps,
         ):
+            windows = _Windows(matrix, config, options, entry, running, steps, say, record)
             while (load := search.next_load()) is not None:
-                dead = _cluster_alive(running)
-                if dead is not None:
-                    entry["incomplete"] = f"{dead} died; the search stopped there"
+                got = windows.measure(load, base, "search")
+                if got is None:
                     break
-                index = len(search.steps) + 1
-                scenario = axis.scenario(base, load)
-                processes, why = matrix.processes_for(config, scenario, _measured_cost(entry))
-                step = StepRun(
-                    out=options.out_dir / "steps",
-                    stem=f"{stem}.step{index:02d}",
-                    log_dir=log_dir,
-                    config_doc={
-                        **entry["config"],
-                        "capacity_step": index,
-                        "load": load,
-                        "generator_processes": processes,
-                        **({"generator_processes_auto": why} if why else {}),
-                    },
-                    processes=processes,
-                    run_id=options.out_dir.name,
-                )
-                label = f"{document.label(entry)} step {index} ({load:,.0f} {axis.unit})"
-                progress = Progress(label, scenario.warmup_s + scenario.window_s + scenario.drain_s)
-                passed_last = not search.steps or search.steps[-1].outcome is Outcome.PASS
-                try:
-                    doc = steps.measure(scenario, step, progress, keep_users=passed_last)
-                finally:
-                    progress.done()
-                add_protocol(doc, config, running.targets)  # what a foreign server leaves out
-                results.dump(doc, step.results_path)
-                outcome, reason = evaluate(doc, list(options.terms))
-                search.record(load, outcome, reason)
-                point = summarise(
-                    load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
-                )
-                entry["steps"].append(point)
-                say(document.step_line(document.label(entry), index, axis, point))
+                search.record(load, *got)
                 document.answer_into(entry, search, axis)
+                record(entry)
+            confirm = Confirmation(search.steps, options.confirm_windows)
+            while not entry.get("incomplete") and (load := confirm.next_load()) is not None:
+                got = windows.measure(load, base, "confirm")
+                if got is None:
+                    break
+                confirm.record(load, *got)
+                document.answer_into(entry, confirm.answer(search.answer()), axis)
+                entry["bracket"] = confirm.to_schema()
                 record(entry)
     except ProcessError as exc:
         entry["incomplete"] = str(exc).splitlines()[0]
         say(f"{document.label(entry)}: FAILED: {exc}")
-    document.answer_into(entry, search, axis)
+    document.answer_into(entry, confirm.answer(search.answer()), axis)
+    entry["bracket"] = confirm.to_schema()
+    entry["speed"] = speed.combined([before, speed.probe_schema("after", cpu_plan)])
+    document.normalise_into(entry)
     record(entry)
     return entry
+
+
+@dataclass
+class _Windows:
+    """Measures one window of a configuration's search: a step, again when it did not pass
+    while the machine was noisy (up to ``options.noisy_remeasures`` times a search), with
+    a speed probe before it."""
+
+    matrix: Matrix
+    config: ConfigSpec
+    options: CapacityOptions
+    entry: dict[str, Any]
+    running: Cluster
+    steps: StepRunner
+    say: Callable[[str], None]
+    record: Callable[[dict[str, Any]], None]
+    noisy_left: int = -1
+
+    def __post_init__(self) -> None:
+        self.noisy_left = self.options.noisy_remeasures
+
+    def measure(self, load: float, base: Scenario, role: str) -> tuple[Outcome, str] | None:
+        """The outcome of ``load`` (None: the cluster died, the entry says so)."""
+        entry, axis = self.entry, self.options.axis
+        stem = document.file_stem(entry)
+        while True:
+            dead = _cluster_alive(self.running)
+            if dead is not None:
+                entry["incomplete"] = f"{dead} died; the search stopped there"
+                return None
+            index = len(entry["steps"]) + 1
+            scenario = axis.scenario(base, load)
+            processes, why = self.matrix.processes_for(self.config, scenario, _measured_cost(entry))
+            step = StepRun(
+                out=self.options.out_dir / "steps",
+                stem=f"{stem}.step{index:02d}",
+                log_dir=self.options.out_dir / "logs" / stem,
+                config_doc={
+                    **entry["config"],
+                    "capacity_step": index,
+                    "load": load,
+                    "generator_processes": processes,
+                    **({"generator_processes_auto": why} if why else {}),
+                },
+                processes=processes,
+                run_id=self.options.out_dir.name,
+            )
+            probe = speed.probe_schema(f"step {index}", self.running.cpu_plan, STEP_PROBE_REPEATS)
+            label = f"{document.label(entry)} step {index} ({load:,.0f} {axis.unit})"
+            progress = Progress(label, scenario.warmup_s + scenario.window_s + scenario.drain_s)
+            last = entry["steps"][-1] if entry["steps"] else None
+            try:
+                doc = self.steps.measure(
+                    scenario, step, progress, keep_users=last is None or last["outcome"] == "pass"
+                )
+            finally:
+                progress.done()
+            add_protocol(doc, self.config, self.running.targets)  # what a foreign server leaves out
+            doc["machine"]["speed"] = speed.combined([probe])
+            results.dump(doc, step.results_path)
+            outcome, reason = evaluate(doc, list(self.options.terms))
+            # Another process can only slow a window down: a noisy pass is still a pass,
+            # a noisy failure may be the neighbour's, so it is measured again.
+            noisy = "noisy_machine" in doc["flags"] and outcome is not Outcome.PASS
+            again = noisy and self.noisy_left > 0
+            point = summarise(
+                load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
+            )
+            point["role"] = "noisy" if again else role
+            point["speed_index"] = probe["index"]
+            entry["steps"].append(point)
+            self.say(document.step_line(document.label(entry), index, axis, point))
+            self.record(entry)
+            if not again:
+                return outcome, reason
+            self.noisy_left -= 1
+            self.say(f"{label}: the machine was noisy; measured again (not decided on)")
 
 
 def run_capacity(

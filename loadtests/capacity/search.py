@@ -37,6 +37,9 @@ class Verdict(Enum):
     ABOVE_RANGE = "above-range"  # never failed up to the ceiling or the step budget
     BELOW_RANGE = "below-range"  # even the smallest load failed
     GENERATOR_LIMITED = "generator-limited"
+    # The boundary did not hold in 2 of 3 windows within the budget (capacity/bracket.py):
+    # never a capacity.
+    UNCONFIRMED = "unconfirmed"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 
+from loadtests.cluster import cpusets
+
 
 class ProcessError(RuntimeError):
     """A child failed to start or died; the message carries its last log lines."""
@@ -60,6 +62,9 @@ class ManagedProcess:
         # pids whose exit the harness caused (stop, or a planned fault signal)
         self.planned_exit_pids: set[int] = set()
         self.paused = False
+        # CPUs the process (and what it forks) may run on; None: wherever it likes
+        # (loadtests/cluster/cpusets.py). Applied again on every start.
+        self.cpus: frozenset[int] | None = None
 
     @property
     def pid(self) -> int:
@@ -85,6 +90,10 @@ class ManagedProcess:
                 cwd=self._cwd,
                 start_new_session=True,
             )
+        if self.cpus is not None:
+            # Right after exec, before the program starts threads or forks workers:
+            # they inherit the set.
+            cpusets.pin(self.proc.pid, self.cpus)
         return self
 
     def alive(self) -> bool:

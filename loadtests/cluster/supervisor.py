@@ -21,6 +21,7 @@ from typing import Any
 
 from loadtests.cluster import handshake
 from loadtests.cluster.command_node import CommandNode
+from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.cluster.targets import ExternalTarget, check_pid
@@ -185,6 +186,13 @@ class Cluster:
     redis_url: str | None = None
     processes: list[ManagedProcess] = field(default_factory=list)
     targets: list[ExternalTarget] = field(default_factory=list)
+    cpu_plan: CpuPlan | None = None  # where servers and generator run (None: not planned)
+
+    @property
+    def generator_cpus(self) -> frozenset[int] | None:
+        """The CPUs the generator's processes are pinned to (None: anywhere)."""
+        plan = self.cpu_plan
+        return plan.generator if plan is not None and plan.pinned else None
 
     @property
     def urls(self) -> list[str]:
@@ -213,6 +221,7 @@ class ClusterSpec:
     ``targets`` are running servers' loopback URLs (nothing is started), with
     ``target_pids`` to sample; ``handshake_query``/``handshake_headers`` are the
     protocol's, for the Engine.IO handshake that checks a server answers.
+    ``cpu_plan`` pins every server started to its ``servers`` set (None: no pinning).
     """
 
     nodes: int = 1
@@ -227,6 +236,7 @@ class ClusterSpec:
     target_pids: tuple[int, ...] = ()
     handshake_query: tuple[tuple[str, str], ...] = ()
     handshake_headers: tuple[tuple[str, str], ...] = ()
+    cpu_plan: CpuPlan | None = None
 
     def __post_init__(self) -> None:
         if not self.targets:
@@ -249,14 +259,19 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
             check_pid(pid)
         pids = list(spec.target_pids) + [None] * len(spec.targets)
         yield Cluster(
-            [], targets=[ExternalTarget(i, u, pids[i]) for i, u in enumerate(spec.targets)]
+            [],
+            targets=[ExternalTarget(i, u, pids[i]) for i, u in enumerate(spec.targets)],
+            cpu_plan=spec.cpu_plan,
         )
         return
+    plan = spec.cpu_plan
+    server_cpus = plan.servers if plan is not None and plan.pinned else None
     with ExitStack() as stack:
         redis: RedisServer | None = None
         redis_url = spec.redis_url
         if spec.queue == "redis" and redis_url is None:
             redis = RedisServer(log_dir, binary=spec.redis_binary)
+            redis.process.cpus = server_cpus
             stack.callback(redis.stop)
             redis.start()
             redis_url = redis.url
@@ -273,7 +288,8 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
                 if spec.command
                 else TargetNode(node_spec, log_dir, index)
             )
+            node.process.cpus = server_cpus
             stack.callback(node.stop)
             started.append(node.start())
         processes = ([redis.process] if redis else []) + [n.process for n in started]
-        yield Cluster(started, redis, redis_url, processes)
+        yield Cluster(started, redis, redis_url, processes, cpu_plan=plan)

@@ -164,6 +164,58 @@ class Abuse(TypedDict):
     measured_fanout_p99_us: int | None
 
 
+class SpeedProbe(TypedDict):
+    """One machine speed probe (``loadtests.measure.speed``): index = reference / median time."""
+
+    index: float  # above 1: faster than the reference machine
+    index_low: float  # the slowest repeat's index
+    index_high: float  # the fastest repeat's index
+    spread: float  # (slowest - fastest) / median time
+    median_s: float
+    repeats: int
+    reference_s: float
+    reference: str  # how the reference was fixed
+    when: NotRequired[str]  # before, after, step N
+    cpus: NotRequired[list[int]]  # the CPUs it was pinned to (the servers')
+
+
+class MachineSpeed(TypedDict):
+    """``machine.speed``: the probes of one run combined (median index, widest range)."""
+
+    index: float
+    index_low: float
+    index_high: float
+    spread: float
+    reference_s: float
+    reference: str
+    probes: list[SpeedProbe]
+
+
+class CpuSets(TypedDict):
+    """``machine.cpu_sets`` (``loadtests.cluster.cpusets``)."""
+
+    servers: list[int]
+    generator: list[int]
+    source: str  # auto, explicit, off
+    available: list[int]
+    pinned: bool
+    shared: bool  # a server and a generator process may share a CPU (flag shared_cpus)
+
+
+class Noise(TypedDict):
+    """``noise``: CPU outside the run and steal, each second of the window, % of one core."""
+
+    t_s: list[float]
+    outside_cpu_percent: list[float]
+    steal_percent: list[float]
+    outside_cpu_percent_mean: float
+    outside_cpu_percent_max: float
+    steal_percent_mean: float
+    noisy_seconds: int
+    seconds: int
+    threshold: dict[str, float]
+
+
 class ResultsDoc(TypedDict):
     schema_version: int
     kind: str
@@ -173,7 +225,7 @@ class ResultsDoc(TypedDict):
     created_utc: str
     git: dict[str, Any]
     versions: dict[str, str | None]
-    machine: dict[str, Any]
+    machine: dict[str, Any]  # cores, cpu_model, ...; speed (MachineSpeed), cpu_sets (CpuSets)
     scenario: dict[str, Any]
     config: dict[str, Any]
     window: dict[str, Any]
@@ -194,6 +246,7 @@ class ResultsDoc(TypedDict):
     protocol: NotRequired[dict[str, Any]]
     clocks: NotRequired[Clocks]  # distributed runs: each worker's clock offset
     abuse: NotRequired[Abuse]  # a configuration with [config.abuse]: hostile clients beside it
+    noise: NotRequired[Noise]  # what else used the machine in the window (issue 22)
 
 
 def required(typed: Any) -> tuple[str, ...]:

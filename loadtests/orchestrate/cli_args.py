@@ -45,6 +45,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
         help="runs of each configuration, interleaved A B A B (default: the scenario's repeat)",
     )
     parser.add_argument(
+        "--cpu-sets",
+        default=None,
+        metavar="SPLIT",
+        help="where servers and generator run: auto (default: disjoint CPU sets), off, or "
+        "servers=CPUS,generator=CPUS (e.g. servers=0,generator=1)",
+    )
+    parser.add_argument(
         "--redis-server",
         default=None,
         metavar="PATH",

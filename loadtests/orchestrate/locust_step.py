@@ -83,6 +83,7 @@ def start_supervised(
     locust = ManagedProcess(
         f"locust ({step.stem})", build_argv(run), step.log_dir / f"{step.stem}.locust.log"
     )
+    locust.cpus = running.generator_cpus
     stack.callback(locust.stop)
     locust.start()
     supervision.watch_locust(locust)

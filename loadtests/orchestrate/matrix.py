@@ -59,6 +59,8 @@ from typing import Any
 
 from loadtests import strict
 from loadtests.abuse.spec import AbuseSpec, parse_abuse
+from loadtests.cluster import cpusets
+from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
 from loadtests.orchestrate import generator_size
 from loadtests.orchestrate.event_tables import parse_events
@@ -165,6 +167,21 @@ class Matrix:
     repeat: int = 1
     generator_processes: int | str = 1
     source: str = ""
+    cpu_sets: str | None = None  # the servers/generator split (cluster/cpusets.py; None: auto)
+
+    def cpu_plan_for(self, config: ConfigSpec) -> CpuPlan:
+        """Where ``config``'s servers and generator run (``cpu_sets``, else automatic)."""
+        return cpusets.plan(self.cpu_sets, config.nodes + (config.queue == "redis"))
+
+    def with_cpu_sets(self, text: str | None) -> Matrix:
+        """The same matrix split as ``--cpu-sets`` says (None: as is); checked now."""
+        matrix = replace(self, cpu_sets=text or self.cpu_sets)
+        try:
+            for config in self.configs:
+                matrix.cpu_plan_for(config)
+        except strict.InputError as exc:
+            raise ScenarioError(str(exc)) from exc
+        return matrix
 
     def processes_for(
         self, config: ConfigSpec, load: Scenario, us_per_delivery: float | None = None
@@ -172,8 +189,11 @@ class Matrix:
         """Worker processes for ``config`` at ``load``; with ``auto``, also why."""
         if isinstance(self.generator_processes, int):
             return self.generator_processes, None
-        servers = config.nodes + (1 if config.queue == "redis" else 0)
-        return generator_size.processes_for(load.offered_deliveries_per_s, servers, us_per_delivery)
+        servers, plan = config.nodes + (config.queue == "redis"), self.cpu_plan_for(config)
+        cpus = len(plan.generator) + servers if plan.pinned else None  # the generator's CPUs
+        return generator_size.processes_for(
+            load.offered_deliveries_per_s, servers, us_per_delivery, cpus
+        )
 
     def load_for(self, config: ConfigSpec) -> Scenario:
         """The load ``config`` runs: its own ``load`` table applied over ``[load]``,
@@ -205,10 +225,7 @@ class Matrix:
             raise ScenarioError(
                 f"--only {', '.join(unknown)}: no such configuration (have {sorted(known)})"
             )
-        kept = tuple(c for c in self.configs if c.name in names)
-        return Matrix(
-            self.name, self.load, kept, self.repeat, self.generator_processes, self.source
-        )
+        return replace(self, configs=tuple(c for c in self.configs if c.name in names))
 
 
 def parse_config(
@@ -304,7 +321,7 @@ def parse_config(
 
 def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     """Validate a whole scenario document (already parsed from TOML)."""
-    keys = {"name", "repeat", "generator_processes", "load", "config", "protocol"}
+    keys = {"name", "repeat", "generator_processes", "load", "config", "protocol", "cpu_sets"}
     strict.check_keys(doc, keys, source, ScenarioError)
     name = strict.typed(doc.get("name", Path(source).stem), str, f"{source}.name", ScenarioError)
     repeat = strict.typed(doc.get("repeat", 1), int, f"{source}.repeat", ScenarioError)
@@ -353,7 +370,14 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
             "distinct names",
             ScenarioError,
         )
-    return Matrix(name, load, configs, repeat, processes, source)
+    matrix = Matrix(name, load, configs, repeat, processes, source)
+    if "cpu_sets" not in doc:
+        return matrix
+    text = strict.typed(doc["cpu_sets"], str, f"{source}.cpu_sets", ScenarioError)
+    try:
+        return matrix.with_cpu_sets(text)
+    except ScenarioError as exc:
+        raise ScenarioError(str(exc).replace("--cpu-sets", f"{source}.cpu_sets", 1)) from exc
 
 
 def target_matrix(urls: list[str], pids: list[int]) -> Matrix:

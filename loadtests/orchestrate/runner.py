@@ -29,7 +29,7 @@ from loadtests.abuse.process import AbuseProcess
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED
-from loadtests.measure import faults, results
+from loadtests.measure import faults, results, speed
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
@@ -125,9 +125,13 @@ def run_config(
         "generator_processes": processes,
         **({"generator_processes_auto": why} if why else {}),
     }
+    cpu_plan = matrix.cpu_plan_for(config)
+    before = speed.probe_schema("before", cpu_plan)
     with ExitStack() as stack:
-        started = cluster(log_dir, config.cluster_spec(options.redis_url, options.redis_binary))
-        running = stack.enter_context(started)
+        spec = replace(
+            config.cluster_spec(options.redis_url, options.redis_binary), cpu_plan=cpu_plan
+        )
+        running = stack.enter_context(cluster(log_dir, spec))
         supervision = Supervision.start(running, config.events, progress_path)
         stack.callback(supervision.stop)
         run = LocustRun(
@@ -143,6 +147,7 @@ def run_config(
             repeat=repeat_index,
         )
         locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
+        locust.cpus = running.generator_cpus
         stack.callback(locust.stop)
         locust.start()
         supervision.watch_locust(locust)
@@ -151,11 +156,13 @@ def run_config(
             abuser = AbuseProcess(
                 config.abuse, running.urls, load, progress_path, log_dir, budget_s
             )
+            abuser.cpus = running.generator_cpus  # a client like the generator's
             stack.callback(abuser.stop)
             supervision.sampler.watch("abuse", "abuse", abuser.start().pid)
         code = wait_for_locust(locust, progress, progress_path, budget_s)
         abuse_report = abuser.finish() if abuser is not None else None
         supervision.stop()
+        after = speed.probe_schema("after", cpu_plan)
         mismatch = protocol_mismatch(locust.log_path)
         if mismatch is not None:
             raise locust.failure(mismatch)
@@ -169,6 +176,7 @@ def run_config(
             except OSError as exc:
                 node_stats.append({"node": f"node-{node.index}", "error": str(exc)})
         supervision.complete(doc)
+        doc["machine"]["speed"] = speed.combined([before, after])
         doc["server_stats"] = node_stats
         if abuse_report is not None:
             abuse_effect.fold(doc, abuse_report)

@@ -7,7 +7,9 @@ and steal), the ``ProcessWatcher`` (every exit of a node, redis-server or
 Locust, planned or not) and the fault ``Timeline`` — and ``complete`` folds
 what they saw into the document: ``resources``, ``host``, ``process_exits``,
 ``events``, ``faults`` and the flags ``node_died``, ``redis_died``,
-``server_saturated`` and ``events_failed``.
+``server_saturated`` and ``events_failed``; and (issue 22) what else used the
+machine (``NoiseWatch``: ``noise``, ``noisy_machine``) and where the processes
+were pinned (``machine.cpu_sets``, ``shared_cpus``).
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.cluster.watcher import ProcessWatcher, death_flags
-from loadtests.measure import faults
+from loadtests.measure import faults, machine_noise
+from loadtests.measure.machine_noise import NoiseWatch
 from loadtests.measure.sampling import Sampler
 from loadtests.orchestrate.timeline import FaultEvent, Target, Timeline
 
@@ -35,13 +39,15 @@ class Supervision:
     sampler: Sampler = field(default_factory=lambda: Sampler(host=True))
     watcher: ProcessWatcher = field(default_factory=ProcessWatcher)
     timeline: Timeline | None = None
+    noise: NoiseWatch = field(default_factory=NoiseWatch)
+    cpu_plan: CpuPlan | None = None
 
     @classmethod
     def start(
         cls, running: Cluster, events: tuple[FaultEvent, ...], progress_path: Path
     ) -> Supervision:
         """Start watching and sampling every process of ``running``; arm the timeline."""
-        self = cls()
+        self = cls(cpu_plan=running.cpu_plan)
         targets: dict[str, Target] = {}
         for node in running.nodes:
             name = f"node-{node.index}"
@@ -57,6 +63,7 @@ class Supervision:
             targets["redis-server"] = running.redis
         self.sampler.start()
         self.watcher.start()
+        self.noise.start()
         if events:
             self.timeline = Timeline(
                 events,
@@ -80,6 +87,7 @@ class Supervision:
             self.timeline.stop()
         self.watcher.stop()
         self.sampler.stop()
+        self.noise.stop()
 
     def complete(self, doc: dict[str, Any]) -> dict[str, Any]:
         """Add what the runner saw to the results document ``doc`` (after ``stop``, or
@@ -116,4 +124,19 @@ class Supervision:
         failed = [f"{r.action} {r.target} at {r.at_s:g} s: {r.detail}" for r in records if not r.ok]
         if failed:
             flags["events_failed"] = "; ".join(failed)
+        self._machine(doc, start_ns, end_ns)
         return doc
+
+    def _machine(self, doc: dict[str, Any], start_ns: int, end_ns: int) -> None:
+        """``noise`` and ``machine.cpu_sets``, with their flags (issue 22)."""
+        noise = self.noise.summary(start_ns, end_ns)
+        if noise is not None:  # no /proc, or a window shorter than a sample
+            doc["noise"] = noise
+        noisy = machine_noise.noisy_reason(noise)
+        if noisy:
+            doc["flags"]["noisy_machine"] = noisy
+        if self.cpu_plan is not None:
+            doc.setdefault("machine", {})["cpu_sets"] = self.cpu_plan.to_schema()
+            shared = self.cpu_plan.shared_reason()
+            if shared:
+                doc["flags"]["shared_cpus"] = shared

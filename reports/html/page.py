@@ -43,7 +43,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports.configs import ConfigRuns
-from reports.html import clocks, faults, sections
+from reports.html import clocks, faults, machine, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
 from reports.table import SummaryTable
@@ -111,6 +111,7 @@ def _sections(
     page = [sections.generated(generated_utc, results, len(benches))]
     if configs:
         page += [sections.warnings(configs), sections.runs(configs)]
+        page.append(machine.section(configs))  # speed, CPU sets, noise (issue 22)
     if table is not None:
         page.append(sections.summary(table))
     if faults.has_faults(configs):

@@ -150,3 +150,44 @@ def test_the_page_has_the_table_the_hockey_stick_and_escapes_names(tmp_path: Pat
     assert sum(1 for tag, attrs in parsed.tags if tag == "svg") == 2
     assert "the hockey stick" in html and "knee" in html
     assert "eventlet <b>" in "".join(parsed.text) and "<b>" not in html.replace("&lt;b&gt;", "")
+
+
+def test_the_page_shows_speed_bracket_and_every_window(tmp_path: Path) -> None:
+    doc = _doc()
+    entry = doc["configs"][0]
+    entry["steps"].append({**_step(4000, 4100, Outcome.PASS), "role": "confirm"})
+    entry["steps"].append(
+        {**_step(8000, 25_000, Outcome.FAIL), "role": "confirm", "flags": ["noisy_machine"]}
+    )
+    entry["bracket"] = {
+        "pass_load": 4000.0,
+        "fail_load": 8000.0,
+        "confirmed": True,
+        "extra_windows": 2,
+        "budget": 4,
+    }
+    entry["speed"] = {"index": 0.5, "index_low": 0.45, "index_high": 0.55}
+    entry["cpu_sets"] = {"servers": [0], "generator": [1], "pinned": True, "shared": False}
+    document.normalise_into(entry)
+    assert entry["capacity"]["normalised_deliveries_per_s"] == 7920.0  # 3,960 / 0.5
+    assert entry["bracket"]["p99_us"] == {"4000": [4000, 4100], "8000": [30_000, 25_000]}
+    source = tmp_path / "capacity.json"
+    document.write(doc, source)
+    parsed = _Tags()
+    parsed.feed(build_capacity_report(source).read_text())
+    text = " ".join(parsed.text)
+    assert any(attrs.get("id") == "capacity-machine" for _tag, attrs in parsed.tags)
+    assert "0.50x (0.45-0.55)" in text and "7,920" in text
+    assert "4,000 - 8,000: confirmed, +2 of 4 windows" in text
+    assert "servers 0, generator 1" in text
+    windows = sum(1 for tag, attrs in parsed.tags if attrs.get("class") == "capacity-windows")
+    assert windows == 1
+    # five windows, each with its p99 (3 search steps, then 2 confirming)
+    for p99 in ("3.00", "4.00", "30.00", "4.10", "25.00"):
+        assert p99 in text
+    entry["verdict"], entry["capacity"] = "unconfirmed", None
+    entry["bracket"]["confirmed"] = False
+    document.write(doc, source)
+    text = build_capacity_report(source).read_text()
+    assert "unconfirmed: between 4,000 and 8,000" in text
+    assert "UNCONFIRMED (not a capacity)" in text

@@ -1,0 +1,77 @@
+"""How precise a capacity is: over ``--repeat N`` searches, each configuration's median,
+range and relative spread (issue 22), raw and normalised to the reference machine.
+
+Only searches that ended at a confirmed capacity count; the others are named
+by verdict, as a lower bound or an unconfirmed knee is not a capacity.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+
+def spread(values: list[float]) -> dict[str, float] | None:
+    """Median, lowest, highest and (highest - lowest) / median of ``values`` (None: none)."""
+    if not values:
+        return None
+    median = statistics.median(values)
+    return {
+        "median": median,
+        "low": min(values),
+        "high": max(values),
+        "relative_spread": (max(values) - min(values)) / median if median else 0.0,
+    }
+
+
+def precision(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per configuration name, in the order they first appear."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for entry in doc["configs"]:
+        groups.setdefault(entry["name"], []).append(entry)
+    rows = []
+    for name, searches in groups.items():
+        exact = [e for e in searches if e["verdict"] == "capacity" and e["capacity"]]
+        raw = [e["capacity"]["deliveries_per_s"] for e in exact]
+        norm = [
+            e["capacity"]["normalised_deliveries_per_s"]
+            for e in exact
+            if e["capacity"].get("normalised_deliveries_per_s") is not None
+        ]
+        rows.append(
+            {
+                "name": name,
+                "searches": len(searches),
+                "counted": len(exact),
+                "other_verdicts": sorted({str(e["verdict"]) for e in searches if e not in exact}),
+                "raw": spread(raw),
+                "normalised": spread(norm) if len(norm) == len(raw) else None,
+            }
+        )
+    return rows
+
+
+def _text(stats: dict[str, float] | None) -> str:
+    if stats is None:
+        return "-"
+    return (
+        f"{stats['median']:,.0f} ({stats['low']:,.0f}-{stats['high']:,.0f}, "
+        f"spread {100 * stats['relative_spread']:.1f} %)"
+    )
+
+
+def precision_lines(doc: dict[str, Any]) -> list[str]:
+    """The terminal's lines (none when each configuration was searched once)."""
+    rows = precision(doc)
+    if not rows or max(r["searches"] for r in rows) < 2:
+        return []
+    lines = ["Precision over repeated searches (deliveries/s: median (range, (high-low)/median)):"]
+    for row in rows:
+        line = f"  {row['name']:<14} raw {_text(row['raw'])}"
+        if row["normalised"] is not None:
+            line += f"; normalised {_text(row['normalised'])}"
+        line += f" [{row['counted']} of {row['searches']} searches at a confirmed capacity"
+        others = row["other_verdicts"]
+        line += f"; others: {', '.join(others)}]" if others else "]"
+        lines.append(line)
+    return lines
