@@ -74,7 +74,7 @@ def _summary(args: argparse.Namespace) -> int:
         table = build_table(group_configs(inputs.results), args.baseline, rules_with(args.alpha))
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from exc
-    configs = table.rows and [row.config for row in table.rows]
+    configs = [row.config for row in table.rows]
     verdict = verdict_line(configs, table, read_gate(default_output_dir(args.paths)))
     if args.json:
         sys.stdout.write(render_json(table))

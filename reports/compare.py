@@ -1,4 +1,4 @@
-"""The one rule for telling a change apart from noise, shared by the page, the terminal and the gate.
+"""One rule tells a change apart from noise, for the page, the terminal and the gate.
 
 DESIGN.md rule 10: a comparison decides on independent runs. A change of a
 metric is *tested* only on its per-repeat values (one value per run), and

@@ -187,8 +187,16 @@ def _latencies() -> list[Metric]:
     ):
         pooled, per_repeat = _latency("fanout", pct_key)
         metrics.append(
-            Metric(f"fanout_{pct_key}", f"fan-out {label}", "µs", False, pooled, per_repeat,
-                   group=LATENCY, default=default)  # fmt: skip
+            Metric(
+                f"fanout_{pct_key}",
+                f"fan-out {label}",
+                "µs",
+                False,
+                pooled,
+                per_repeat,
+                group=LATENCY,
+                default=default,
+            )  # fmt: skip
         )
     for name, label in (("self", "self p99"), ("connect", "connect p99"), ("join", "join p99")):
         pooled, per_repeat = _latency(name, "p99")

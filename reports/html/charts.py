@@ -146,10 +146,13 @@ def _process_series(config: ConfigRuns) -> tuple[list[Series], list[Series]]:
     rss = [
         Series(
             f"{r['role']}: {r['name']}",
-            [(t, None if v is None else v / MIB) for t, v in zip(r["t_s"], r["rss_bytes"], strict=False)],
+            [
+                (t, None if v is None else v / MIB)
+                for t, v in zip(r["t_s"], r["rss_bytes"], strict=False)
+            ],
         )
         for r in procs
-    ]  # fmt: skip
+    ]
     return cpu, rss
 
 

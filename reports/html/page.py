@@ -159,11 +159,6 @@ def _sections(
     if table is not None:
         page.append(sections.summary(table))
     if configs:
-        page += [
-            sections.fanout_charts(configs),
-            sections.timeseries_charts(configs),
-            sections.process_charts(configs),
-        ]
         if _has_fault_story(configs):
             page.append(faults.section(configs))
         else:
@@ -172,7 +167,12 @@ def _sections(
                     "faults-title", "Faults", "none injected, and every process exit was planned."
                 )
             )
-        page.append(sections.runs(configs))
+        page += [
+            sections.fanout_charts(configs),
+            sections.timeseries_charts(configs),
+            sections.process_charts(configs),
+            sections.runs(configs),
+        ]
         if _has_clock_story(configs):
             page += clocks.clock_sections(configs)
         elif any(d.get("clocks") for c in configs for d in c.docs):
