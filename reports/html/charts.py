@@ -15,8 +15,9 @@ from collections.abc import Sequence
 
 from reports import bench_view, hdr_view
 from reports.configs import ConfigRuns
+from reports.html.bars import bar_chart
 from reports.html.faults import doc_marks, overlay_marks
-from reports.html.svg import HEADROOM, Axis, Band, Series, bar_chart, line_chart, nice_ticks
+from reports.html.svg import HEADROOM, Axis, Band, Series, line_chart, nice_ticks
 from reports.loading import BenchDoc
 from reports.metrics import MIB, US_PER_MS
 

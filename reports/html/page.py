@@ -1,11 +1,14 @@
 """The self-contained HTML report: one file, no network, charts as inline SVG.
 
-Layout, top to bottom: warnings (flags nobody may miss), run metadata per
-configuration, the summary table with changes against the baseline, the fault
-table (when a run had a fault timeline or a process exit), charts,
-micro-benchmarks, downloads. The raw results (with their HDR blobs) and the
-bench JSON are embedded as a ``<script type="application/json">`` block, and a
-few lines of inline script turn them into download links.
+Layout, top to bottom: the verdict line (flags, counts, whether changes were
+tested, the folder's gate verdict), a table of contents, warnings (when a flag
+is set), the summary table (grouped, fitting 1280 px; every column behind "more
+columns"), faults, charts, run metadata, clocks, why other figures differ,
+micro-benchmarks, downloads. A section with nothing to say is one line
+(``sections.one_line``), never an empty heading. The raw results (with their
+HDR blobs) and the bench JSON are embedded as a ``<script
+type="application/json">`` block, and a few lines of inline script turn them
+into download links; another few show a chart point's values on hover.
 
 The page checks itself: an early script records console errors and uncaught
 exceptions, a late one counts the charts that drew a series, and both write
