@@ -16,9 +16,10 @@ from reports.build import build_report
 from reports.configs import group_configs
 from reports.gate import cli as gate_cli
 from reports.gate.exit_codes import EXIT_USAGE
-from reports.loading import InputError, load_inputs
+from reports.loading import InputError, default_output_dir, load_inputs
 from reports.summary_text import render_json, render_markdown, render_text, render_wide
-from reports.table import build_table
+from reports.table import build_table, rules_with
+from reports.verdict_line import read_gate, verdict_line
 
 
 def _alpha(text: str) -> float:
@@ -44,18 +45,22 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CONFIG",
         help="configuration the others are compared with (default: the first run)",
     )
-    build.add_argument("--alpha", type=_alpha, default=0.05, help="significance level (0.05)")
+    build.add_argument(
+        "--alpha", type=_alpha, help="family-wise significance level (default: gate.toml's)"
+    )
 
     summary = sub.add_parser("summary", help="print the summary table")
     summary.add_argument("paths", nargs="+", type=Path, metavar="RESULTS_OR_DIR")
     form = summary.add_mutually_exclusive_group()
     form.add_argument(
-        "--wide", action="store_true", help="every metric, changes in words (wider than 120)"
+        "--wide",
+        action="store_true",
+        help="every metric (per-node cost too), changes in words (wider than 120)",
     )
     form.add_argument("--markdown", action="store_true", help="Markdown (every metric)")
     form.add_argument("--json", action="store_true", help="JSON (every metric, p-values)")
     summary.add_argument("--baseline", metavar="CONFIG")
-    summary.add_argument("--alpha", type=_alpha, default=0.05)
+    summary.add_argument("--alpha", type=_alpha)
 
     gate_cli.add_parser(sub)
     return parser
@@ -66,17 +71,19 @@ def _summary(args: argparse.Namespace) -> int:
     if not inputs.results:
         raise InputError(f"no results files in {', '.join(map(str, args.paths))}")
     try:
-        table = build_table(group_configs(inputs.results), args.baseline, args.alpha)
+        table = build_table(group_configs(inputs.results), args.baseline, rules_with(args.alpha))
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from exc
+    configs = [row.config for row in table.rows]
+    verdict = verdict_line(configs, table, read_gate(default_output_dir(args.paths)))
     if args.json:
         sys.stdout.write(render_json(table))
     elif args.markdown:
         sys.stdout.write(render_markdown(table))
     elif args.wide:
-        sys.stdout.write(render_wide(table))
+        sys.stdout.write(render_wide(table, verdict))
     else:
-        sys.stdout.write(render_text(table, _report_of(args.paths)))
+        sys.stdout.write(render_text(table, _report_of(args.paths), verdict=verdict))
     return 0
 
 

@@ -10,14 +10,15 @@ from loadtests import atomic
 from reports.configs import group_configs
 from reports.html.page import render_page
 from reports.loading import InputError, default_output_dir, load_inputs
-from reports.table import build_table
+from reports.table import build_table, rules_with
+from reports.verdict_line import read_gate
 
 
 def build_report(
     paths: Sequence[Path],
     output: Path | None = None,
     baseline: str | None = None,
-    alpha: float = 0.05,
+    alpha: float | None = None,
 ) -> Path:
     """Write the report for ``paths`` and return its path.
 
@@ -33,7 +34,7 @@ def build_report(
         )
     configs = group_configs(inputs.results)
     try:
-        table = build_table(configs, baseline, alpha) if configs else None
+        table = build_table(configs, baseline, rules_with(alpha)) if configs else None
     except KeyError as exc:
         raise InputError(str(exc.args[0])) from exc
     page = render_page(
@@ -43,5 +44,6 @@ def build_report(
         inputs.result_paths,
         inputs.results,
         time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        read_gate(default_output_dir(paths)),
     )
     return atomic.write_text(output or default_output_dir(paths) / "index.html", page)

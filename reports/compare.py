@@ -1,54 +1,48 @@
-"""Compare one metric of two configurations for the report's summary table.
+"""One rule tells a change apart from noise, for the page, the terminal and the gate.
 
-One estimate, one test: when samples are tested, the change shown
-(``change_pct``) is the Hodges-Lehmann shift of exactly those samples
-(``reports.stats.relative_shift``), with its interval, so its size and
-direction can never disagree with the test; the pooled change is kept as
-``pooled_change_pct``. Which samples (the report states it next to every table):
+DESIGN.md rule 10: a comparison decides on independent runs. A change of a
+metric is *tested* only on its per-repeat values (one value per run), and
+only with the gate's own machinery: ``reports.gate.timing.test_samples`` (the
+Hodges-Lehmann estimate, its interval and the Mann-Whitney test of the same
+samples), ``judge_family`` (Holm-Bonferroni, then different / same / unknown)
+and the gate's rules (``gate.toml``: its statistic, alpha, ``min_repeats`` and
+each metric's margin). No second statistic lives here.
 
-1. **Repeats** — one value per repeat — when both sides have at least
-   ``min_repeats`` repeats *and* that many can reach significance at all
-   (Mann-Whitney with 3 against 3 cannot go below p = 0.1, so it needs 4).
-   Repeats are independent runs: the honest unit of variation.
-2. Otherwise the **per-second samples of the window** (pooled over the
-   repeats) when the metric has them and each side has ``min_samples``.
-   Successive seconds of one run are autocorrelated, so these p-values are
-   optimistic: the table shows them as a hint, and the regression gate never
-   decides on them (reports.gate.timing).
-3. Otherwise nothing: the pooled change is shown, not tested.
+With fewer than ``min_repeats`` repeats a side the change is *untested*: it
+is the pooled change (merged histograms, summed counters), shown plainly, and
+the table says once that changes were not tested and how many repeats would
+test them. Per-second samples of one run are autocorrelated (lag-1 0.3-0.7
+was measured, docs/gate.md) and never give a p-value or a colour.
+
+The gated metrics (those ``gate.toml`` judges) form one Holm family, as in
+the gate, so the page colours a gated metric exactly when the gate would call
+it different; the other value metrics (cost, other percentiles) form a second
+family under a default rule (the gate's default margin, 10 %).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports.configs import ConfigRuns
+from reports.gate.rules import GateRules, MetricRule
+from reports.gate.timing import Tested, judge_family, test_samples
+from reports.gate.verdict import DIFFERENT, Check
 from reports.metrics import Metric
-from reports.stats import TwoSampleTest, mann_whitney_u, min_attainable_p, relative_shift
 
 SAMPLES_REPEATS = "repeats"
-SAMPLES_SECONDS = "window seconds"
 SAMPLES_NONE = "none"
-
-
-@dataclass(frozen=True)
-class SampleChoice:
-    kind: str
-    base: list[float]
-    cand: list[float]
-    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)
 class Comparison:
-    """The change of one metric from ``base`` to ``cand``, and its test.
+    """The change of one metric from ``base`` to ``cand``, and whether it was tested.
 
-    ``change_pct`` is the estimate from the tested samples (+ means the value
-    grew) with ``ci_low_pct``..``ci_high_pct``, or the pooled change when
-    nothing was tested; ``pooled_change_pct`` is always the pooled change.
-    ``worse`` says whether it goes in the metric's bad direction.
-    ``significant`` is None when no test could be run (``reason`` says why).
-    Build it with keyword arguments.
+    ``change_pct``: the estimate from the per-repeat values when tested, else
+    the pooled change; ``pooled_change_pct`` is always the pooled change.
+    ``outcome`` is the gate's (different / same / unknown) or "" when
+    untested; ``significant`` is True only for *different*, None when untested.
     """
 
     base: float | None
@@ -58,13 +52,20 @@ class Comparison:
     n_base: int
     n_cand: int
     p_value: float | None
-    method: str
-    significant: bool | None
+    outcome: str
     reason: str
     higher_is_better: bool = False
     pooled_change_pct: float | None = None
     ci_low_pct: float | None = None
     ci_high_pct: float | None = None
+
+    @property
+    def tested(self) -> bool:
+        return bool(self.outcome)
+
+    @property
+    def significant(self) -> bool | None:
+        return (self.outcome == DIFFERENT) if self.tested else None
 
     @property
     def worse(self) -> bool | None:
@@ -80,108 +81,123 @@ def change_pct(base: float | None, cand: float | None) -> float | None:
     return (cand - base) / abs(base) * 100.0
 
 
-def choose_samples(
-    metric: Metric,
-    base: ConfigRuns,
-    cand: ConfigRuns,
-    alpha: float,
-    min_repeats: int = 3,
-    min_samples: int = 5,
-) -> SampleChoice:
-    """Pick repeats, window seconds or nothing (see the module's note)."""
-    base_rep = [v for v in map(metric.per_repeat, base.docs) if v is not None]
-    cand_rep = [v for v in map(metric.per_repeat, cand.docs) if v is not None]
-    enough = len(base_rep) >= min_repeats and len(cand_rep) >= min_repeats
-    if enough and min_attainable_p(len(base_rep), len(cand_rep)) < alpha:
-        return SampleChoice(
-            SAMPLES_REPEATS, base_rep, cand_rep, f"{len(base_rep)} vs {len(cand_rep)} repeats"
-        )
-    why_not_repeats = (
-        f"{len(base_rep)} vs {len(cand_rep)} repeats cannot reach p < {alpha:g}"
-        if enough
-        else f"{len(base_rep)} vs {len(cand_rep)} repeats (need {min_repeats} a side)"
-    )
-    if metric.per_second is None:
-        return SampleChoice(
-            SAMPLES_NONE, [], [], f"{why_not_repeats}; no per-second samples for {metric.label}"
-        )
-    base_s, cand_s = metric.per_second(base), metric.per_second(cand)
-    if len(base_s) < min_samples or len(cand_s) < min_samples:
-        return SampleChoice(
-            SAMPLES_NONE,
-            [],
-            [],
-            f"{why_not_repeats}; too few per-second samples ({len(base_s)} vs {len(cand_s)}, "
-            f"need {min_samples} a side)",
-        )
-    return SampleChoice(
-        SAMPLES_SECONDS,
-        base_s,
-        cand_s,
-        f"{why_not_repeats}; {len(base_s)} vs {len(cand_s)} {metric.per_second_what}",
-    )
+def untested_note(repeats: Sequence[int], rules: GateRules) -> str:
+    """The table's one sentence when some change could not be tested, else ""."""
+    need = rules.min_repeats
+    fewest = min(repeats, default=need)
+    if fewest >= need:
+        return ""
+    runs = "one run" if fewest == 1 else f"{fewest} runs"
+    each = "each" if min(repeats) == max(repeats) else "of some configuration"
+    return f"{runs} {each}: changes not tested; `--repeat {need}` tests them"
 
 
-def compare(
-    metric: Metric,
-    base: ConfigRuns,
-    cand: ConfigRuns,
-    alpha: float = 0.05,
-    statistic: TwoSampleTest = mann_whitney_u,
-    min_repeats: int = 3,
-    min_samples: int = 5,
+def _rule(metric: Metric, rules: GateRules) -> tuple[MetricRule, bool]:
+    """The gate's rule for ``metric`` and whether the gate judges it (else a default rule)."""
+    rule = rules.metrics.get(metric.key)
+    if rule is not None and rule.enabled:
+        return rule, True
+    return MetricRule(metric.key), False
+
+
+def _tested(
+    metric: Metric, base: ConfigRuns, cand: ConfigRuns, rules: GateRules
+) -> tuple[Tested, int, int]:
+    """The gate's test of ``metric``'s per-repeat values, and how many a side."""
+    rule, _gated = _rule(metric, rules)
+    base_values = [v for v in map(metric.per_repeat, base.docs) if v is not None]
+    cand_values = [v for v in map(metric.per_repeat, cand.docs) if v is not None]
+    line = test_samples(
+        metric.key,
+        cand.label,
+        metric.unit,
+        rule,
+        metric.higher_is_better,
+        (metric.pooled(base), metric.pooled(cand)),
+        (base_values, cand_values),
+        rules.min_repeats,
+        "repeats",
+        rules,
+    )
+    return line, len(base_values), len(cand_values)
+
+
+def _comparison(
+    metric: Metric, line: Tested, counts: tuple[int, int], check: Check | None
 ) -> Comparison:
-    """The change of ``metric`` from ``base`` to ``cand``, with its two-sided test.
-
-    The change is estimated from the samples ``choose_samples`` picks and
-    tested on them (p < ``alpha``: significant); the pooled values (merged
-    histograms, summed counters) are shown beside. Counters are never tested.
-    """
-    base_value, cand_value = metric.pooled(base), metric.pooled(cand)
-    pooled = change_pct(base_value, cand_value)
+    pooled = change_pct(line.base_pooled, line.cand_pooled)
     shown = dict(
-        base=base_value,
-        cand=cand_value,
+        base=line.base_pooled,
+        cand=line.cand_pooled,
         pooled_change_pct=pooled,
         higher_is_better=metric.higher_is_better,
     )
-    if metric.kind == "count":
-        reason = "counter: shown, not tested"
-    else:
-        choice = choose_samples(metric, base, cand, alpha, min_repeats, min_samples)
-        if choice.kind != SAMPLES_NONE:
-            result = statistic(choice.base, choice.cand)
-            estimate: float | None = pooled
-            low: float | None = None
-            high: float | None = None
-            try:
-                shift = relative_shift(choice.base, choice.cand, alpha)
-                estimate, low, high = shift.estimate, shift.low, shift.high
-            except ValueError:  # a baseline median of 0: no relative change exists
-                pass
-            return Comparison(
-                **shown,  # type: ignore[arg-type]
-                change_pct=estimate,
-                ci_low_pct=low,
-                ci_high_pct=high,
-                samples=choice.kind,
-                n_base=len(choice.base),
-                n_cand=len(choice.cand),
-                p_value=result.p_value,
-                method=f"{result.name} ({result.method})",
-                significant=result.p_value < alpha,
-                reason=choice.reason,
-            )
-        reason = choice.reason
-    # Shown but not tested: a counter, or no samples that could carry a test.
+    if check is None or not check.outcome:
+        reason = line.untestable or (check.reason if check else "")
+        return Comparison(
+            **shown,  # type: ignore[arg-type]
+            change_pct=pooled,
+            samples=SAMPLES_NONE,
+            n_base=0,
+            n_cand=0,
+            p_value=None,
+            outcome="",
+            reason=f"not tested: {reason}" if reason else "not tested",
+        )
+    n_base, n_cand = counts
     return Comparison(
         **shown,  # type: ignore[arg-type]
-        change_pct=pooled,
+        change_pct=check.change_pct,
+        ci_low_pct=check.ci_low_pct,
+        ci_high_pct=check.ci_high_pct,
+        samples=SAMPLES_REPEATS,
+        n_base=n_base,
+        n_cand=n_cand,
+        p_value=check.p_value,
+        outcome=check.outcome,
+        reason=f"{line.samples}: {check.outcome} ({check.rule}); {check.reason}",
+    )
+
+
+def compare_configs(
+    metrics: Sequence[Metric],
+    base: ConfigRuns,
+    candidates: Sequence[ConfigRuns],
+    rules: GateRules,
+) -> dict[tuple[str, str], Comparison]:
+    """Every value metric of every candidate against ``base``, keyed (candidate label, metric key).
+
+    Counters are not here: they are shown, never tested for a shift.
+    """
+    lines: dict[tuple[str, str], tuple[Metric, Tested, tuple[int, int]]] = {}
+    for cand in candidates:
+        for metric in metrics:
+            if metric.kind == "value":
+                line, n_base, n_cand = _tested(metric, base, cand, rules)
+                lines[(cand.label, metric.key)] = (metric, line, (n_base, n_cand))
+    out: dict[tuple[str, str], Comparison] = {}
+    for gated in (True, False):
+        keys = [k for k, entry in lines.items() if _rule(entry[0], rules)[1] == gated]
+        checks = judge_family([lines[k][1] for k in keys], rules.alpha)
+        for key, check in zip(keys, checks, strict=True):
+            metric, line, counts = lines[key]
+            out[key] = _comparison(metric, line, counts, check)
+    return out
+
+
+def shown_only(metric: Metric, base: ConfigRuns, cand: ConfigRuns, reason: str) -> Comparison:
+    """A change that is shown and never tested (a counter)."""
+    base_value, cand_value = metric.pooled(base), metric.pooled(cand)
+    return Comparison(
+        base=base_value,
+        cand=cand_value,
+        change_pct=change_pct(base_value, cand_value),
+        pooled_change_pct=change_pct(base_value, cand_value),
+        higher_is_better=metric.higher_is_better,
         samples=SAMPLES_NONE,
         n_base=0,
         n_cand=0,
         p_value=None,
-        method="",
-        significant=None,
+        outcome="",
         reason=reason,
     )

@@ -1,12 +1,13 @@
 """The summary table for a terminal (compact or wide), Markdown (a CI step summary) or JSON.
 
-The default, ``render_text``, fits ``MAX_WIDTH`` (120) columns: configuration,
-deliveries/s, fan-out p50/p99/p99.9 in ms, lost, flags, generator µs per
-delivery and node CPU, each figure with its change against the baseline
-(``+45%``, and ``~`` when the samples do not support it). The explanation is
-one line, plus where the full table and the report are. ``render_wide`` is
-every metric (the HTML page's table); ``render_markdown`` and ``render_json``
-are for machines.
+The default, ``render_text``, fits ``MAX_WIDTH`` (120) columns: the verdict
+line, then configuration, deliveries/s, fan-out p50/p99/p99.9 in ms, lost,
+whole-server CPU (% of a core and µs per delivery), generator CPU (% of a
+core) and flags, each figure with its change against the baseline (``+45%``;
+``~`` only for a change tested over repeats and not shown different). One
+line says whether changes were tested (reports.compare), one where the full
+table and the report are. ``render_wide`` is every metric (per-node cost
+too); ``render_markdown`` and ``render_json`` are for machines.
 """
 
 from __future__ import annotations
@@ -18,26 +19,33 @@ from pathlib import Path
 from typing import Any
 
 from reports import machine_view
-from reports.table import NOT_SIGNIFICANT, Cell, SummaryRow, SummaryTable
+from reports.metrics import Metric, format_value, shown_unit
+from reports.table import NOT_DIFFERENT, Cell, SummaryRow, SummaryTable
+from reports.verdict_line import VerdictLine
 
 MAX_WIDTH = 120
 MIN_NAME_WIDTH = 12
-# (metric key, header, scale): µs columns are shown in ms.
-COMPACT_COLUMNS: tuple[tuple[str, str, float], ...] = (
-    ("deliveries_per_s", "deliveries/s", 1.0),
-    ("fanout_p50", "p50 ms", 1e-3),
-    ("fanout_p99", "p99 ms", 1e-3),
-    ("fanout_p99_9", "p99.9 ms", 1e-3),
-    ("lost", "lost", 1.0),
-    ("generator_cpu_us_per_delivery", "gen µs/dlv", 1.0),
-    ("node_cpu_pct", "node CPU%", 1.0),
+# (metric key, header): latencies are shown in ms (metrics.shown_unit).
+COMPACT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("deliveries_per_s", "deliveries/s"),
+    ("fanout_p50", "p50 ms"),
+    ("fanout_p99", "p99 ms"),
+    ("fanout_p99_9", "p99.9 ms"),
+    ("lost", "lost"),
+    ("server_cpu_pct", "srv CPU%"),
+    ("server_cpu_us_per_delivery", "srv µs/dlv"),
+    ("generator_cpu_pct", "gen CPU%"),
 )
 
 
+def header_text(metric: Metric) -> str:
+    """``fan-out p99 (ms)``: the label and the unit the figure is shown in."""
+    unit, _factor = shown_unit(metric)
+    return metric.label if unit == "count" else f"{metric.label} ({unit})"
+
+
 def _header(table: SummaryTable) -> list[str]:
-    return ["configuration"] + [
-        m.label if m.unit == "count" else f"{m.label} ({m.unit})" for m in table.metrics
-    ]
+    return ["configuration"] + [header_text(m) for m in table.grouped()]
 
 
 def _name(row: SummaryRow) -> str:
@@ -48,7 +56,9 @@ def _cells(table: SummaryTable) -> list[list[str]]:
     rows = []
     for row in table.rows:
         cells = [_name(row)]
-        for cell in row.cells:
+        for metric in table.grouped():
+            cell = row.cell(metric.key)
+            assert cell is not None  # every row has a cell for every metric of the table
             change = cell.change_text
             cells.append(f"{cell.value_text} ({change})" if change else cell.value_text)
         rows.append(cells)
@@ -94,7 +104,7 @@ def compact_number(value: float | None) -> str:
 
 
 def compact_change(cell: Cell) -> str:
-    """``+45%``, ``-1.6%~`` (not significant), ``new``, or empty (baseline, no change)."""
+    """``+45%``, ``-1.6%~`` (tested, not shown different), ``new``, or empty (baseline)."""
     comp = cell.comparison
     if comp is None:
         return ""
@@ -102,18 +112,19 @@ def compact_change(cell: Cell) -> str:
         return "new" if comp.base == 0 and comp.cand else ""
     pct = comp.change_pct
     text = f"{pct:+.0f}%" if abs(pct) >= 10 else f"{pct:+.1f}%"
-    if comp.significant is not True and pct != 0:
-        text += NOT_SIGNIFICANT
+    if comp.tested and not comp.significant and pct != 0:
+        text += NOT_DIFFERENT
     return text
 
 
-def _compact_cell(cell: Cell | None, scale: float) -> str:
+def _compact_cell(cell: Cell | None) -> str:
     if cell is None:
         return "—"
     if cell.invalid:
         return "invalid"
+    unit, scale = shown_unit(cell.metric)
     value = None if cell.value is None else cell.value * scale
-    text = compact_number(value) + ("?" if cell.partial else "")
+    text = format_value(value, unit) + ("?" if cell.partial else "")
     change = compact_change(cell)
     return f"{text} {change}" if change else text
 
@@ -149,13 +160,12 @@ def compact_rows(table: SummaryTable, width: int = MAX_WIDTH) -> list[list[str]]
     """Header and one row per configuration of the compact table, fitted to ``width``."""
     keys = {m.key for m in table.metrics}
     columns = [c for c in COMPACT_COLUMNS if c[0] in keys]
-    header = ["configuration", *[title for _k, title, _s in columns], "flags"]
+    header = ["configuration", *[title for _k, title in columns], "flags"]
     rows = [header]
     for row in table.rows:
-        by_key = {cell.metric.key: cell for cell in row.cells}
         rows.append(
             [_name(row)]
-            + [_compact_cell(by_key.get(key), scale) for key, _t, scale in columns]
+            + [_compact_cell(row.cell(key)) for key, _t in columns]
             + [_short_flags(row)]
         )
     return _fit(rows, len(header) - 1, width)
@@ -164,10 +174,9 @@ def compact_rows(table: SummaryTable, width: int = MAX_WIDTH) -> list[list[str]]
 def _explanation(table: SummaryTable, report: Path | None) -> list[str]:
     partial = any(cell.partial for row in table.rows for cell in row.cells)
     line = (
-        f"Changes vs {table.baseline}, {NOT_SIGNIFICANT} = not significant "
-        f"({table.statistic} p >= {table.alpha:g})"
+        f"Changes vs {table.baseline}: {table.test_note()}"
         + (", ? = partial (incomplete run)" if partial else "")
-        + "; all: summary --wide"
+        + "; all columns: summary --wide"
     )
     lines = _wrapped(line)
     if report is not None:
@@ -175,9 +184,19 @@ def _explanation(table: SummaryTable, report: Path | None) -> list[str]:
     return lines
 
 
-def render_text(table: SummaryTable, report: Path | None = None, width: int = MAX_WIDTH) -> str:
+def _verdict(verdict: VerdictLine | None, width: int) -> list[str]:
+    return [] if verdict is None else _wrapped(f"verdict: {verdict.text}", width)
+
+
+def render_text(
+    table: SummaryTable,
+    report: Path | None = None,
+    width: int = MAX_WIDTH,
+    verdict: VerdictLine | None = None,
+) -> str:
     """The compact terminal table: no line wider than ``width``."""
     lines = [w for line in _flag_lines(table) for w in _wrapped(f"WARNING {line}", width)]
+    lines += _verdict(verdict, width)
     lines.append(aligned(compact_rows(table, width)))
     lines += machine_lines(table)
     lines += _explanation(table, report)
@@ -189,9 +208,10 @@ def machine_lines(table: SummaryTable) -> list[str]:
     return machine_view.text_lines([row.config for row in table.rows])
 
 
-def render_wide(table: SummaryTable) -> str:
+def render_wide(table: SummaryTable, verdict: VerdictLine | None = None) -> str:
     """Every metric, each with its change in words: as wide as it takes."""
     lines = [f"WARNING {line}" for line in _flag_lines(table)]
+    lines += [] if verdict is None else [f"verdict: {verdict.text}"]
     lines.append(aligned([_header(table)] + _cells(table)))
     lines.append("")
     lines.append(table.method_note())
@@ -230,9 +250,12 @@ def table_json(table: SummaryTable) -> dict[str, Any]:
             cells[cell.metric.key] = {
                 "value": cell.value,
                 "unit": cell.metric.unit,
+                "group": cell.metric.group,
                 "partial": cell.partial,
                 "invalid": cell.invalid,
                 "change_pct": None if comp is None else comp.change_pct,
+                "tested": None if comp is None else comp.tested,
+                "outcome": None if comp is None else comp.outcome,
                 "significant": None if comp is None else comp.significant,
                 "p_value": None if comp is None else comp.p_value,
                 "samples": None if comp is None else comp.samples,
@@ -253,6 +276,8 @@ def table_json(table: SummaryTable) -> dict[str, Any]:
         "baseline": table.baseline,
         "alpha": table.alpha,
         "statistic": table.statistic,
+        "min_repeats": table.rules.min_repeats,
+        "tests": table.test_note(),
         "rows": rows,
     }
 

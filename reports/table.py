@@ -1,29 +1,34 @@
 """The summary table: one row per configuration, each figure with its change against a baseline.
 
 Pure: takes grouped configurations, returns rows of values and comparisons.
-The HTML page and the text/Markdown summary render the same table.
+The HTML page and the terminal summary render the same table, and decide
+significance by the one rule in ``reports.compare`` (the gate's).
+
+A change is shown as ``+12.3%``. Only a tested change (enough repeats a side)
+carries a judgement: ``~`` when the per-repeat values do not show it
+different; nothing marks an untested change, and the table says once why
+(``SummaryTable.test_note``).
 
 A counter of a configuration with an ``incomplete`` repeat is *partial* (the
-run ended before every report arrived) and reads so, here and on the page; so
-do the figures made from counts (deliveries/s, generator CPU a delivery). A
-negative count (older results; measurement rule 5 makes it a bug) is never
-shown as a figure: the cell reads ``invalid``.
+run ended before every report arrived) and reads so; so do the figures made
+from counts. A negative count (older results; measurement rule 5 makes it a
+bug) is never shown as a figure: the cell reads ``invalid``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from reports.compare import Comparison, compare
+from reports.compare import Comparison, compare_configs, shown_only, untested_note
 from reports.configs import ConfigRuns, find_config
-from reports.metrics import METRICS, Metric, format_value
-from reports.stats import get_statistic
+from reports.gate.rules import GateRules, load_rules
+from reports.metrics import GROUPS, METRICS, Metric, format_value, shown_unit
 
-NOT_SIGNIFICANT = "~"
+NOT_DIFFERENT = "~"
 PARTIAL = "partial"
 # Figures made from counts (besides the counters): an incomplete run makes them partial too.
-COUNT_BASED = ("deliveries_per_s", "generator_cpu_us_per_delivery")
+COUNT_BASED = ("deliveries_per_s", "generator_cpu_us_per_delivery", "server_cpu_us_per_delivery")
 INVALID = "invalid"
 
 
@@ -41,7 +46,8 @@ class Cell:
     def value_text(self) -> str:
         if self.invalid:
             return INVALID
-        text = format_value(self.value, self.metric.unit)
+        unit, factor = shown_unit(self.metric)
+        text = format_value(None if self.value is None else self.value * factor, unit)
         return f"{text} ({PARTIAL})" if self.partial else text
 
     @property
@@ -55,64 +61,93 @@ class SummaryRow:
     is_baseline: bool
     cells: list[Cell]
 
+    def cell(self, key: str) -> Cell | None:
+        return next((c for c in self.cells if c.metric.key == key), None)
+
 
 @dataclass(frozen=True)
 class SummaryTable:
     metrics: list[Metric]
     rows: list[SummaryRow]
     baseline: str
-    alpha: float
-    statistic: str
+    rules: GateRules
+
+    @property
+    def alpha(self) -> float:
+        return self.rules.alpha
+
+    @property
+    def statistic(self) -> str:
+        return self.rules.statistic
+
+    def default_metrics(self) -> list[Metric]:
+        """The compact table's columns, in group order."""
+        return [m for m in self.grouped() if m.default]
+
+    def grouped(self) -> list[Metric]:
+        """Every metric, ordered by group (throughput, latency, delivery, cost)."""
+        return sorted(self.metrics, key=lambda m: GROUPS.index(m.group))
+
+    def test_note(self) -> str:
+        """One sentence: why changes are untested, or how the tested ones were judged."""
+        untested = untested_note([row.config.repeats for row in self.rows], self.rules)
+        if untested:
+            return untested
+        return (
+            f"changes tested over repeats with the gate's rule ({self.statistic}, Holm at "
+            f"{self.alpha:g}, each metric's margin); {NOT_DIFFERENT} = not shown different"
+        )
 
     def method_note(self) -> str:
-        """What the ``~`` mark means and which samples the tests used, for the page."""
-        used = sorted(
-            {
-                cell.comparison.samples
-                for row in self.rows
-                for cell in row.cells
-                if cell.comparison is not None and cell.comparison.p_value is not None
-            }
-        )
+        """The longer explanation for the page and ``--wide``."""
         return (
-            f"Changes are against {self.baseline}. {NOT_SIGNIFICANT} marks a change the samples "
-            f"do not support: two-sided {self.statistic} U test, p >= {self.alpha:g}, or no "
-            "test possible. Samples: the per-repeat values when each side has >= 3 repeats "
-            "(and enough to reach significance), else the per-second samples of the window "
-            "(time series p50_us / p99_us / delivered, resource samples). Samples used here: "
-            f"{', '.join(used) or 'none'}. Counters are shown, not tested."
+            f"Changes are against {self.baseline}. {self.test_note()[0].upper()}"
+            f"{self.test_note()[1:]}. A change is tested only on per-repeat values "
+            f"(independent runs, at least {self.rules.min_repeats} a side: gate.toml's "
+            "min_repeats), with the regression gate's own estimate, test and margins; "
+            "per-second samples of one run are autocorrelated and never decide. "
+            "Untested changes are the pooled change, shown plainly. Counters are shown, "
+            "never tested. Latencies in ms."
         )
+
+
+def rules_with(alpha: float | None = None) -> GateRules:
+    """The shipped gate rules, with another family-wise alpha when one is given."""
+    rules = load_rules()
+    return rules if alpha is None else replace(rules, alpha=alpha)
 
 
 def change_text(comparison: Comparison | None) -> str:
-    """``+12.3%``, with `` ~`` appended when not significant; empty for the baseline."""
+    """``+12.3%``, with `` ~`` when tested and not shown different; empty for the baseline."""
     if comparison is None:
         return ""
     if comparison.change_pct is None:
         # No relative change: a figure missing on one side, or growing from 0.
         return "new" if comparison.base == 0 and comparison.cand else ""
     text = f"{comparison.change_pct:+.1f}%"
-    if comparison.significant is not True and comparison.change_pct != 0:
-        text += f" {NOT_SIGNIFICANT}"
+    if comparison.tested and not comparison.significant and comparison.change_pct != 0:
+        text += f" {NOT_DIFFERENT}"
     return text
 
 
 def build_table(
     configs: Sequence[ConfigRuns],
     baseline: str | None = None,
-    alpha: float = 0.05,
-    statistic: str = "mann-whitney",
+    rules: GateRules | None = None,
 ) -> SummaryTable:
     """Rows for ``configs`` compared against ``baseline`` (default: the first).
 
-    Metrics with no value in any configuration (redis CPU without a redis
-    configuration) are left out. Raises KeyError for an unknown baseline.
+    ``rules`` are the gate's (default: the shipped gate.toml). Metrics with no
+    value in any configuration (redis CPU without a redis configuration) are
+    left out. Raises KeyError for an unknown baseline.
     """
     if not configs:
         raise ValueError("no results to summarise")
+    rules = rules or load_rules()
     base = find_config(configs, baseline) if baseline else configs[0]
-    test = get_statistic(statistic)
     metrics = [m for m in METRICS if any(m.pooled(c) is not None for c in configs)]
+    others = [c for c in configs if c is not base]
+    tested = compare_configs(metrics, base, others, rules)
     rows = []
     for config in configs:
         is_base = config is base
@@ -123,9 +158,13 @@ def build_table(
             invalid = counted and any(
                 float(v) < 0 for v in (m.per_repeat(d) for d in config.docs) if v is not None
             )
-            comparison = None if is_base or invalid else compare(m, base, config, alpha, test)
+            comparison = None
+            if not is_base and not invalid:
+                comparison = tested.get((config.label, m.key)) or shown_only(
+                    m, base, config, "counter: shown, not tested"
+                )
             value = None if invalid else m.pooled(config)
             partial = incomplete and (counted or m.key in COUNT_BASED)
             cells.append(Cell(m, value, comparison, partial, invalid))
         rows.append(SummaryRow(config, is_base, cells))
-    return SummaryTable(metrics, rows, base.label, alpha, statistic)
+    return SummaryTable(metrics, rows, base.label, rules)

@@ -6,7 +6,12 @@ Through Locust's extension points only:
   the tab and its columns; an ``after_request`` hook adds its rows to
   ``/stats/requests`` under ``extended_stats`` (the UI polls that every 2 s);
 * ``/roombench/fanout`` (a Flask route on ``web_ui.app``) returns the same rows
-  as JSON with the run's phase, for scripts and tests;
+  as JSON with the run's phase and the chart's per-second series, for the
+  chart, scripts and tests;
+* the tab's live chart: ``chart.js``, served at ``/roombench/fanout-chart.js``
+  and added to Locust's page by a ``<script>`` tag an ``after_request`` hook
+  puts before ``</body>`` of the index page (Locust renders an extended tab as
+  a table only; the script draws plain SVG above it);
 * another ``after_request`` hook empties the task lists ``/tasks`` returns: the
   one internal task (``run_user``, the user's whole life) means nothing in the
   ratio tab, which then lists only the user class.
@@ -27,7 +32,14 @@ from typing import Any
 
 import gevent
 
-from loadtests.webui.live import COLUMNS, CoordinatorState, display, settled_seconds, tab_rows
+from loadtests.webui.live import (
+    COLUMNS,
+    CoordinatorState,
+    chart_series,
+    display,
+    settled_seconds,
+    tab_rows,
+)
 from loadtests.webui.losses import LossFeed
 
 log = logging.getLogger("roombench")
@@ -37,6 +49,9 @@ FEED_EVERY_S = 1.0
 STATS_PATH_SUFFIX = "/stats/requests"
 TASKS_PATH_SUFFIX = "/tasks"
 ROUTE = "/roombench/fanout"
+CHART_ROUTE = "/roombench/fanout-chart.js"
+CHART_SCRIPT = Path(__file__).with_name("chart.js")
+CHART_TAG = f'<script src="{CHART_ROUTE}"></script>'
 
 
 class FeedLoop:
@@ -123,15 +138,21 @@ def install_tab(web_ui: Any, state: CoordinatorState, loop: FeedLoop) -> None:
     @web_ui.app.route(ROUTE)
     def fanout() -> Response:
         planner = state.planner
+        rows = tab_rows(state)
         return jsonify(
             {
                 "written": state.written,
                 "results_path": str(Path(state.settings.results_path).resolve()),
                 "joined": planner.joined_total if planner else 0,
                 "users": planner.users if planner else 0,
-                "rows": tab_rows(state),
+                "rows": rows,
+                "chart": chart_series(rows, live=not state.written),
             }
         )
+
+    @web_ui.app.route(CHART_ROUTE)
+    def chart_script() -> Response:
+        return Response(CHART_SCRIPT.read_text(), mimetype="text/javascript")
 
     @web_ui.app.before_request
     def feed_first() -> None:
@@ -144,7 +165,11 @@ def install_tab(web_ui: Any, state: CoordinatorState, loop: FeedLoop) -> None:
     @web_ui.app.after_request
     def extend(response: Response) -> Response:
         path = request.path
-        if path.endswith(STATS_PATH_SUFFIX) and response.is_json:
+        if path.endswith("/") and response.mimetype == "text/html" and not response.is_streamed:
+            page = response.get_data(as_text=True)
+            if "</body>" in page and CHART_TAG not in page:
+                response.set_data(page.replace("</body>", CHART_TAG + "</body>", 1))
+        elif path.endswith(STATS_PATH_SUFFIX) and response.is_json:
             doc = response.get_json()
             doc["extended_stats"] = [{"key": TAB_KEY, "data": display(tab_rows(state))}]
             response.set_data(json.dumps(doc))

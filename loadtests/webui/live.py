@@ -5,11 +5,17 @@ The tab is one table (Locust's extended tabs render one table each): a
 p50/p99/p99.9 from the merged HDR histograms, lost/duplicated/leaked, the
 phase and the flags — then one row per send second, newest first.
 
-Live, a second's ``lost`` is shown only once it is *settled*: its drain has
-passed and the workers' next reports (every few seconds) have arrived, since a
-delivery may still be on its way until then. Once the master has written the
-results file, every figure comes from that file, so the tab's final counters
-are the results' counters, not a recomputation.
+Live, a second's ``expected`` and ``lost`` are shown only once it is
+*settled*: its drain has passed and the workers' next reports (every few
+seconds) have arrived, since a delivery may still be on its way until then.
+The ``window`` row compares like with like: its expected, delivered and lost
+are those of the settled seconds only (delivered counted over every second
+would run ahead of expected, which settles later), and its ``Settled`` cell
+says which seconds are in and which are still open. Once the master has
+written the results file, every figure comes from that file, so the tab's
+final counters are the results' counters, not a recomputation.
+
+``chart_series`` gives the tab's chart (``chart.js``) its per-second points.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("p50_ms", "Fan-out p50 (ms)"),
     ("p99_ms", "p99 (ms)"),
     ("p99_9_ms", "p99.9 (ms)"),
+    ("settled", "Settled"),
     ("expected", "Expected"),
     ("delivered", "Delivered"),
     ("lost", "Lost"),
@@ -106,6 +113,27 @@ def settled_seconds(
     return rows
 
 
+def _span(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _settled_cell(window: Window | None, second: int, done: bool) -> str:
+    """A window second's state: "yes" once settled, "open" until then; blank outside the window."""
+    if window is None or window.phase(second) != "window":
+        return ""
+    return "yes" if done else "open"
+
+
+def settled_text(settled: list[int], window: Window, now_ns: int) -> str:
+    """Which window seconds (from 0) the window row's counts cover, and which are still open."""
+    started = min(window.end_s, now_ns // NS_PER_S + 1) - window.start_s
+    done = len(settled)
+    parts = [f"{_span(0, done - 1)} settled" if done else "none settled"]
+    if done < started:
+        parts.append(f"{_span(done, started - 1)} open")
+    return "; ".join(parts)
+
+
 def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[str, Any]]:
     """The tab's rows while the test runs (before the results file exists)."""
     now_ns = time.time_ns() if now_ns is None else now_ns
@@ -126,6 +154,7 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
                 "phase": window.phase(second) if window else "joining",
                 "delivered_per_s": c["strict"] + c["optional"],
                 **_percentiles_ms(found.histograms.get("fanout")),
+                "settled": _settled_cell(window, second, done is not None),
                 "expected": done.expected if done else None,
                 "delivered": c["strict"] + c["optional"],
                 "lost": done.lost if done else None,
@@ -148,8 +177,9 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
             {
                 "delivered_per_s": round((counts["strict"] + counts["optional"]) / seconds_in, 1),
                 **_percentiles_ms(aggregate.window_histogram("fanout", window)),
+                "settled": settled_text(sorted(settled), window, now_ns),
                 "expected": sum(s.expected for s in settled.values()) if settled else None,
-                "delivered": counts["strict"] + counts["optional"],
+                "delivered": sum(s.delivered for s in settled.values()) if settled else None,
                 "lost": sum(s.lost for s in settled.values()) if settled else None,
                 "duplicated": counts["duplicated"],
                 "leaked": counts["leaked"],
@@ -169,6 +199,7 @@ def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
         "p50_ms": _ms(fanout["p50"]) if fanout["count"] else None,
         "p99_ms": _ms(fanout["p99"]) if fanout["count"] else None,
         "p99_9_ms": _ms(fanout["p99_9"]) if fanout["count"] else None,
+        "settled": "all",
         "expected": c["expected"],
         "delivered": c["delivered"],
         "lost": c["lost"],
@@ -191,6 +222,7 @@ def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
             "p50_ms": _ms(p50[i]),
             "p99_ms": _ms(p99[i]),
             "p99_9_ms": None,  # the results keep per-second p50 and p99 only
+            "settled": "yes",
             "expected": expected[i],
             "delivered": delivered[i],
             "lost": lost[i],
@@ -230,3 +262,24 @@ def display(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 out[key] = value
         shown.append(out)
     return shown
+
+
+def chart_series(rows: list[dict[str, Any]], live: bool = False) -> dict[str, list[Any]]:
+    """Per-second points for the tab's chart, oldest first: deliveries/s and fan-out p50/p99 ms.
+
+    Seconds are the rows' own (from the window's start); the drain sends nothing,
+    so its seconds carry no value rather than a drop to 0. While the test runs
+    (``live``), the newest second is still filling and is left out: it would
+    draw as a drop.
+    """
+    seconds = [r for r in reversed(rows[1:]) if isinstance(r.get("second"), int)]
+    if live:
+        seconds = seconds[:-1]
+    sending = [r for r in seconds if r.get("phase") != "drain"]
+    return {
+        "t_s": [r["second"] for r in sending],
+        "phase": [r.get("phase") for r in sending],
+        "delivered_per_s": [r.get("delivered_per_s") for r in sending],
+        "p50_ms": [r.get("p50_ms") for r in sending],
+        "p99_ms": [r.get("p99_ms") for r in sending],
+    }

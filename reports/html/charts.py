@@ -1,8 +1,12 @@
 """The report's charts, from pooled configurations and bench files to SVG strings.
 
 Each function returns one chart (or a list of them) and knows nothing of the
-page around it. Latencies are recorded in µs and drawn in ms, which reads
-better on an axis.
+page around it. Latencies are recorded in µs and drawn in ms, as the tables
+show them. Panels that are compared side by side (each configuration's CPU,
+each configuration's RSS) share one y-scale. Over time, the x-axis spans the
+samples there are; the drain seconds carry no sends, so the by-send-second
+series stop at the window's end instead of dropping to 0, and the drain band
+says so.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ from collections.abc import Sequence
 
 from reports import bench_view, hdr_view
 from reports.configs import ConfigRuns
+from reports.html.bars import bar_chart
 from reports.html.faults import doc_marks, overlay_marks
-from reports.html.svg import Axis, Band, Series, bar_chart, line_chart
+from reports.html.svg import HEADROOM, Axis, Band, Series, line_chart, nice_ticks
 from reports.loading import BenchDoc
-from reports.metrics import MIB
+from reports.metrics import MIB, US_PER_MS
 
 PERCENTILE_AXIS_TICKS = [
     (2.0, "50%"),
@@ -23,7 +28,10 @@ PERCENTILE_AXIS_TICKS = [
     (1000.0, "99.9%"),
     (10000.0, "99.99%"),
 ]
-US_PER_MS = 1000.0
+DRAIN_LABEL = "drain: no sends"
+# Columns counted by send second: nothing is sent in the drain, so they have no value there.
+BY_SEND_SECOND = ("delivered", "p50_us", "p99_us")
+SECONDS = Axis("seconds from window start", tight=True)
 
 
 def _ms(value: float) -> str:
@@ -41,7 +49,7 @@ def percentile_distribution(configs: Sequence[ConfigRuns]) -> str:
     return line_chart(
         "Fan-out latency by percentile (merged HDR histograms)",
         Axis("percentile", log=True, ticks=PERCENTILE_AXIS_TICKS),
-        Axis("fan-out latency (ms)", zero=True, fmt=_ms),
+        Axis("fan-out latency (ms)", zero=True, fmt=_ms, headroom=True),
         series,
         markers=False,
     )
@@ -70,7 +78,7 @@ def _phase_bands(config: ConfigRuns) -> list[Band]:
     series = config.first["timeseries"]
     t_s, phase = series["t_s"], series["phase"]
     bands = []
-    for name, label in (("warmup", "warm-up"), ("drain", "drain")):
+    for name, label in (("warmup", "warm-up"), ("drain", DRAIN_LABEL)):
         seconds = [t for t, p in zip(t_s, phase, strict=False) if p == name]
         if seconds:
             bands.append(Band(min(seconds), max(seconds) + 1, label))
@@ -84,9 +92,9 @@ def _mean_by_second(
     sums: dict[float, list[float]] = {}
     for doc in config.docs:
         series = doc["timeseries"]
-        for t, value in zip(series["t_s"], series[column], strict=False):
+        for t, phase, value in zip(series["t_s"], series["phase"], series[column], strict=False):
             bucket = sums.setdefault(float(t), [])
-            if value is not None:
+            if value is not None and not (phase == "drain" and column in BY_SEND_SECOND):
                 bucket.append(float(value) / scale)
     return [(t, sum(v) / len(v) if v else None) for t, v in sorted(sums.items())]
 
@@ -111,8 +119,8 @@ def timeseries(configs: Sequence[ConfigRuns]) -> list[str]:
         charts.append(
             line_chart(
                 title + note,
-                Axis("seconds from window start"),
-                Axis(y_label, zero=True, fmt=_ms),
+                SECONDS,
+                Axis(y_label, zero=True, fmt=_ms, headroom=True),
                 series,
                 bands=_phase_bands(configs[0]),
                 markers=False,
@@ -122,10 +130,16 @@ def timeseries(configs: Sequence[ConfigRuns]) -> list[str]:
     return charts
 
 
-def resources(config: ConfigRuns) -> list[str]:
-    """CPU and RSS of every sampled process of the configuration's first repeat."""
-    doc = config.first
-    procs = doc.get("resources", [])
+def _shared_top(values: Sequence[float]) -> float:
+    """One y-axis top for panels compared side by side: headroom, then a round tick."""
+    top = max(values, default=0.0) * (1 + HEADROOM) or 1.0
+    ticks = nice_ticks(0.0, top)
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else top
+    return ticks[-1] if ticks[-1] >= top else ticks[-1] + step
+
+
+def _process_series(config: ConfigRuns) -> tuple[list[Series], list[Series]]:
+    procs = config.first.get("resources", [])
     cpu = [
         Series(f"{r['role']}: {r['name']}", list(zip(r["t_s"], r["cpu_percent"], strict=False)))
         for r in procs
@@ -133,33 +147,51 @@ def resources(config: ConfigRuns) -> list[str]:
     rss = [
         Series(
             f"{r['role']}: {r['name']}",
-            [(t, v / MIB) for t, v in zip(r["t_s"], r["rss_bytes"], strict=False)],
+            [
+                (t, None if v is None else v / MIB)
+                for t, v in zip(r["t_s"], r["rss_bytes"], strict=False)
+            ],
         )
         for r in procs
     ]
-    bands = _phase_bands(config)
-    marks = doc_marks(doc)
-    where = f"{config.label}, repeat {doc['repeat']}"
-    return [
-        line_chart(
-            f"CPU per process — {where}",
-            Axis("seconds from window start"),
-            Axis("CPU % of one core", zero=True),
-            cpu,
-            bands=bands,
-            markers=False,
-            marks=marks,
-        ),
-        line_chart(
-            f"RSS per process — {where}",
-            Axis("seconds from window start"),
-            Axis("RSS (MiB)", zero=True),
-            rss,
-            bands=bands,
-            markers=False,
-            marks=marks,
-        ),
-    ]
+    return cpu, rss
+
+
+def resources(configs: Sequence[ConfigRuns]) -> list[str]:
+    """CPU then RSS of every sampled process, one panel per configuration (first repeat each),
+    all CPU panels on one y-scale and all RSS panels on another."""
+    series = {c.label: _process_series(c) for c in configs}
+
+    def top(index: int) -> float:
+        return _shared_top(
+            [
+                y
+                for pair in series.values()
+                for s in pair[index]
+                for _x, y in s.points
+                if y is not None
+            ]
+        )
+
+    charts = []
+    for index, what, axis in (
+        (0, "CPU per process", Axis("CPU % of one core", lo=0.0, hi=top(0))),
+        (1, "RSS per process", Axis("RSS (MiB)", lo=0.0, hi=top(1))),
+    ):
+        for config in configs:
+            doc = config.first
+            charts.append(
+                line_chart(
+                    f"{what} — {config.label}, repeat {doc['repeat']}",
+                    SECONDS,
+                    axis,
+                    series[config.label][index],
+                    bands=_phase_bands(config),
+                    markers=False,
+                    marks=doc_marks(doc),
+                )
+            )
+    return charts
 
 
 def _label(bench: BenchDoc, name: str, several: bool) -> str:

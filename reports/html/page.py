@@ -1,11 +1,14 @@
 """The self-contained HTML report: one file, no network, charts as inline SVG.
 
-Layout, top to bottom: warnings (flags nobody may miss), run metadata per
-configuration, the summary table with changes against the baseline, the fault
-table (when a run had a fault timeline or a process exit), charts,
-micro-benchmarks, downloads. The raw results (with their HDR blobs) and the
-bench JSON are embedded as a ``<script type="application/json">`` block, and a
-few lines of inline script turn them into download links.
+Layout, top to bottom: the verdict line (flags, counts, whether changes were
+tested, the folder's gate verdict), a table of contents, warnings (when a flag
+is set), the summary table (grouped, fitting 1280 px; every column behind "more
+columns"), faults, charts, run metadata, clocks, why other figures differ,
+micro-benchmarks, downloads. A section with nothing to say is one line
+(``sections.one_line``), never an empty heading. The raw results (with their
+HDR blobs) and the bench JSON are embedded as a ``<script
+type="application/json">`` block, and a few lines of inline script turn them
+into download links; another few show a chart point's values on hover.
 
 The page checks itself: an early script records console errors and uncaught
 exceptions, a late one counts the charts that drew a series, and both write
@@ -47,6 +50,7 @@ from reports.html import clocks, faults, machine, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
 from reports.table import SummaryTable
+from reports.verdict_line import verdict_line
 
 
 def _downloads(
@@ -100,33 +104,96 @@ def embed_json(value: Any) -> Markup:
     return Markup(text)
 
 
+def _has_clock_story(configs: Sequence[ConfigRuns]) -> bool:
+    """Whether any run had a worker on another host than the master (a clock to correct)."""
+    return any((d.get("clocks") or {}).get("cross_host") for c in configs for d in c.docs)
+
+
+def _has_fault_story(configs: Sequence[ConfigRuns]) -> bool:
+    """Whether any run fired a fault event or had a process exit nobody planned."""
+    return any(
+        d.get("events") or any(not e.get("planned") for e in d.get("process_exits", []))
+        for c in configs
+        for d in c.docs
+    )
+
+
+# (anchor, title) of each section with a heading, for the table of contents.
+HEADINGS = {
+    "warnings.html": ("warnings", "Warnings"),
+    "summary.html": ("summary", "Summary"),
+    "faults.html": ("faults-title", "Faults"),
+    "runs.html": ("runs", "Runs"),
+    "machine.html": ("machine-title", "Machine"),
+    "clocks.html": ("clocks-title", "Clocks"),
+    "benchmarks.html": ("benchmarks", "Micro-benchmarks"),
+    "notes.html": ("notes", "Why other figures differ"),
+    "downloads.html": ("downloads-title", "Downloads"),
+}
+
+
+def _contents(parts: Sequence[Section]) -> list[tuple[str, str]]:
+    entries = []
+    for part in parts:
+        if part.template == "charts.html" and part.context.get("anchor"):
+            entries.append((str(part.context["anchor"]), str(part.context["title"])))
+        elif part.template == "one_line.html":
+            entries.append((str(part.context["anchor"]), str(part.context["title"])))
+        elif part.template in HEADINGS:
+            if part.template != "warnings.html" or part.context.get("flags"):
+                entries.append(HEADINGS[part.template])
+    return entries
+
+
 def _sections(
     configs: Sequence[ConfigRuns],
     table: SummaryTable | None,
     benches: Sequence[BenchDoc],
     results: int,
     generated_utc: str,
+    gate: dict[str, Any] | None,
 ) -> list[Section]:
-    """The page's sections in page order, each only when it has something to show."""
-    page = [sections.generated(generated_utc, results, len(benches))]
+    """The page's sections in page order; one with nothing to show is one line."""
+    head = [sections.generated(generated_utc, results, len(benches))]
     if configs:
-        page += [sections.warnings(configs), sections.runs(configs)]
-        page.append(machine.section(configs))  # speed, CPU sets, noise (issue 22)
+        head.append(sections.verdict(verdict_line(configs, table, gate)))
+    page: list[Section] = []
+    if configs and any(c.flags() for c in configs):
+        page.append(sections.warnings(configs))
     if table is not None:
         page.append(sections.summary(table))
-    if faults.has_faults(configs):
-        page.append(faults.section(configs))
     if configs:
+        if _has_fault_story(configs):
+            page.append(faults.section(configs))
+        else:
+            page.append(
+                sections.one_line(
+                    "faults-title", "Faults", "none injected, and every process exit was planned."
+                )
+            )
         page += [
             sections.fanout_charts(configs),
             sections.timeseries_charts(configs),
             sections.process_charts(configs),
+            sections.runs(configs),
+            machine.section(configs),  # speed, CPU sets, noise (issue 22)
         ]
-    page += clocks.clock_sections(configs)  # [] without distributed runs
+        if _has_clock_story(configs):
+            page += clocks.clock_sections(configs)
+        elif any(d.get("clocks") for c in configs for d in c.docs):
+            page.append(
+                sections.one_line(
+                    "clocks-title",
+                    "Clocks",
+                    "every worker ran on the master's host and shares its clock: "
+                    "no correction was needed.",
+                )
+            )
+        page.append(Section("notes.html"))
     if benches:
         page.append(sections.benchmarks(benches))
     page.append(sections.downloads())
-    return page
+    return [*head, sections.contents(_contents(page)), *page]
 
 
 def render_page(
@@ -136,10 +203,11 @@ def render_page(
     result_paths: Sequence[Path],
     results: Sequence[dict[str, Any]],
     generated_utc: str,
+    gate: dict[str, Any] | None = None,
 ) -> str:
-    """The whole page as one string."""
+    """The whole page as one string; ``gate`` is the folder's gate verdict, if any."""
     data = {"downloads": _downloads(configs, result_paths, results, benches)}
-    parts = _sections(configs, table, benches, len(results), generated_utc)
+    parts = _sections(configs, table, benches, len(results), generated_utc, gate)
     return render(
         "page.html",
         sections=[section.render() for section in parts],

@@ -18,7 +18,9 @@ from reports.configs import ConfigRuns
 from reports.html import charts
 from reports.html.templating import Section
 from reports.loading import BenchDoc
+from reports.metrics import Metric, shown_unit
 from reports.table import Cell, SummaryTable
+from reports.verdict_line import VerdictLine
 
 VERSION_KEYS = (
     "python",
@@ -72,6 +74,21 @@ def generated(generated_utc: str, results: int, benches: int) -> Section:
     )
 
 
+def verdict(line: VerdictLine) -> Section:
+    """The one line on top: flags, loss, counts, whether changes were tested, the gate."""
+    return Section("verdict.html", {"parts": line.parts, "alarm": line.alarm})
+
+
+def contents(entries: Sequence[tuple[str, str]]) -> Section:
+    """The table of contents: (anchor, title) of every section with a heading."""
+    return Section("contents.html", {"entries": entries})
+
+
+def one_line(anchor: str, title: str, text: str) -> Section:
+    """A section with nothing to show: its title and why, on one line."""
+    return Section("one_line.html", {"anchor": anchor, "title": title, "text": text})
+
+
 @dataclass(frozen=True)
 class Flag:
     label: str
@@ -117,8 +134,10 @@ def _run_row(c: ConfigRuns) -> list[str]:
 
 
 def runs(configs: Sequence[ConfigRuns]) -> Section:
-    """Run metadata, one row per configuration: commit, versions, axes, machine, window."""
-    return Section("runs.html", {"header": RUNS_HEADER, "rows": [_run_row(c) for c in configs]})
+    """Run metadata, one column per configuration (so it fits a narrow page), one row a field."""
+    columns = [_run_row(c) for c in configs]
+    rows = [[field, *(col[i] for col in columns)] for i, field in enumerate(RUNS_HEADER)]
+    return Section("runs.html", {"rows": rows})
 
 
 @dataclass(frozen=True)
@@ -144,41 +163,84 @@ class SummaryLine:
 
 
 def _change(cell: Cell) -> Change | None:
+    """Colour only a change the gate's rule calls different; an untested one is plain."""
     comp = cell.comparison
     if comp is None or not cell.change_text:
         return None
-    css = "ns" if not comp.significant else ("worse" if comp.worse else "better")
-    tip = comp.reason + (
-        f"; p = {comp.p_value:.3g} ({comp.method})" if comp.p_value is not None else ""
-    )
+    if comp.significant:
+        css = "worse" if comp.worse else "better"
+    else:
+        css = "ns" if comp.tested else "plain"
+    tip = comp.reason + (f"; p = {comp.p_value:.3g}" if comp.p_value is not None else "")
     return Change(cell.change_text, css, tip)
 
 
-def summary(table: SummaryTable) -> Section:
-    """The summary table with each change coloured by its test, and the method note."""
-    rows = [
-        SummaryLine(
-            row.config.label,
-            row.is_baseline,
-            [SummaryCell(cell.value_text, _change(cell)) for cell in row.cells],
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class SummaryGrid:
+    """One rendering of the table: its column groups (name, span), columns and rows."""
+
+    groups: list[tuple[str, int]]
+    columns: list[Column]
+    rows: list[SummaryLine]
+
+
+def _grid(table: SummaryTable, metrics: list[Metric]) -> SummaryGrid:
+    groups: list[tuple[str, int]] = []
+    for m in metrics:
+        if groups and groups[-1][0] == m.group:
+            groups[-1] = (m.group, groups[-1][1] + 1)
+        else:
+            groups.append((m.group, 1))
+    columns = []
+    for m in metrics:
+        unit, _factor = shown_unit(m)
+        columns.append(Column(m.key, m.label, "" if unit == "count" else unit))
+    rows = []
+    for row in table.rows:
+        cells = [row.cell(m.key) for m in metrics]
+        rows.append(
+            SummaryLine(
+                row.config.label,
+                row.is_baseline,
+                [SummaryCell(c.value_text, _change(c)) for c in cells if c is not None],
+            )
         )
-        for row in table.rows
-    ]
+    return SummaryGrid(groups, columns, rows)
+
+
+def summary(table: SummaryTable) -> Section:
+    """The compact table (fits 1280 px), every column behind "more columns", the method note."""
     return Section(
         "summary.html",
-        {"metrics": table.metrics, "rows": rows, "method_note": table.method_note()},
+        {
+            "compact": _grid(table, table.default_metrics()),
+            "full": _grid(table, table.grouped()),
+            "test_note": table.test_note(),
+            "method_note": table.method_note(),
+        },
     )
 
 
-def chart_row(title: str, chart_svgs: Sequence[str], note: str = "") -> Section:
+def chart_row(title: str, chart_svgs: Sequence[str], note: str = "", anchor: str = "") -> Section:
     """A heading, an optional note and a row of charts."""
-    return Section("charts.html", {"title": title, "note": note, "charts": _svg(chart_svgs)})
+    return Section(
+        "charts.html",
+        {"title": title, "note": note, "charts": _svg(chart_svgs), "anchor": anchor},
+    )
 
 
 def fanout_charts(configs: Sequence[ConfigRuns]) -> Section:
     return chart_row(
         "Fan-out latency",
         [charts.percentile_distribution(configs), charts.latency_cdf(configs)],
+        anchor="fanout",
     )
 
 
@@ -186,12 +248,20 @@ def timeseries_charts(configs: Sequence[ConfigRuns]) -> Section:
     return chart_row(
         "Over time",
         charts.timeseries(configs),
-        note="Only messages sent inside the window count; warm-up and drain are shaded.",
+        note="Only messages sent inside the window count; warm-up and drain are shaded. "
+        "Deliveries and latencies are by send second: the drain sends nothing, so those "
+        "lines end where the window ends.",
+        anchor="over-time",
     )
 
 
 def process_charts(configs: Sequence[ConfigRuns]) -> Section:
-    return chart_row("Processes", [chart for c in configs for chart in charts.resources(c)])
+    return chart_row(
+        "Processes",
+        charts.resources(configs),
+        note="Each configuration's first repeat; CPU panels share one scale, RSS panels another.",
+        anchor="processes",
+    )
 
 
 @dataclass(frozen=True)

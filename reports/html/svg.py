@@ -2,8 +2,16 @@
 
 Charts are plain inline SVG strings, so a report opens offline, prints, and
 needs no JavaScript library. Every data series is a ``<path class="series">``
-with a ``<title>`` (the browser shows it on hover); the page's self-check
-counts those paths to prove each chart has drawn something.
+with a ``<title>``; the page's self-check counts those paths to prove each
+chart has drawn something.
+
+What keeps every series visible: each series after the first gets its own
+dash pattern (identical series then still show both colours), a series of
+one point is drawn as a dot, and a linear y-axis leaves headroom above the
+highest value so a flat line never sits on the frame. The x-axis spans the
+points that have a value, no more. Each chart also carries invisible hover
+targets (``circle.hover``, at most ``HOVER_POINTS`` a series) whose
+``data-tip`` the page's script shows next to the pointer.
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ class Axis:
     fmt: Callable[[float], str] = lambda v: f"{v:g}"
     lo: float | None = None
     hi: float | None = None
+    tight: bool = False
+    headroom: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,7 @@ class Series:
     points: Sequence[Point]
     color: str | None = None
     dashed: bool = False
+    dash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,12 @@ class Mark:
     color: str = "#B00020"
 
 
+# Dash patterns by series position: solid first, then ones that stay distinct when
+# lines coincide.
+DASHES = ("", "7 4", "2 3", "10 3 2 3", "4 2 1 2", "1 4")
+HEADROOM = 0.08  # of the data range, above the highest value of a linear y-axis
+HOVER_POINTS = 160
+SPARSE_MARKERS = 8  # dots along a line drawn without markers
 LEGEND_CHARS = 24
 MARK_LABEL_CHARS = 22
 
@@ -137,8 +154,10 @@ class _Scale:
                 lo = min(lo, 0.0)
             if hi <= lo:
                 hi = lo + (abs(lo) or 1.0)
+            if axis.headroom and axis.hi is None:
+                hi += (hi - lo) * HEADROOM
             auto = nice_ticks(lo, hi)
-            if not axis.ticks and axis.lo is None and axis.hi is None:
+            if not axis.ticks and axis.lo is None and axis.hi is None and not axis.tight:
                 lo, hi = min(lo, auto[0]), max(hi, auto[-1])
             self.ticks = (
                 list(axis.ticks)
@@ -169,51 +188,30 @@ def _path(series: Series, sx: _Scale, sy: _Scale) -> str:
     return " ".join(parts)
 
 
-def line_chart(
-    title: str,
-    x: Axis,
-    y: Axis,
-    series: Sequence[Series],
-    bands: Sequence[Band] = (),
-    width: int = 660,
-    height: int = 320,
-    markers: bool | None = None,
-    marks: Sequence[Mark] = (),
-) -> str:
-    """An inline ``<svg class="chart">`` with axes, grid, optional bands and a legend.
-
-    ``marks`` draw a dashed vertical line each (``class="event-mark"``), labelled
-    at the top of the plot; the full label is the line's tooltip.
-
-    Series with nothing to draw are left out; with none left the chart is a
-    short "no data" note instead, so an empty axis never passes for a chart.
-    """
-    # Colours follow the position given, so a configuration keeps its colour
-    # in every chart even when it has nothing to draw in this one.
-    series = [replace(s, color=s.color or color(i)) for i, s in enumerate(series)]
-    series = [s for s in series if any(y is not None for _, y in s.points)]
-    if not series:
-        return f'<p class="no-data">{escape(title)}: no data in these results.</p>'
-    left, right, top, bottom = 64, width - 190, 34, height - 46
-    xs = [p[0] for s in series for p in s.points]
-    ys = [p[1] for s in series for p in s.points if p[1] is not None]
-    sx, sy = _Scale(x, xs, left, right), _Scale(y, ys, bottom, top)
-    out = [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="{left}" y="20" class="chart-title">{escape(title)}</text>',
+def _hover_points(series: Series, sx: _Scale, sy: _Scale, x: Axis, y: Axis) -> list[str]:
+    """Invisible targets for the page's hover script, thinned to ``HOVER_POINTS``."""
+    points = [
+        (xv, yv)
+        for xv, yv in series.points
+        if yv is not None and (not sx.log or xv > 0) and (not sy.log or yv > 0)
     ]
-    for band in bands:
-        x0, x1 = sx(max(band.x0, sx.lo)), sx(min(band.x1, sx.hi))
-        if x1 > x0:
-            out.append(
-                f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" '
-                f'height="{bottom - top}" fill="{band.fill}" opacity="0.15"/>'
-            )
-            out.append(
-                f'<text x="{(x0 + x1) / 2:.1f}" y="{top + 12}" class="band-label" '
-                f'text-anchor="middle">{escape(band.label)}</text>'
-            )
+    step = max(1, math.ceil(len(points) / HOVER_POINTS))
+    out = []
+    for xv, yv in points[::step]:
+        tip = f"{series.name}: {y.label} {yv:.4g} at {x.label} {xv:.4g}"
+        out.append(
+            f'<circle class="hover" cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="5" '
+            f'data-tip="{escape(tip)}"/>'
+        )
+    return out
+
+
+def _frame(
+    sx: _Scale, sy: _Scale, x: Axis, y: Axis, box: tuple[float, float, float, float], height: int
+) -> list[str]:
+    """Grid, ticks, frame and axis labels."""
+    left, right, top, bottom = box
+    out = []
     for value, label in sx.ticks:
         px = sx(value)
         out.append(f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{bottom}" class="grid"/>')
@@ -239,31 +237,113 @@ def line_chart(
         f'<text transform="translate(14,{(top + bottom) / 2}) rotate(-90)" '
         f'text-anchor="middle" class="axis-label">{escape(y.label)}</text>'
     )
+    return out
+
+
+def _bands(bands: Sequence[Band], sx: _Scale, top: float, bottom: float) -> list[str]:
+    out = []
+    for band in bands:
+        x0, x1 = sx(max(band.x0, sx.lo)), sx(min(band.x1, sx.hi))
+        if x1 > x0:
+            out.append(
+                f'<rect x="{x0:.1f}" y="{top}" width="{x1 - x0:.1f}" '
+                f'height="{bottom - top}" fill="{band.fill}" opacity="0.15"/>'
+            )
+            # A label wider than a narrow band ends at its right edge, inside the plot.
+            wide = len(band.label) * 6 < x1 - x0
+            at, anchor = ((x0 + x1) / 2, "middle") if wide else (x1 - 3, "end")
+            out.append(
+                f'<text x="{at:.1f}" y="{top + 12}" class="band-label" '
+                f'text-anchor="{anchor}">{escape(band.label)}</text>'
+            )
+    return out
+
+
+def line_chart(
+    title: str,
+    x: Axis,
+    y: Axis,
+    series: Sequence[Series],
+    bands: Sequence[Band] = (),
+    width: int = 600,
+    height: int = 320,
+    markers: bool | None = None,
+    marks: Sequence[Mark] = (),
+) -> str:
+    """An inline ``<svg class="chart">`` with axes, grid, optional bands and a legend.
+
+    ``marks`` draw a dashed vertical line each (``class="event-mark"``), labelled
+    at the top of the plot; the full label is the line's tooltip.
+
+    Series with nothing to draw are left out; with none left the chart is a
+    short "no data" note instead, so an empty axis never passes for a chart.
+    """
+    # Colours and dashes follow the position given, so a configuration keeps its
+    # look in every chart even when it has nothing to draw in this one.
+    series = [
+        replace(
+            s,
+            color=s.color or color(i),
+            dash=s.dash if s.dash is not None else ("6 4" if s.dashed else DASHES[i % len(DASHES)]),
+        )
+        for i, s in enumerate(series)
+    ]
+    series = [s for s in series if any(y is not None for _, y in s.points)]
+    if not series:
+        return f'<p class="no-data">{escape(title)}: no data in these results.</p>'
+    left, right, top, bottom = 64, width - 178, 34, height - 46
+    # The x-axis spans the points with a value, and the bands (a drain with no sends still shows).
+    xs = [p[0] for s in series for p in s.points if p[1] is not None]
+    xs += [edge for band in bands for edge in (band.x0, band.x1)]
+    ys = [p[1] for s in series for p in s.points if p[1] is not None]
+    sx, sy = _Scale(x, xs, left, right), _Scale(y, ys, bottom, top)
+    out = [
+        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="{left}" y="20" class="chart-title">{escape(title)}</text>',
+    ]
+    out += _bands(bands, sx, top, bottom)
+    out += _frame(sx, sy, x, y, (left, right, top, bottom), height)
     out += _marks(marks, sx, top, bottom)
+    hover: list[str] = []
     for i, s in enumerate(series):
         stroke = s.color or color(i)
-        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        dash = f' stroke-dasharray="{s.dash}"' if s.dash else ""
         out.append(
-            f'<path class="series" d="{_path(s, sx, sy)}" stroke="{stroke}"{dash}>'
-            f"<title>{escape(s.name)}</title></path>"
+            f'<path class="series" d="{_path(s, sx, sy)}" stroke="{stroke}"{dash} '
+            f'data-series="{escape(s.name)}"><title>{escape(s.name)}</title></path>'
         )
+        drawn = [
+            (xv, yv)
+            for xv, yv in s.points
+            if yv is not None and (not sx.log or xv > 0) and (not sy.log or yv > 0)
+        ]
         show_markers = markers if markers is not None else len(s.points) <= 12
-        if show_markers:
-            for xv, yv in s.points:
-                if yv is not None and (not sx.log or xv > 0) and (not sy.log or yv > 0):
-                    out.append(
-                        f'<circle cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="3" '
-                        f'fill="{stroke}"><title>{escape(s.name)}: {yv:g}</title></circle>'
-                    )
+        if show_markers or len(drawn) == 1:  # one point draws no line: show it as a dot
+            dots = drawn
+        else:
+            # A few dots a line, each series offset from the others, so a series drawn
+            # exactly under another still shows its colour.
+            stride = max(2, len(drawn) // SPARSE_MARKERS)
+            offset = (i * stride) // max(1, len(series))
+            dots = drawn[offset::stride]
+        for xv, yv in dots:
+            out.append(
+                f'<circle cx="{sx(xv):.1f}" cy="{sy(yv):.1f}" r="{3 if show_markers else 2.5}" '
+                f'fill="{stroke}" data-series="{escape(s.name)}">'
+                f"<title>{escape(s.name)}: {yv:g}</title></circle>"
+            )
+        hover += _hover_points(s, sx, sy, x, y)
         ly = top + 6 + i * 18
         out.append(
-            f'<line x1="{right + 14}" y1="{ly}" x2="{right + 38}" y2="{ly}" '
+            f'<line x1="{right + 12}" y1="{ly}" x2="{right + 36}" y2="{ly}" '
             f'stroke="{stroke}" stroke-width="2.5"{dash}/>'
         )
         out.append(
-            f'<text x="{right + 44}" y="{ly + 4}" class="legend">{escape(_short(s.name))}'
-            f"<title>{escape(s.name)}</title></text>"
+            f'<text x="{right + 42}" y="{ly + 4}" class="legend" data-series="{escape(s.name)}">'
+            f"{escape(_short(s.name))}<title>{escape(s.name)}</title></text>"
         )
+    out += hover  # last, so the targets lie above every line
     out.append("</svg>")
     return "\n".join(out)
 
@@ -283,45 +363,3 @@ def _marks(marks: Sequence[Mark], sx: _Scale, top: float, bottom: float) -> list
             f"<title>{escape(label)}</title></g>"
         )
     return out
-
-
-def bar_chart(
-    title: str,
-    bars: Sequence[tuple[str, float]],
-    unit_label: str,
-    width: int = 660,
-    reference: float | None = None,
-) -> str:
-    """Horizontal bars, one per (label, value), with an optional reference line (e.g. 1.0x)."""
-    row_h, left, top = 26, 180, 34
-    right = width - 60
-    height = top + row_h * len(bars) + 40
-    hi = max([v for _, v in bars] + [reference or 0.0, 1e-12]) * 1.1
-    out = [
-        f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" role="img" aria-label="{escape(title)}">',
-        f'<text x="12" y="20" class="chart-title">{escape(title)}</text>',
-    ]
-    for i, (label, value) in enumerate(bars):
-        y0 = top + i * row_h
-        bar_w = (right - left) * value / hi
-        out.append(
-            f'<text x="{left - 8}" y="{y0 + 17}" text-anchor="end" '
-            f'class="tick">{escape(label)}</text>'
-        )
-        out.append(
-            f'<path class="series bar" d="M{left},{y0 + 4} h{bar_w:.1f} v18 h{-bar_w:.1f} Z" '
-            f'style="fill:{color(i)}"><title>{escape(label)}: {value:.3g}</title></path>'
-        )
-        out.append(
-            f'<text x="{left + bar_w + 6:.1f}" y="{y0 + 17}" class="tick">'
-            f"{value:.3g}{escape(unit_label)}</text>"
-        )
-    if reference is not None:
-        px = left + (right - left) * reference / hi
-        out.append(
-            f'<line x1="{px:.1f}" y1="{top}" x2="{px:.1f}" y2="{top + row_h * len(bars)}" '
-            'class="reference"/>'
-        )
-    out.append("</svg>")
-    return "\n".join(out)

@@ -59,15 +59,26 @@ def test_default_summary_fits_120_columns_with_long_flags_and_names(tmp_path: Pa
         "p99 ms",
         "p99.9 ms",
         "lost",
-        "gen µs/dlv",
-        "node CPU%",
+        "srv CPU%",
+        "srv µs/dlv",
+        "gen CPU%",
         "flags",
     ):
         assert title in header
     # The full flag text is there, wrapped, not cut.
     assert "".join(out.split()).count("worker-1above90%CPU") == 12
+    # The verdict line comes before the table, and names the flags and the counts.
+    joined = " ".join(out.split())
+    assert "verdict: flags: duplicated, generator_saturated, leaked; 3,200 messages sent" in joined
+    assert joined.index("verdict: ") < joined.index("configuration deliveries/s")
+    assert "gate: not run on this folder" in joined
     # The explanation is one line; no report built yet, so no report path.
-    assert out.splitlines()[-1].startswith("Changes vs single, ")
+    assert out.splitlines()[-1] == (
+        "Changes vs single: 2 runs each: changes not tested; `--repeat 5` tests them; "
+        "all columns: summary --wide"
+    )
+    # Untested changes carry no mark.
+    assert "~" not in out
 
 
 def test_report_path_is_named_once_the_report_exists(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -86,7 +97,7 @@ def test_compact_cells_are_milliseconds_with_a_change_and_its_mark() -> None:
     header, base, cand = rows
     p50 = header.index("p50 ms")
     assert base[p50] == "1.05"  # 1,049 µs, the 50th of 1000..1099
-    assert cand[p50] == "2.05 +95%~"  # one repeat a side: nothing to test, so marked ~
+    assert cand[p50] == "2.05 +95%"  # one repeat a side: not tested, so shown plainly
     assert header[-1] == "flags" and base[-1] == "-"
 
 
@@ -135,7 +146,16 @@ def test_wide_and_markdown_keep_every_metric(tmp_path: Path, capsys, form: str) 
     folder = _write(_docs()[:2], tmp_path / "run")
     assert reports_main(["summary", form, str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "fan-out p90 (µs)" in out and "server peak RSS/node (MiB)" in out
+    assert "fan-out p90 (ms)" in out and "peak RSS/node (MiB)" in out
+    assert "server CPU (% core)" in out and "generator CPU/delivery (µs)" in out
+
+
+def test_the_gate_verdict_in_the_folder_is_named(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    folder = _write(_docs()[:2], tmp_path / "run")
+    gate = {"kind": "roombench.gate", "outcome": "inconclusive", "exit_code": 3}
+    (folder / "gate.json").write_text(json.dumps(gate))
+    assert reports_main(["summary", str(folder)]) == 0
+    assert "gate: inconclusive (exit 3)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_json_and_wide_are_exclusive(tmp_path: Path) -> None:

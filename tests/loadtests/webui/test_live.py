@@ -13,6 +13,7 @@ from loadtests.measure.window import Window, WindowPlanner
 from loadtests.units import NS_PER_S
 from loadtests.webui.live import (
     SETTLE_S,
+    chart_series,
     display,
     live_rows,
     results_rows,
@@ -86,14 +87,45 @@ def test_live_rows_total_the_window_and_leave_unsettled_loss_blank() -> None:
     now_ns = (START_S + 3 + 1 + SETTLE_S) * NS_PER_S
     total, *seconds = live_rows(state, now_ns)
     assert total["second"] == "window"
-    assert total["delivered"] == 13 and total["expected"] == 9 and total["lost"] == 2
+    # Like with like: expected, delivered and lost of the settled seconds 0-2 only (the
+    # 13 deliveries of every second would run ahead of the 9 expected), and which are open.
+    assert total["delivered"] == 7 and total["expected"] == 9 and total["lost"] == 2
+    assert total["settled"] == "0–2 settled; 3–4 open"
     assert total["p50_ms"] == 2.0  # of 13 values of 1, 2 and 3 ms
     assert abs(total["p99_9_ms"] - 3.0) <= 0.003  # HDR: 3 significant digits
     assert total["phase"] == "drain (joined 3/3)"
     by_second = {row["second"]: row for row in seconds}
     assert by_second[2]["lost"] == 2 and by_second[2]["delivered_per_s"] == 1
     assert by_second[4]["lost"] is None  # not settled yet: a delivery may still come
+    assert (by_second[4]["settled"], by_second[2]["settled"]) == ("open", "yes")
     assert [row["second"] for row in seconds] == [4, 3, 2, 1, 0]  # newest first
+
+
+def test_nothing_settled_yet_says_so_and_leaves_the_counts_blank() -> None:
+    state = State(_planner(), _aggregate(DELIVERED), Settings(Path("unused.json")))
+    total, *_seconds = live_rows(state, (START_S + 2) * NS_PER_S)
+    assert total["settled"] == "none settled; 0–2 open"
+    assert total["expected"] is None and total["delivered"] is None and total["lost"] is None
+
+
+def test_the_chart_gets_send_seconds_oldest_first_without_the_drain(tmp_path: Path) -> None:
+    import json
+
+    doc = make_results("single", window_s=4)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(doc))
+    rows = tab_rows(State(_planner(), Aggregate(), Settings(path), written=True))
+    chart = chart_series(rows)
+    ts = doc["timeseries"]
+    sending = [i for i, phase in enumerate(ts["phase"]) if phase != "drain"]
+    assert chart["t_s"] == [ts["t_s"][i] for i in sending]
+    assert chart["delivered_per_s"] == [ts["delivered"][i] for i in sending]
+    assert chart["p99_ms"] == [
+        None if ts["p99_us"][i] is None else ts["p99_us"][i] / 1000 for i in sending
+    ]
+    # Live, the newest second is still filling: left out rather than drawn as a drop.
+    sending_rows = [rows[0]] + [r for r in rows[1:] if r["phase"] != "drain"]
+    assert chart_series(sending_rows, live=True)["t_s"] == chart["t_s"][:-1]
 
 
 def test_before_the_window_the_tab_says_joining() -> None:

@@ -85,11 +85,11 @@ def test_the_clock_table_has_a_row_per_worker(page: str) -> None:
     # after the charts, before the downloads
     assert page.index('id="clocks"') > page.index("<svg") and page.index(
         'id="clocks"'
-    ) < page.index("Downloads")
+    ) < page.index('id="downloads-title"')
 
 
 def test_clock_uncertain_is_a_warning(page: str) -> None:
-    warnings = page[page.index('id="warnings"') : page.index('id="metadata"')]
+    warnings = page[page.index('id="warnings"') : page.index('id="summary"')]
     assert "<b>clock_uncertain</b> — clock offset uncertainty 250 µs" in warnings
 
 

@@ -73,8 +73,9 @@ def test_label_and_reason_are_escaped(hostile_page: str) -> None:
 
 def test_hostile_text_adds_no_script_and_the_data_block_reads_back(hostile_page: str) -> None:
     scripts = _parse(hostile_page).scripts
-    # The error capture, the data block, the self-check: nothing from the results file.
-    assert [s["id"] for s in scripts] == ["", "roombench-data", ""]
+    # The error capture, the data block, the hover tips, the self-check: nothing from the
+    # results file.
+    assert [s["id"] for s in scripts] == ["", "roombench-data", "", ""]
     downloads = json.loads(scripts[1]["text"])["downloads"]
     raw = json.loads(next(d["text"] for d in downloads if d["name"] == "hostile.0.json"))
     assert raw["config_name"] == LABEL

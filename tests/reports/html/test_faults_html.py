@@ -135,13 +135,13 @@ def test_the_fault_table_gives_each_events_cost(page: str) -> None:
 
 
 def test_the_runners_flags_are_warnings(page: str) -> None:
-    warnings = page[page.index('id="warnings"') : page.index('id="metadata"')]
+    warnings = page[page.index('id="warnings"') : page.index('id="summary"')]
     assert (
         "<b>redis_died</b> — redis-server (pid 40) ended: SIGSEGV at +15.3 s, unplanned" in warnings
     )
     assert "<b>node_died</b>" in warnings
     assert "server_saturated is a finding" in warnings
-    assert page.index('id="summary"') < page.index('id="faults"') < page.index("Over time")
+    assert page.index('id="summary"') < page.index('id="faults"') < page.index('id="over-time"')
 
 
 def test_no_fault_section_without_faults(tmp_path: Path) -> None:

@@ -47,7 +47,8 @@ def test_build_writes_index_html_and_prints_its_path(
 
 def test_warnings_come_first(page: str) -> None:
     warnings = page.index('id="warnings"')
-    assert warnings < page.index('id="metadata"') < page.index('id="summary"')
+    assert page.index('id="verdict"') < warnings < page.index('id="summary"')
+    assert page.index('id="summary"') < page.index('id="metadata"')
     assert "single-gevent</b> repeat 1: <b>generator_saturated</b>" in page
 
 
@@ -65,12 +66,46 @@ def test_every_chart_has_a_series(page: str) -> None:
         assert re.search(r'<path class="series[^"]*" d="M[\d.]+,[\d.]+', chart), chart[:200]
     for label in ("50%", "90%", "99%", "99.9%", "99.99%"):
         assert f">{label}</text>" in page
-    assert "warm-up</text>" in page and "drain</text>" in page
+    assert "warm-up</text>" in page and "drain: no sends</text>" in page
 
 
 def test_summary_table_states_the_test(page: str) -> None:
-    assert "mann-whitney U test" in page and "window seconds" in page
+    # The demo run has 2 repeats a configuration: below the gate's 5, so nothing is tested.
+    note = "2 runs each: changes not tested; <code>--repeat 5</code> tests them"
+    assert f'<p class="tests" id="test-note">{note}.</p>' in page
+    assert "per-second samples of one run are autocorrelated and never decide" in page
     assert "single-1 <b>(baseline)</b>" in page
+    # Nothing untested is coloured, and no change carries a p-value.
+    assert not re.search(r'class="chg (worse|better|ns)"', page)
+    assert not re.search(r'title="[^"]*p = ', page)
+
+
+def test_the_summary_is_grouped_and_the_rest_is_behind_more_columns(page: str) -> None:
+    compact = re.search(r'<table id="summary".*?</table>', page, re.S)
+    full = re.search(r'<table id="summary-full".*?</table>', page, re.S)
+    assert compact is not None and full is not None
+    groups = re.findall(r'<th colspan="\d+" class="group">(\w+)</th>', compact.group(0))
+    assert groups == ["throughput", "latency", "delivery", "cost"]
+    keys = re.findall(r'data-key="(\w+)"', compact.group(0))
+    assert keys == [
+        "deliveries_per_s", "sent", "fanout_p50", "fanout_p99", "fanout_p99_9",
+        "expected", "delivered", "lost",
+        "server_cpu_pct", "server_cpu_us_per_delivery", "server_rss_mib", "generator_cpu_pct",
+    ]  # fmt: skip
+    assert "node_cpu_pct" in full.group(0) and "generator_cpu_us_per_delivery" in full.group(0)
+    assert '<details id="more-columns">' in page
+    assert "fan-out p50 <span class='muted'>ms</span>" in compact.group(0)
+
+
+def test_contents_and_one_line_sections(page: str) -> None:
+    contents = re.search(r'<nav id="contents">.*?</nav>', page, re.S)
+    assert contents is not None
+    for anchor in ("summary", "fanout", "over-time", "processes", "runs", "notes"):
+        assert f'href="#{anchor}"' in contents.group(0)
+        assert f'id="{anchor}"' in page
+    assert '<p id="faults-title" class="one-line"><b>Faults:</b> none injected' in page
+    assert "bench file(s)" in page  # the demo has one
+    assert "Locust's own CSVs" in page
 
 
 def test_raw_results_and_histograms_are_embedded(page: str, demo: Path) -> None:
