@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_report_renders_in_chromium(tmp_path: Path) -> None:
     chromium = find_chromium()
     if chromium is None:
-        pytest.skip("chromium not found: install it (Debian: apt-get install chromium)")
+        pytest.fail("chromium not found: install it (Debian: apt-get install chromium)")
     page = build_report([write_demo_run(tmp_path / "run")])
     dom = dump_dom(chromium, page)
     body = re.search(r"<body([^>]*)>", dom)
