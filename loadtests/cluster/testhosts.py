@@ -54,16 +54,18 @@ class TestHostError(RuntimeError):
     __test__ = False  # not a pytest test class, whatever its name
 
 
-def require_privileges() -> None:
-    """Raise TestHostError unless this process can make namespaces (root, ``ip``)."""
+def require_privileges(euid: int | None = None) -> None:
+    """Raise TestHostError unless this process (or one running as ``euid``) can make
+    namespaces: root, and iproute2's ``ip``."""
+    euid = os.geteuid() if euid is None else euid
     if shutil.which("ip") is None:
         raise TestHostError(
             "test hosts need iproute2's ip: install it (Debian: apt-get install iproute2)"
         )
-    if os.geteuid() != 0:
+    if euid != 0:
         raise TestHostError(
             "test hosts need root (network namespaces, veth links and a bridge): "
-            f"run as root; this process runs as uid {os.geteuid()}"
+            f"run as root; this process runs as uid {euid}"
         )
 
 
@@ -211,32 +213,28 @@ class TestHosts:
     def close(self) -> None:
         """Stop every process started here, then delete every namespace and link made.
 
-        Idempotent; deletes only names carrying this group's tag. Raises
-        TestHostError after trying everything when something could not be removed.
+        Idempotent; deletes only what this group made (not even other names with its
+        tag). Raises TestHostError, after trying everything, when something made
+        here is still there.
         """
         for process in reversed(self.processes):
             process.stop()
-        problems = []
-        for host in self.hosts.values():
-            try:
-                # Deleting a namespace destroys the veth ends inside it, and with
-                # them their peers on the machine's side.
-                ip("netns", "del", host.netns)
-            except (TestHostError, OSError) as exc:
-                problems.append(str(exc))
+        made = [host.netns for host in self.hosts.values()]
+        for netns in made:
+            # Deleting a namespace destroys the veth ends inside it, and with them
+            # their peers: the bridge ports and the point-to-point links.
+            ip("netns", "del", netns, check=False)
+        if self._made_bridge:
+            ip("link", "del", self.bridge, check=False)
+        spaces, links = names_with(self.tag)
+        left = [s for s in spaces if s in made] + [
+            x for x in links if x == self.bridge or x.startswith(f"{self.tag}f")
+        ]
+        if left:
+            raise TestHostError(f"test hosts {self.tag}: could not remove {left}")
         self.hosts.clear()
         self.links.clear()
-        spaces, links = names_with(self.tag)
-        for leftover in links:
-            ip("link", "del", leftover, check=False)
-        for leftover in spaces:
-            ip("netns", "del", leftover, check=False)
         self._made_bridge = False
-        spaces, links = names_with(self.tag)
-        if spaces or links or problems:
-            raise TestHostError(
-                f"test hosts {self.tag}: could not remove {spaces + links} {problems}"
-            )
 
     def __enter__(self) -> TestHosts:
         return self.create()
