@@ -39,8 +39,8 @@ from types import TracebackType
 from loadtests.cluster.processes import ManagedProcess
 
 PREFIX = "rb"
-BRIDGE_NETWORK = ipaddress.ip_network("198.18.0.0/16")  # a /24 of it per group
-LINK_NETWORK = ipaddress.ip_network("198.19.0.0/16")  # a /24 per group, /30 per link
+BRIDGE_NETWORK = ipaddress.IPv4Network("198.18.0.0/16")  # a /24 of it per group
+LINK_NETWORK = ipaddress.IPv4Network("198.19.0.0/16")  # a /24 per group, /30 per link
 MACHINE_HOST = 254  # the machine's own address on the bridge: x.x.x.254
 MAX_HOSTS = 60
 MAX_LINKS = 63  # /30s in a /24

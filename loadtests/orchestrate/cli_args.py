@@ -78,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="URL",
-        help="one-off run against a server already running on loopback (one URL a node), "
+        help="one-off run against a server already running, on any host (one URL a node), "
         "at the default load; nothing is started",
     )
     run.add_argument(

@@ -28,7 +28,8 @@ from loadtests.abuse import effect as abuse_effect
 from loadtests.abuse.process import AbuseProcess
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.cluster.supervisor import cluster, find_redis_server
-from loadtests.cluster.targets import NOT_MEASURED
+from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
+from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
@@ -168,6 +169,12 @@ def run_config(
                 node_stats.append({"node": f"node-{node.index}", **node.stats()})
             except OSError as exc:
                 node_stats.append({"node": f"node-{node.index}", "error": str(exc)})
+        for target in running.targets:
+            if target.stats:  # a target_app node the runner did not start
+                try:
+                    node_stats.append({"node": f"node-{target.index}", **fetch_stats(target.url)})
+                except (OSError, ValueError) as exc:
+                    node_stats.append({"node": f"node-{target.index}", "error": str(exc)})
         supervision.complete(doc)
         doc["server_stats"] = node_stats
         if abuse_report is not None:
@@ -197,7 +204,7 @@ def add_protocol(doc: dict[str, Any], config: ConfigSpec, targets: list[Any]) ->
         doc["flags"]["join_unconfirmed"] = (
             f"profile {protocol.name!r} has join_ack = false: {summary['join_guarantee']}"
         )
-    if targets and any(t.pid is None for t in targets):
+    if targets and any(not t.measured for t in targets):
         doc["flags"]["server_not_measured"] = NOT_MEASURED
 
 
@@ -236,6 +243,10 @@ def run_matrix(
         )
         protocol = "" if config.protocol.is_reference else f", profile {config.protocol.name}"
         say(f"{label}: {config.nodes} node(s), queue {config.queue}, {server}{protocol}")
+        for url in config.target:
+            where = describe(url)
+            if where is not None:
+                say(f"{label}: {where}")
         outcome = ConfigOutcome(config.name, repeat_index)
         manifest.outcomes.append(outcome)
         started = time.monotonic()
@@ -262,6 +273,19 @@ def check_events(matrix: Matrix, options: RunOptions) -> None:
     ``--redis-url`` uses a Redis the harness did not start and cannot kill.
     """
     for config in matrix.configs:
+        if config.test_hosts:
+            where = f"{matrix.source} [[config]] {config.name!r}.test_hosts"
+            try:
+                require_privileges()
+            except TestHostError as exc:
+                strict.fail(where, str(exc), "test_hosts = false, or run as root", ScenarioError)
+            if options.redis_url is not None:
+                strict.fail(
+                    "--redis-url",
+                    f"configuration {config.name!r} places its own redis-server on a test host",
+                    "leave out --redis-url, or --only configurations without test_hosts",
+                    ScenarioError,
+                )
         if not config.events:
             continue
         where = f"{matrix.source} [[config]] {config.name!r} [[config.events]]"

@@ -5,6 +5,7 @@ Slow (root, real namespaces): a few seconds.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -63,7 +64,9 @@ def test_hosts_talk_under_their_own_names_and_partitions_cut_and_heal(
     hosts = test_hosts(["A", "B", "C"], hostnames={"B": "load-b", "C": "load-c"})
     assert {h.address.rsplit(".", 2)[0] for h in hosts.hosts.values()} == {"198.18"}
     for name in ("B", "C"):
-        hosts.start(name, f"serve-{name}", [sys.executable, "-c", SERVE, hosts[name].address, "7000"])
+        hosts.start(
+            name, f"serve-{name}", [sys.executable, "-c", SERVE, hosts[name].address, "7000"]
+        )
     hosts.start("A", "serve-A", [sys.executable, "-c", SERVE, hosts["A"].address, "7000"])
     link = hosts.connect("B", "C")
     hosts.start("C", "serve-C-link", [sys.executable, "-c", SERVE, link.addresses[1], "7001"])
@@ -82,9 +85,10 @@ def test_hosts_talk_under_their_own_names_and_partitions_cut_and_heal(
     assert wait_answer(hosts["C"].address, 7000) == "load-c"
     assert wait_answer(hosts["A"].address, 7000) == socket.gethostname()
     assert ask_from(hosts, "A", hosts["B"].address, 7000) == "load-b"
-    assert wait_answer(hosts["C"].address, 7000) and ask_from(
-        hosts, "B", link.addresses[1], 7001
-    ) == "load-c"
+    assert (
+        wait_answer(hosts["C"].address, 7000)
+        and ask_from(hosts, "B", link.addresses[1], 7001) == "load-c"
+    )
 
     # A partition on the point-to-point link: B's packets to C vanish (a timeout,
     # not a refusal), the bridge is untouched; heal restores it.
@@ -124,9 +128,10 @@ def test_a_failure_half_way_removes_what_was_made(tmp_path: Path) -> None:
 
 def test_names_carry_the_prefix_and_the_pid(test_hosts: MakeTestHosts) -> None:
     hosts = test_hosts(["x"])
-    import os
-
     assert hosts.tag.startswith(f"{PREFIX}{os.getpid()}")
     spaces, links = machine_state()
     assert [s for s in spaces if s.startswith(hosts.tag)] == [f"{hosts.tag}-x"]
-    assert sorted(x for x in links if x.startswith(hosts.tag)) == [f"{hosts.tag}b", f"{hosts.tag}f0"]
+    assert sorted(x for x in links if x.startswith(hosts.tag)) == [
+        f"{hosts.tag}b",
+        f"{hosts.tag}f0",
+    ]
