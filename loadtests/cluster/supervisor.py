@@ -96,6 +96,10 @@ class RedisServer:
             "--client-output-buffer-limit",
             "pubsub 0 0 0",
         ]
+        if self.address != LOOPBACK:
+            # On a test host (a namespace of its own), reachable from test hosts only:
+            # redis-server's protected mode would refuse every client from another host.
+            argv += ["--protected-mode", "no"]
         self.process = ManagedProcess(
             "redis-server", wrap(argv) if wrap else argv, log_dir / f"redis-{self.port}.log"
         )

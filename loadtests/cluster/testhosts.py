@@ -31,6 +31,7 @@ import itertools
 import os
 import shutil
 import subprocess
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,16 +221,22 @@ class TestHosts:
         for process in reversed(self.processes):
             process.stop()
         made = [host.netns for host in self.hosts.values()]
-        for netns in made:
-            # Deleting a namespace destroys the veth ends inside it, and with them
-            # their peers: the bridge ports and the point-to-point links.
-            ip("netns", "del", netns, check=False)
+        for host in self.hosts.values():
+            # Deleting one end of a veth deletes the pair at once; a namespace's own
+            # links go with it, but the kernel destroys a namespace lazily.
+            ip("link", "del", host.outer_link, check=False)
+            ip("netns", "del", host.netns, check=False)
         if self._made_bridge:
             ip("link", "del", self.bridge, check=False)
-        spaces, links = names_with(self.tag)
-        left = [s for s in spaces if s in made] + [
-            x for x in links if x == self.bridge or x.startswith(f"{self.tag}f")
-        ]
+        deadline = time.monotonic() + 5.0
+        while True:
+            spaces, links = names_with(self.tag)
+            left = [s for s in spaces if s in made] + [
+                x for x in links if x == self.bridge or x.startswith(f"{self.tag}f")
+            ]
+            if not left or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
         if left:
             raise TestHostError(f"test hosts {self.tag}: could not remove {left}")
         self.hosts.clear()

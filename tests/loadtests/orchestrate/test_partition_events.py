@@ -204,7 +204,7 @@ def test_a_partition_is_costed_like_a_kill() -> None:
         "dropped": [0] * len(t_s),
         "rejoined": [0] * len(t_s),
         "reconnect_hdr": [None] * len(t_s),
-        "p99_us": [3000] * len(t_s),
+        "p99_us": [{6: 2_900_000, 7: 1_900_000, 8: 900_000}.get(t, 3000) for t in t_s],
     }
     events = [
         {
@@ -221,6 +221,14 @@ def test_a_partition_is_costed_like_a_kill() -> None:
     assert cut["users_dropped"] == 0 and cut["reconnects"] == 0
     assert cut["whole_again_t_s"] is None  # still losing when the heal begins its segment
     assert heal["loss_window_s"] == [9, 10] and heal["recovery_s"] == 1.0
+    # Late: p99 above 10 x the pre-fault median (3 ms) in the cut's seconds only.
+    assert cut["late_threshold_us"] == heal["late_threshold_us"] == 30_000
+    assert cut["late_window_s"] == [6, 9] and cut["timely_again_t_s"] is None
+    assert heal["late_window_s"] is None
+    assert (heal["timely_again_t_s"], heal["timely_recovery_s"]) == (9, 0.0)
+    assert "late window 6-9 s (fan-out p99 above 30.0 ms), not timely again before 9 s" in (
+        describe(cut)
+    )
     assert describe(cut).startswith(
         "partition node-1 | redis-server at 6.0 s: loss window 6-9 s (3 s), 800 deliveries lost"
     )
