@@ -31,6 +31,8 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
 from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results
+from loadtests.orchestrate import external_workers
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
@@ -43,12 +45,14 @@ from loadtests.users.probe import MARKER as PROTOCOL_MISMATCH
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run a matrix. ``window_s`` overrides the scenario's window when set."""
+    """How to run a matrix. ``window_s`` overrides the scenario's window when set;
+    ``external``: Locust workers started elsewhere instead of local ones."""
 
     out_dir: Path
     window_s: float | None = None
     redis_url: str | None = None
     redis_binary: str | None = None
+    external: ExternalWorkers | None = None
     locustfile: Path = Path(__file__).resolve().parents[1] / "locustfile.py"
 
 
@@ -115,7 +119,10 @@ def run_config(
     progress_path = out / "logs" / f"{stem}.progress.json"
     log_dir = out / "logs" / stem
     processes, why = matrix.processes_for(config, load)
-    budget_s = run_budget_s(load, processes)
+    external = options.external
+    if external is not None:
+        processes, why = external.count, f"external workers, master at {external.address}"
+    budget_s = run_budget_s(load, processes) + (external.wait_s if external else 0.0)
     config_doc = {
         **config.to_dict(),
         "server_args": config.target_app_args(),
@@ -142,6 +149,7 @@ def run_config(
             processes=processes,
             run_id=out.name,
             repeat=repeat_index,
+            external=external,
         )
         locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
         stack.callback(locust.stop)
@@ -160,6 +168,9 @@ def run_config(
         mismatch = protocol_mismatch(locust.log_path)
         if mismatch is not None:
             raise locust.failure(mismatch)
+        never_came = external_workers.failure(external, locust.log_path)
+        if never_came is not None:
+            raise never_came
         if not results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {results_path}")
         doc = json.loads(results_path.read_text())
