@@ -32,7 +32,8 @@ DEFAULT_MASTER_PORT = 5557  # Locust's own default
 DEFAULT_WAIT_S = 60.0
 MAX_WORKERS = 256
 GAVE_UP = "Gave up waiting for workers to connect"  # Locust's master, when its wait ends
-_CONNECTED = re.compile(r"(\d+) of (\d+) connected")
+# Locust's master: "... reported as ready. 2 workers connected." as each arrives
+_CONNECTED = re.compile(r"reported as ready\. (\d+) workers connected")
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class ExternalWorkers:
         if GAVE_UP not in text:
             return None
         counts = _CONNECTED.findall(text)
-        came = int(counts[-1][0]) if counts else 0
+        came = int(counts[-1]) if counts else 0
         return (
             f"--external-workers {self.count}: {came} of {self.count} worker(s) connected to "
             f"{self.address} within {self.wait_s:g} s (--workers-timeout); start each with "

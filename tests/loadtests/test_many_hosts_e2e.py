@@ -13,7 +13,11 @@ within their uncertainty (one kernel clock: the known answer, so nothing is
 corrected), the host of every process in the results, and the machine's
 namespace and link lists as they were before.
 
-Slow: about 35 s.
+``test_the_same_load_on_loopback`` runs the same commands and load with every
+process on this machine's loopback: the fan-out figure to compare with (both
+print theirs with ``-s``).
+
+Slow: about 25 s each.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import json
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from loadtests.cluster.ports import LOOPBACK, free_port
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.testhosts import TestHosts
 from tests.loadtests.cluster.test_testhosts import machine_state
@@ -63,45 +70,63 @@ def wait_healthy(url: str, process: ManagedProcess) -> None:
     process.wait_until(healthy, 30, "healthy (GET /healthz)")
 
 
-def start_servers(hosts: TestHosts) -> list[str]:
+FIXED_PORTS = {"D": 5000, "E": 5000, "F": 6379, "A": 5557}
+
+
+@dataclass
+class Placement:
+    """Where each of the recipe's hosts A-F is: test hosts (own stacks, the docs'
+    fixed ports) or this machine's loopback (free ports, for the comparison)."""
+
+    address: Callable[[str], str]
+    start: Callable[..., ManagedProcess]
+    ports: dict[str, int] = field(default_factory=lambda: dict(FIXED_PORTS))
+
+
+def on_test_hosts(hosts: TestHosts) -> Placement:
+    return Placement(lambda host: hosts[host].address, hosts.start)
+
+
+def start_servers(place: Placement) -> list[str]:
     """redis-server on F, target_app nodes on D and E (the docs' commands); node URLs."""
-    redis_at = hosts["F"].address
-    hosts.start(
+    redis_at, redis_port = place.address("F"), str(place.ports["F"])
+    place.start(
         "F",
         "redis-server",
-        ["redis-server", "--bind", redis_at, "--port", "6379", "--requirepass", PASSWORD]
+        ["redis-server", "--bind", redis_at, "--port", redis_port, "--requirepass", PASSWORD]
         + ["--save", "", "--appendonly", "no"],
     )
     urls = []
     for host in ("D", "E"):
-        address = hosts[host].address
-        node = hosts.start(
+        address, port = place.address(host), str(place.ports[host])
+        node = place.start(
             host,
             f"node-{host}",
-            [sys.executable, "-m", "target_app", "--host", address, "--port", "5000"]
+            [sys.executable, "-m", "target_app", "--host", address, "--port", port]
             + ["--async-mode", "eventlet", "--node-id", f"node-{host}"]
-            + ["--message-queue", f"redis://:{PASSWORD}@{redis_at}:6379/0"],
+            + ["--message-queue", f"redis://:{PASSWORD}@{redis_at}:{redis_port}/0"],
             cwd=ROOT,
         )
-        urls.append(f"http://{address}:5000")
+        urls.append(f"http://{address}:{port}")
         wait_healthy(urls[-1], node)
     return urls
 
 
-def run_recipe(hosts: TestHosts, urls: list[str], results: Path) -> dict[str, Any]:
-    master_at = hosts["A"].address
-    master = hosts.start(
+def run_recipe(place: Placement, urls: list[str], results: Path) -> dict[str, Any]:
+    master_at, master_port = place.address("A"), str(place.ports["A"])
+    master = place.start(
         "A",
         "master",
         roombench("locust", "--headless", "--master", "--expect-workers", "2")
         + ["--expect-workers-max-wait", "30"]
-        + ["--master-bind-host", master_at, "--master-bind-port", "5557", "-u", "200", "-r", "200"]
-        + ["--host", urls[0], "--roombench-nodes", ",".join(urls)]
+        + ["--master-bind-host", master_at, "--master-bind-port", master_port]
+        + ["-u", "200", "-r", "200", "--host", urls[0], "--roombench-nodes", ",".join(urls)]
         + ["--roombench-scenario", json.dumps(LOAD), "--roombench-results", str(results)],
         cwd=ROOT,
     )
     for host in ("B", "C"):
-        hosts.start(host, f"worker-{host}", roombench("worker", "--master", master_at), cwd=ROOT)
+        worker = roombench("worker", "--master", f"{master_at}:{master_port}")
+        place.start(host, f"worker-{host}", worker, cwd=ROOT)
     deadline = time.monotonic() + RUN_BUDGET_S
     while master.alive():
         assert time.monotonic() < deadline, master.failure(f"ran past {RUN_BUDGET_S:.0f} s")
@@ -109,6 +134,22 @@ def run_recipe(hosts: TestHosts, urls: list[str], results: Path) -> dict[str, An
     code = master.stop()
     assert code == 0 and results.exists(), master.failure(f"exited with {code}")
     doc: dict[str, Any] = json.loads(results.read_text())
+    c = doc["counters"]
+    print(
+        {k: c[k] for k in ("sent", "expected", "delivered", "lost")},
+        "fan-out p50/p99 µs:",
+        doc["latency"]["fanout"]["p50"],
+        doc["latency"]["fanout"]["p99"],
+        "self p50 µs:",
+        doc["latency"]["self"]["p50"],
+    )
+    # Exact accounting.
+    assert c["delivered"] == c["expected"] >= MIN_DELIVERIES, c
+    assert (c["lost"], c["duplicated"], c["leaked"], c["errors"]) == (0, 0, 0, 0), c
+    assert c["unexpected_disconnects"] == 0 and c["connects"] == LOAD["users"], c
+    fanout, self_ = doc["latency"]["fanout"]["count"], doc["latency"]["self"]["count"]
+    assert fanout + self_ == c["delivered"]
+    assert "incomplete" not in doc["flags"] and "lost" not in doc["flags"], doc["flags"]
     return doc
 
 
@@ -117,26 +158,10 @@ def test_the_many_hosts_recipe_across_six_test_hosts(
 ) -> None:
     before = machine_state()
     hosts = test_hosts(["A", "B", "C", "D", "E", "F"], hostnames=HOSTNAMES)
-    urls = start_servers(hosts)
-    doc = run_recipe(hosts, urls, tmp_path / "results.json")
-
-    c = doc["counters"]
-    print(
-        "cross-host:",
-        {k: c[k] for k in ("sent", "expected", "delivered", "lost")},
-        "fan-out p50/p99 µs:",
-        doc["latency"]["fanout"]["p50"],
-        doc["latency"]["fanout"]["p99"],
-        "self p50 µs:",
-        doc["latency"]["self"]["p50"],
-    )
-    # Exact accounting, on six network stacks.
-    assert c["delivered"] == c["expected"] >= MIN_DELIVERIES, c
-    assert (c["lost"], c["duplicated"], c["leaked"], c["errors"]) == (0, 0, 0, 0), c
-    assert c["unexpected_disconnects"] == 0 and c["connects"] == LOAD["users"], c
-    fanout, self_ = doc["latency"]["fanout"]["count"], doc["latency"]["self"]["count"]
-    assert fanout + self_ == c["delivered"]
-    assert "incomplete" not in doc["flags"] and "lost" not in doc["flags"], doc["flags"]
+    place = on_test_hosts(hosts)
+    urls = start_servers(place)
+    print("\ncross-host:", end=" ")
+    doc = run_recipe(place, urls, tmp_path / "results.json")  # exact, or it fails
 
     # One clocks entry per worker host; one kernel clock, so every offset is 0 within
     # its uncertainty and nothing is corrected.
@@ -162,3 +187,25 @@ def test_the_many_hosts_recipe_across_six_test_hosts(
 
     hosts.close()
     assert machine_state() == before
+
+
+def test_the_same_load_on_loopback(tmp_path: Path) -> None:
+    """The comparison for the cross-host fan-out: the same six processes, the same
+    commands and load, every one on this machine's loopback (free ports)."""
+    started: list[ManagedProcess] = []
+
+    def start(host: str, name: str, argv: list[str], cwd: Path | None = None) -> ManagedProcess:
+        process = ManagedProcess(name, argv, tmp_path / f"{name}.log", cwd=cwd)
+        started.append(process)
+        return process.start()
+
+    ports = {host: free_port() for host in ("A", "D", "E", "F")}
+    place = Placement(lambda host: LOOPBACK, start, ports)
+    try:
+        urls = start_servers(place)
+        print("\nloopback:", end=" ")
+        doc = run_recipe(place, urls, tmp_path / "results.json")  # exact, or it fails
+    finally:
+        for process in reversed(started):
+            process.stop()
+    assert doc["clocks"]["cross_host"] is False and not doc["clocks"]["split_by_worker"]
