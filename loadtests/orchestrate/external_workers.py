@@ -125,6 +125,8 @@ def check_bind(host: str, port: int, error: type[strict.InputError]) -> None:
         )
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # As ZeroMQ binds: connections of an earlier run in TIME_WAIT do not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:
