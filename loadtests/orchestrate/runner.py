@@ -183,7 +183,10 @@ def run_config(
         for target in running.targets:
             if target.stats:  # a target_app node the runner did not start
                 try:
-                    node_stats.append({"node": f"node-{target.index}", **fetch_stats(target.url)})
+                    stats = fetch_stats(target.url)
+                    # the runner's name for it; the server's own --node-id as node_id
+                    stats["node_id"] = stats.get("node")
+                    node_stats.append({**stats, "node": f"node-{target.index}"})
                 except (OSError, ValueError) as exc:
                     node_stats.append({"node": f"node-{target.index}", "error": str(exc)})
         supervision.complete(doc)

@@ -138,7 +138,10 @@ def test_external_workers_and_targets_on_other_hosts(
         assert len(node["connections"]) == len(node["t_s"]) >= 5
         assert max(node["connections"]) >= 1 and node["errors"][-1] == 0
         assert node["cpu_s_window"] > 0 and node["peak_rss_bytes"] > 0
-    assert [s["node"] for s in doc["server_stats"]] == ["node-0", "node-1"]
+    assert [(s["node"], s["node_id"]) for s in doc["server_stats"]] == [
+        ("node-0", "node-D"),
+        ("node-1", "node-E"),
+    ]
     assert sum(s["connections"] for s in doc["server_stats"]) == 0  # all gone at the end
     generators = sorted(r["host"] for r in doc["resources"] if r["role"] == "generator")
     assert generators == ["load-b", "load-c"]
