@@ -178,7 +178,6 @@ def test_a_partition_and_its_heal(tmp_path: Path, capsys: pytest.CaptureFixture[
     # not promise: docs/loadtests.md gives it over repeats instead of a test.)
     late = cut["late_window_s"]
     assert late is not None and 6 <= late[0] < 7 and 9 <= late[1] <= 10, (cut, series)
-    assert heal["late_window_s"] is None or heal["late_window_s"][0] <= 10, (heal, series)
     assert "partition node-1 | redis-server at 6.0 s:" in printed
     c = doc["counters"]
     assert c["delivered"] + c["lost"] == c["expected"] and c["leaked"] == 0, c
