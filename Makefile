@@ -44,6 +44,7 @@ system-chromium:
 
 system-ss:
 	$(call ensure_system_package,ss,iproute2)
+	$(call ensure_system_package,ip,iproute2)
 
 system-node:
 	$(call ensure_system_package,node,nodejs)

@@ -20,8 +20,9 @@ from pathlib import Path
 
 from loadtests.cluster.processes import ProcessError
 from loadtests.interrupts import stop_on_interrupts
-from loadtests.orchestrate import ab, selfcheck
+from loadtests.orchestrate import ab, external_workers, selfcheck
 from loadtests.orchestrate.cli_args import build_parser
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.matrix import Matrix, load_matrix, target_matrix
 from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
@@ -58,7 +59,18 @@ def _prepare(args: argparse.Namespace) -> Matrix:
     if args.duration is not None and args.duration <= 0:
         raise ScenarioError("--duration must be positive")
     check_queue_urls(matrix.configs, args.redis_url)  # before any node starts: 1 PING, < 2 s
+    _external(args)  # a --master-bind address this machine lacks: before anything starts
     return matrix
+
+
+def _external(args: argparse.Namespace) -> ExternalWorkers | None:
+    """``--external-workers K --master-bind ADDR[:PORT]`` checked (None: local workers)."""
+    return external_workers.from_args(
+        getattr(args, "external_workers", None),
+        getattr(args, "master_bind", None),
+        getattr(args, "workers_timeout", None),
+        ScenarioError,
+    )
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
@@ -91,7 +103,7 @@ def _run(
     """Run ``matrix`` into ``out_dir`` (adding to ``manifest`` when given, as a gate's
     later batches do); KeyboardInterrupt and ProcessError propagate."""
     _refuse_overwrite(matrix, out_dir)
-    options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)
+    options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server, _external(args))
     manifest = manifest or Manifest(
         run_id=out_dir.name,
         scenario_file=str(args.scenario or "--target " + " ".join(args.target or [])),

@@ -3,7 +3,8 @@
 Each subcommand is the same code as its ``python -m`` form, which keeps
 working: ``run``/``gate``/``gate-selfcheck`` are ``python -m loadtests``,
 ``report``/``summary`` (and ``gate --baseline``) are ``python -m reports``,
-``bench`` is ``python -m bench``, ``locust`` is ``python -m loadtests.locust_launch``.
+``bench`` is ``python -m bench``, ``locust`` is ``python -m loadtests.locust_launch``,
+``worker`` is ``loadtests.orchestrate.external_workers``.
 ``roombench SUBCOMMAND --help`` shows a subcommand's options.
 """
 
@@ -57,6 +58,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "locust": Subcommand(
         "Locust with roombench's locustfile (web UI on 127.0.0.1, --help lists --roombench-*)",
         "loadtests.locust_launch",
+        (),
+    ),
+    "worker": Subcommand(
+        "a Locust worker for a master elsewhere: --master HOST[:PORT] (many-host runs)",
+        "loadtests.orchestrate.external_workers",
         (),
     ),
     "bench": Subcommand(

@@ -14,6 +14,7 @@ the scenario is read.
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ class CommandNode:
         headers: dict[str, str] | None = None,
     ) -> None:
         self.index = index
+        self.where = socket.gethostname()  # the host, as results name it
         self.port = port or free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         self.query = query or {}

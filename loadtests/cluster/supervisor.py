@@ -13,18 +13,19 @@ import shutil
 import socket
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests.cluster import handshake
+from loadtests.cluster import handshake, hosted
 from loadtests.cluster.command_node import CommandNode
 from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
 from loadtests.cluster.processes import ManagedProcess, ProcessError
-from loadtests.cluster.targets import ExternalTarget, check_pid
+from loadtests.cluster.targets import ExternalTarget, check_pid, serves_stats
+from loadtests.cluster.testhosts import TestHosts
 
 REDIS_INSTALL_HINT = (
     "install it (Debian: apt-get install redis-server), pass --redis-server PATH, "
@@ -44,42 +45,64 @@ def find_redis_server(explicit: str | None = None) -> str:
     return found
 
 
-def _redis_ping(port: int) -> bool:
-    with socket.create_connection((LOOPBACK, port), timeout=0.5) as sock:
+# Runs argv somewhere else (a test host: ``TestHost.wrap``); None: here.
+Wrap = Callable[[Sequence[str]], list[str]]
+HERE = socket.gethostname()  # where a process the runner starts runs, unless wrapped
+
+
+def _redis_ping(port: int, host: str = LOOPBACK) -> bool:
+    with socket.create_connection((host, port), timeout=0.5) as sock:
         sock.sendall(b"PING\r\n")
         return sock.recv(16).startswith(b"+PONG")
 
 
 class RedisServer:
-    """A throw-away redis-server on a free loopback port, without persistence."""
+    """A throw-away redis-server on a free loopback port, without persistence.
 
-    def __init__(self, log_dir: Path, binary: str | None = None, port: int | None = None) -> None:
+    ``bind``: its addresses (default loopback; the first is the one ``url`` and the
+    health check use); ``wrap`` runs it on a test host, named ``where`` in results.
+    """
+
+    def __init__(
+        self,
+        log_dir: Path,
+        binary: str | None = None,
+        port: int | None = None,
+        bind: Sequence[str] = (LOOPBACK,),
+        wrap: Wrap | None = None,
+        where: str = HERE,
+    ) -> None:
         self.binary = find_redis_server(binary)
+        self.address = bind[0]
         self.port = port or free_port()
-        self.url = f"redis://{LOOPBACK}:{self.port}/0"
+        self.url = f"redis://{self.address}:{self.port}/0"
+        self.where = where
+        argv = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            *bind,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+            "--dir",
+            str(log_dir),
+            # redis-server's default disconnects a pub/sub subscriber that falls
+            # 8 MB behind for 60 s; a node under load would lose every message of
+            # that gap. A benchmark wants the backlog visible as latency instead.
+            "--client-output-buffer-limit",
+            "pubsub 0 0 0",
+        ]
+        if self.address != LOOPBACK:
+            # On a test host (a namespace of its own), reachable from test hosts only:
+            # redis-server's protected mode would refuse every client from another host.
+            argv += ["--protected-mode", "no"]
         self.process = ManagedProcess(
-            "redis-server",
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                LOOPBACK,
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--dir",
-                str(log_dir),
-                # redis-server's default disconnects a pub/sub subscriber that falls
-                # 8 MB behind for 60 s; a node under load would lose every message of
-                # that gap. A benchmark wants the backlog visible as latency instead.
-                "--client-output-buffer-limit",
-                "pubsub 0 0 0",
-            ],
-            log_dir / f"redis-{self.port}.log",
+            "redis-server", wrap(argv) if wrap else argv, log_dir / f"redis-{self.port}.log"
         )
 
     @property
@@ -87,10 +110,12 @@ class RedisServer:
         return self.process.pid
 
     def start(self, timeout_s: float = 10.0) -> RedisServer:
-        if port_in_use(self.port):
+        if port_in_use(self.port, self.address):
             raise ProcessError(f"port {self.port} is in use: cannot start redis-server there")
         self.process.start()
-        self.process.wait_until(lambda: _redis_ping(self.port), timeout_s, "answering PING")
+        self.process.wait_until(
+            lambda: _redis_ping(self.port, self.address), timeout_s, "answering PING"
+        )
         return self
 
     def stop(self) -> None:
@@ -120,21 +145,31 @@ def _http_json(url: str, timeout_s: float = 2.0) -> Any:
 
 
 class TargetNode:
-    """One ``python -m target_app`` process on a free loopback port."""
+    """One ``python -m target_app`` process on a free loopback port (or on ``bind``
+    inside a test host, when ``wrap`` runs it there; ``where`` names that host)."""
 
     def __init__(
-        self, spec: NodeSpec, log_dir: Path, index: int = 0, port: int | None = None
+        self,
+        spec: NodeSpec,
+        log_dir: Path,
+        index: int = 0,
+        port: int | None = None,
+        bind: str = LOOPBACK,
+        wrap: Wrap | None = None,
+        where: str = HERE,
     ) -> None:
         self.spec = spec
         self.index = index
+        self.address = bind
+        self.where = where
         self.port = port or free_port()
-        self.url = f"http://{LOOPBACK}:{self.port}"
+        self.url = f"http://{bind}:{self.port}"
         argv = [
             sys.executable,
             "-m",
             "target_app",
             "--host",
-            LOOPBACK,
+            bind,
             "--port",
             str(self.port),
             "--async-mode",
@@ -148,7 +183,10 @@ class TargetNode:
         # `python -m` imports from the working directory first, so a node started
         # in another checkout runs that checkout's target_app.
         self.process = ManagedProcess(
-            f"target_app node-{index}", argv, log_dir / f"node-{index}.log", cwd=spec.app_dir
+            f"target_app node-{index}",
+            wrap(argv) if wrap else argv,
+            log_dir / f"node-{index}.log",
+            cwd=spec.app_dir,
         )
 
     @property
@@ -156,7 +194,7 @@ class TargetNode:
         return self.process.pid
 
     def start(self, timeout_s: float = 30.0) -> TargetNode:
-        if port_in_use(self.port):
+        if port_in_use(self.port, self.address):
             raise ProcessError(
                 f"port {self.port} is in use: cannot start target_app node-{self.index}"
             )
@@ -187,6 +225,7 @@ class Cluster:
     processes: list[ManagedProcess] = field(default_factory=list)
     targets: list[ExternalTarget] = field(default_factory=list)
     cpu_plan: CpuPlan | None = None  # where servers and generator run (None: not planned)
+    hosts: TestHosts | None = None  # the test hosts the nodes and Redis run on, if any
 
     @property
     def generator_cpus(self) -> frozenset[int] | None:
@@ -218,10 +257,12 @@ class ClusterSpec:
     instead of starting one (found on PATH, or ``redis_binary``); ``app_dir``
     runs target_app from another checkout (default: this one).
     ``command`` starts that command instead of target_app (``command_node``);
-    ``targets`` are running servers' loopback URLs (nothing is started), with
+    ``targets`` are running servers' URLs (nothing is started), with
     ``target_pids`` to sample; ``handshake_query``/``handshake_headers`` are the
     protocol's, for the Engine.IO handshake that checks a server answers.
     ``cpu_plan`` pins every server started to its ``servers`` set (None: no pinning).
+    ``test_hosts``: each node and redis-server on a test host of its own
+    (``cluster.hosted``; target_app nodes only, needs root).
     """
 
     nodes: int = 1
@@ -237,6 +278,7 @@ class ClusterSpec:
     handshake_query: tuple[tuple[str, str], ...] = ()
     handshake_headers: tuple[tuple[str, str], ...] = ()
     cpu_plan: CpuPlan | None = None
+    test_hosts: bool = False
 
     def __post_init__(self) -> None:
         if not self.targets:
@@ -258,11 +300,16 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
         for pid in spec.target_pids:
             check_pid(pid)
         pids = list(spec.target_pids) + [None] * len(spec.targets)
-        yield Cluster(
-            [],
-            targets=[ExternalTarget(i, u, pids[i]) for i, u in enumerate(spec.targets)],
-            cpu_plan=spec.cpu_plan,
-        )
+        # A target_app node anywhere is measured through its /stats when no pid is given.
+        targets = [
+            ExternalTarget(i, u, pids[i], stats=pids[i] is None and serves_stats(u))
+            for i, u in enumerate(spec.targets)
+        ]
+        yield Cluster([], targets=targets, cpu_plan=spec.cpu_plan)
+        return
+    if spec.test_hosts:
+        with _hosted(log_dir, spec) as running:
+            yield running
         return
     plan = spec.cpu_plan
     server_cpus = plan.servers if plan is not None and plan.pinned else None
@@ -293,3 +340,45 @@ def cluster(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
             started.append(node.start())
         processes = ([redis.process] if redis else []) + [n.process for n in started]
         yield Cluster(started, redis, redis_url, processes, cpu_plan=plan)
+
+
+@contextmanager
+def _hosted(log_dir: Path, spec: ClusterSpec) -> Iterator[Cluster]:
+    """``cluster`` on test hosts: every node and redis-server on a namespace of its own."""
+    if spec.command or spec.redis_url:
+        raise ProcessError(
+            "test_hosts: only target_app nodes and the harness's own redis-server are placed "
+            "on test hosts; leave out command / --redis-url"
+        )
+    with ExitStack() as stack:
+        hosts = stack.enter_context(hosted.test_hosts_for(log_dir, spec.nodes, spec.queue))
+        redis: RedisServer | None = None
+        if spec.queue == "redis":
+            redis_host = hosts[hosted.REDIS_HOST]
+            redis = RedisServer(
+                log_dir,
+                binary=spec.redis_binary,
+                port=hosted.REDIS_PORT,
+                bind=hosted.redis_addresses(hosts),
+                wrap=redis_host.wrap,
+                where=hosted.REDIS_HOST,
+            )
+            stack.callback(redis.stop)
+            redis.start()
+        started: list[TargetNode | CommandNode] = []
+        for index in range(spec.nodes):
+            host = hosts[hosted.node_host(index)]
+            queue = hosted.redis_url_for(hosts, index) if redis is not None else None
+            node = TargetNode(
+                NodeSpec(spec.async_mode, queue, spec.extra_args, spec.app_dir),
+                log_dir,
+                index,
+                port=hosted.NODE_PORT,
+                bind=host.address,
+                wrap=host.wrap,
+                where=host.name,
+            )
+            stack.callback(node.stop)
+            started.append(node.start())
+        processes = ([redis.process] if redis else []) + [n.process for n in started]
+        yield Cluster(started, redis, redis.url if redis else None, processes, hosts=hosts)

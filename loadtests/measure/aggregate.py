@@ -161,7 +161,9 @@ class Aggregate:
             self.connected[(name, int(key))] = n
         series = self.processes.get(name)
         if series is None:
-            series = self.processes[name] = ProcessSeries(delta["role"], name, delta["pid"])
+            series = self.processes[name] = ProcessSeries(
+                delta["role"], name, delta["pid"], host=delta.get("host")
+            )
         samples = delta["samples"]
         waits = samples.get("wait_s") or [None] * len(samples["t_ns"])
         for t_ns, cpu_s, rss, wait_s in zip(

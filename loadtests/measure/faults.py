@@ -14,7 +14,14 @@ the second the next event fired in (or the window's end). Over its segment:
   segment's end) and ``recovery_s`` from the event to it;
 * ``duplicated`` and ``duplicated_after_recovery``;
 * ``p99_max_us``: the highest per-second fan-out p99 of the segment (a fault that
-  loses nothing, such as a short Redis pause, shows up here as delay).
+  loses nothing, such as a short Redis pause, shows up here as delay);
+* the late window: first to last send second of the segment whose fan-out p99
+  is above ``late_threshold_us`` (``LATE_FACTOR`` times the median per-second p99
+  of the window's seconds before the first event; None without such seconds),
+  ``timely_again_t_s`` (the first second after which no later second of the
+  segment is late) and ``timely_recovery_s`` from the event to it. A fault that
+  delays without losing (a short partition: TCP carries everything across it)
+  is costed here as a loss is above.
 
 A column the results do not have is "not measured": its figures are None,
 never 0.
@@ -23,11 +30,13 @@ never 0.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from loadtests.measure import hdr
 
+LATE_FACTOR = 10  # a late second: fan-out p99 above 10 x the pre-fault median p99
 COLUMNS = ("expected", "lost", "duplicated", "dropped", "rejoined", "msgs_lost", "reconnect_hdr")
 
 
@@ -58,12 +67,53 @@ def _reconnects(column: Sequence[Any] | None, rows: list[int]) -> dict[str, int 
     }
 
 
+def late_threshold_us(timeseries: Mapping[str, Sequence[Any]], first_event_s: float) -> int | None:
+    """``LATE_FACTOR`` x the median fan-out p99 of the window's seconds before the first
+    event; None when no such second has a p99."""
+    p99 = timeseries.get("p99_us")
+    if p99 is None:
+        return None
+    t_s = timeseries.get("t_s", [])
+    before = [p99[i] for i, t in enumerate(t_s) if 0 <= t < math.floor(first_event_s) and p99[i]]
+    return round(LATE_FACTOR * statistics.median(before)) if before else None
+
+
+def _lateness(
+    rows: list[int],
+    timeseries: Mapping[str, Sequence[Any]],
+    segment: tuple[int, int],
+    start_s: float,
+    threshold_us: int | None,
+) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "late_threshold_us": threshold_us,
+        "late_window_s": None,
+        "timely_again_t_s": None,
+        "timely_recovery_s": None,
+    }
+    p99 = timeseries.get("p99_us")
+    if threshold_us is None or p99 is None:
+        return row
+    t_s = timeseries["t_s"]
+    late = [int(t_s[i]) for i in rows if p99[i] is not None and p99[i] > threshold_us]
+    timely = late[-1] + 1 if late else segment[0]
+    if late:
+        row["late_window_s"] = [late[0], timely]
+        if timely >= segment[1]:
+            return row  # still late in the segment's last second
+    row["timely_again_t_s"] = timely
+    row["timely_recovery_s"] = round(max(0.0, timely - start_s), 3)
+    return row
+
+
 def analyse_event(
     event: Mapping[str, Any],
     segment: tuple[int, int],
     timeseries: Mapping[str, Sequence[Any]],
+    late_threshold: int | None = None,
 ) -> dict[str, Any]:
-    """The ``faults[]`` row of one event over the window seconds ``[segment[0], segment[1])``."""
+    """The ``faults[]`` row of one event over the window seconds ``[segment[0], segment[1])``
+    (``late_threshold``: fan-out p99 in µs above which a second is late; None: not judged)."""
     t_s = timeseries.get("t_s", [])
     rows = [i for i, t in enumerate(t_s) if segment[0] <= t < segment[1]]
     columns = {name: timeseries.get(name) for name in COLUMNS}
@@ -92,6 +142,7 @@ def analyse_event(
         "whole_again_t_s": None,
         "recovery_s": None,
         "duplicated_after_recovery": None,
+        **_lateness(rows, timeseries, segment, start_s, late_threshold),
     }
     if lost is None:
         return row
@@ -121,11 +172,13 @@ def analyse(
     """One row per event, in time order; segments end where the next event begins."""
     timed = sorted(events, key=_start_s)
     end = math.ceil(window_s)
+    threshold = late_threshold_us(timeseries, _start_s(timed[0])) if timed else None
     rows = []
     for index, event in enumerate(timed):
         first = max(0, math.floor(_start_s(event)))
         last = math.floor(_start_s(timed[index + 1])) if index + 1 < len(timed) else end
-        rows.append(analyse_event(event, (first, max(first, min(last, end))), timeseries))
+        segment = (first, max(first, min(last, end)))
+        rows.append(analyse_event(event, segment, timeseries, threshold))
     return rows
 
 
@@ -165,6 +218,19 @@ def describe(row: Mapping[str, Any]) -> str:
         parts.append(f"not whole again before {row['segment_s'][1]} s")
     elif window is not None:
         parts.append(f"whole again at {row['whole_again_t_s']} s ({row['recovery_s']:.1f} s after)")
+    late = row.get("late_window_s")
+    if late is not None:
+        parts.append(
+            f"late window {late[0]}-{late[1]} s (fan-out p99 above "
+            f"{row['late_threshold_us'] / 1000:,.1f} ms)"
+        )
+        if row["timely_again_t_s"] is None:
+            parts.append(f"not timely again before {row['segment_s'][1]} s")
+        else:
+            parts.append(
+                f"timely again at {row['timely_again_t_s']} s "
+                f"({row['timely_recovery_s']:.1f} s after)"
+            )
     if row["duplicated_after_recovery"]:
         parts.append(f"{row['duplicated_after_recovery']} duplicates after recovery")
     if row.get("p99_max_us") is not None:

@@ -21,6 +21,7 @@ they may be negative until corrected.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from array import array
 from collections.abc import Callable
@@ -51,6 +52,7 @@ COUNTER_NAMES = (
     "reconnect_failures",
 )
 Sampler = Callable[[str, int], None]  # (kind, latency_us): feeds Locust's UI
+HOSTNAME = socket.gethostname()  # the results say where each generator process ran
 
 
 class Recorder:
@@ -205,6 +207,7 @@ class Recorder:
             "role": self.role,
             "rank": self.rank,
             "pid": self._process.pid,
+            "host": HOSTNAME,
             "buckets": buckets,
             "connect": _encode(self.connect_us, connect_range) if self.connect_us else "",
             "join": _encode(self.join_us, join_range) if self.join_us else "",

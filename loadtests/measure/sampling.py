@@ -6,6 +6,9 @@ rounded percentages. A process the runner starts again (a fault timeline's
 ``start_node``) keeps one series: ``Sampler.follow`` points it at the new pid and
 carries the old incarnation's totals over, so the series stays cumulative.
 The runner's sampler also records the host's load average and CPU steal.
+A server the runner did not start, on any host, is sampled through what it
+reports about itself instead (``watch_stats``: target_app's ``GET /stats``,
+read by a function the caller passes): CPU, RSS, connections and errors.
 Works as a plain thread; under Locust's gevent
 monkey-patching the same thread is a greenlet, so generators can use it too.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +43,13 @@ class ProcessSeries:
     wait_s: list[float | None] = field(default_factory=list)
     # every pid this series followed, in order (more than one: the process was restarted)
     pids: list[int] = field(default_factory=list)
+    # the host it ran on (a host name, or a test host's / target's address); None: unknown
+    host: str | None = None
+    # "process": read from /proc by pid; "stats": from the server's own /stats (any host),
+    # which also gives its connections and errors (cumulative) at each sample
+    source: str = "process"
+    connections: list[int] = field(default_factory=list)
+    errors: list[int] = field(default_factory=list)
 
     def add(self, t_ns: int, cpu_s: float, rss_bytes: int, wait_s: float | None = None) -> None:
         self.t_ns.append(t_ns)
@@ -89,7 +99,13 @@ class ProcessSeries:
             "role": self.role,
             "name": self.name,
             "pid": self.pid,
+            **({"host": self.host} if self.host is not None else {}),
             **restarted,
+            **(
+                {"source": "stats", "connections": self.connections, "errors": self.errors}
+                if self.source == "stats"
+                else {}
+            ),
             "t_s": [round((t - window_start_ns) / 1e9, 3) for t in self.t_ns],
             "cpu_percent": cpu_percent[: len(self.t_ns)],
             "rss_bytes": list(self.rss_bytes),
@@ -158,26 +174,46 @@ class HostSeries:
         }
 
 
+# (url) -> {"cpu_s", "rss_bytes", "connections", "errors"} of the server there, or None
+# when it gave no such reply; may raise OSError or ValueError (unreachable, bad reply).
+StatsReader = Callable[[str], Mapping[str, float] | None]
+
+
 class Sampler(Periodic):
     """Samples a set of processes every ``interval_s`` (default 1 s) in a daemon thread.
 
-    ``host=True`` also samples the host's load average and CPU steal (``self.host``).
+    ``host=True`` also samples the host's load average and CPU steal (``self.host``);
+    ``read_stats`` reads a server's own figures for ``watch_stats`` (default: none).
     """
 
     name = "roombench-sampler"
 
-    def __init__(self, interval_s: float = 1.0, host: bool = False) -> None:
+    def __init__(
+        self, interval_s: float = 1.0, host: bool = False, read_stats: StatsReader | None = None
+    ) -> None:
         super().__init__(interval_s)
         self.series: list[ProcessSeries] = []
         self.host: HostSeries | None = HostSeries() if host else None
         self._procs: list[_Followed] = []
+        self._stats: list[tuple[ProcessSeries, str]] = []
+        self._read_stats = read_stats
         self._lock = threading.Lock()
 
-    def watch(self, role: str, name: str, pid: int) -> ProcessSeries:
-        series = ProcessSeries(role, name, pid, pids=[pid])
+    def watch(self, role: str, name: str, pid: int, host: str | None = None) -> ProcessSeries:
+        series = ProcessSeries(role, name, pid, pids=[pid], host=host)
         with self._lock:
             self.series.append(series)
             self._procs.append(_Followed(series, psutil.Process(pid)))
+        return series
+
+    def watch_stats(self, role: str, name: str, url: str, host: str | None = None) -> ProcessSeries:
+        """Sample the server at ``url`` through ``read_stats`` (it has no pid here: 0)."""
+        if self._read_stats is None:
+            raise ValueError("this sampler has no read_stats: it cannot sample through /stats")
+        series = ProcessSeries(role, name, 0, host=host, source="stats")
+        with self._lock:
+            self.series.append(series)
+            self._stats.append((series, url))
         return series
 
     def follow(self, name: str, pid: int) -> ProcessSeries:
@@ -199,9 +235,31 @@ class Sampler(Periodic):
                     return series
         raise KeyError(f"no sampled process named {name!r}")
 
+    def _stats_samples(self) -> list[tuple[ProcessSeries, int, Mapping[str, float]]]:
+        """One reply from each server sampled through /stats (outside the lock: a
+        server cut off from the network must not hold up the rest)."""
+        with self._lock:
+            watched = list(self._stats)
+        samples = []
+        for series, url in watched:
+            assert self._read_stats is not None  # watch_stats needs it
+            t_ns = time.time_ns()
+            try:
+                sample = self._read_stats(url)
+            except (OSError, ValueError):
+                continue  # unreachable for now (down, partitioned): no sample this second
+            if sample is not None:
+                samples.append((series, t_ns, sample))
+        return samples
+
     def sample_once(self) -> None:
+        replies = self._stats_samples() if self._stats else []
         now_ns = time.time_ns()
         with self._lock:
+            for series, t_ns, sample in replies:
+                series.add(t_ns, float(sample["cpu_s"]), int(sample["rss_bytes"]))
+                series.connections.append(int(sample["connections"]))
+                series.errors.append(int(sample["errors"]))
             for followed in self._procs:
                 proc = followed.proc
                 try:

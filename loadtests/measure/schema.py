@@ -92,6 +92,7 @@ class ResourceSeries(TypedDict):
     peak_rss_bytes: int
     wait_s_window: NotRequired[float | None]  # run-queue wait (schedstat)
     pids: NotRequired[list[int]]  # every pid the process had, in order (restarts)
+    host: NotRequired[str]  # where it ran: host name, test host or target address
 
 
 class WorkerClock(TypedDict):

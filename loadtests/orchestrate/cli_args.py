@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from loadtests.orchestrate import ab
+from loadtests.orchestrate import ab, external_workers
 
 DESCRIPTION = """Run and compare server configurations, or A/B-gate two.
 
@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         nargs="+",
         default=None,
         metavar="URL",
-        help="one-off run against a server already running on loopback (one URL a node), "
+        help="one-off run against a server already running, on any host (one URL a node), "
         "at the default load; nothing is started",
     )
     run.add_argument(
@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not print the summary table nor build the HTML report",
     )
     _common(run)
+    external_workers.add_options(run)
     gate = sub.add_parser("gate", help="A/B: run base and candidate interleaved, then gate")
     gate.add_argument(
         "scenario",
@@ -156,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="repeats a side an adaptive gate may reach (default: --repeat + 4)",
     )
     _common(gate)
+    external_workers.add_options(gate)
     check = sub.add_parser(
         "gate-selfcheck",
         help="measure the default gate's false-positive rate and power (A/A, +1 ms, +2 ms)",

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.cluster.ports import LOOPBACK, free_port
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.scenario import Scenario
 
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "locustfile.py"
@@ -26,6 +27,8 @@ class LocustRun:
 
     ``processes`` N >= 1 = a master and N worker processes (``--processes N``: the
     path a multi-host run takes, merged at the master); 0 = one process (LocalRunner).
+    ``external``: no local workers, the master waits for workers started elsewhere
+    (``processes`` is then their count).
     """
 
     scenario: Scenario
@@ -40,6 +43,7 @@ class LocustRun:
     repeat: int = 0
     loglevel: str = "INFO"
     control_dir: Path | None = None  # a stepped session (coordination.stepping)
+    external: ExternalWorkers | None = None
 
     @property
     def spawn_rate_per_s(self) -> int:
@@ -75,7 +79,9 @@ def build_argv(run: LocustRun) -> list[str]:
         run.loglevel,
         "--only-summary",
     ]
-    if run.processes >= 1:
+    if run.external is not None:
+        argv += run.external.locust_args()
+    elif run.processes >= 1:
         # The master's ZMQ socket on loopback and on a port of its own: Locust's
         # default binds every interface on 5557, which two runs (or a run's
         # straggler) cannot share. The forked workers inherit --master-port.

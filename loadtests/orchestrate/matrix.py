@@ -43,6 +43,8 @@ at_s = 8                    # seconds into the measurement window: 0 <= at_s < w
 action = "kill_node"        # kill_node stop_node start_node pause_node resume_node
 node = 1                    # 0-based node index (node actions only)  kill_redis start_redis
                             #                                        pause_redis resume_redis
+                            # partition / heal: between = ["node-1", "redis-server"] (needs
+                            # test_hosts = true: each node and redis-server on a test host)
 ```
 
 Parsing is strict: an unknown key or a bad value is an error that names it, so a
@@ -102,6 +104,7 @@ class ConfigSpec:
     target_pids: tuple[int, ...] = ()
     protocol: Protocol = REFERENCE
     abuse: AbuseSpec | None = None  # [config.abuse]: hostile clients beside the load
+    test_hosts: bool = False  # nodes and redis-server on test hosts (cluster.hosted; root)
 
     @property
     def is_target_app(self) -> bool:
@@ -125,6 +128,7 @@ class ConfigSpec:
             target_pids=self.target_pids,
             handshake_query=tuple(auth_free[1].items()),
             handshake_headers=tuple(auth_free[2].items()),
+            test_hosts=self.test_hosts,
         )
 
     def target_app_args(self) -> list[str]:
@@ -259,6 +263,7 @@ def parse_config(
         ("gc", str),
         ("inject_delay_ms", float),
         ("inject_drop_rate", float),
+        ("test_hosts", bool),
     ):
         if key in table:
             values[key] = strict.typed(table[key], kind, f"{where}.{key}", ScenarioError)
@@ -284,6 +289,13 @@ def parse_config(
             raise ScenarioError(f"{where}.load: {exc}") from exc
     values.update(server_keys(table, where, base_dir, base_protocol))
     spec = ConfigSpec(**values)
+    if spec.test_hosts and not spec.is_target_app:
+        strict.fail(
+            f"{where}.test_hosts",
+            "set for a command or a running target",
+            "test_hosts = true only for target_app nodes",
+            ScenarioError,
+        )
     strict.one_of(spec.queue, QUEUES, f"{where}.queue", ScenarioError)
     strict.one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode", ScenarioError)
     strict.one_of(spec.gc, GC_MODES, f"{where}.gc", ScenarioError)
@@ -300,7 +312,12 @@ def parse_config(
     if "events" in table:
         load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
         events = parse_events(
-            table["events"], f"{where} [[config.events]]", spec.nodes, spec.queue, load.window_s
+            table["events"],
+            f"{where} [[config.events]]",
+            spec.nodes,
+            spec.queue,
+            load.window_s,
+            spec.test_hosts,
         )
         spec = replace(spec, events=events)
     if "abuse" in table:

@@ -28,8 +28,11 @@ from loadtests.abuse import effect as abuse_effect
 from loadtests.abuse.process import AbuseProcess
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.cluster.supervisor import cluster, find_redis_server
-from loadtests.cluster.targets import NOT_MEASURED
+from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
+from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results, speed
+from loadtests.orchestrate import external_workers
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
@@ -42,12 +45,14 @@ from loadtests.users.probe import MARKER as PROTOCOL_MISMATCH
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run a matrix. ``window_s`` overrides the scenario's window when set."""
+    """How to run a matrix. ``window_s`` overrides the scenario's window when set;
+    ``external``: Locust workers started elsewhere instead of local ones."""
 
     out_dir: Path
     window_s: float | None = None
     redis_url: str | None = None
     redis_binary: str | None = None
+    external: ExternalWorkers | None = None
     locustfile: Path = Path(__file__).resolve().parents[1] / "locustfile.py"
 
 
@@ -114,7 +119,10 @@ def run_config(
     progress_path = out / "logs" / f"{stem}.progress.json"
     log_dir = out / "logs" / stem
     processes, why = matrix.processes_for(config, load)
-    budget_s = run_budget_s(load, processes)
+    external = options.external
+    if external is not None:
+        processes, why = external.count, f"external workers, master at {external.address}"
+    budget_s = run_budget_s(load, processes) + (external.wait_s if external else 0.0)
     config_doc = {
         **config.to_dict(),
         "server_args": config.target_app_args(),
@@ -145,6 +153,7 @@ def run_config(
             processes=processes,
             run_id=out.name,
             repeat=repeat_index,
+            external=external,
         )
         locust = ManagedProcess(f"locust ({config.name})", build_argv(run), log_dir / "locust.log")
         locust.cpus = running.generator_cpus
@@ -166,6 +175,9 @@ def run_config(
         mismatch = protocol_mismatch(locust.log_path)
         if mismatch is not None:
             raise locust.failure(mismatch)
+        never_came = external_workers.failure(external, locust.log_path)
+        if never_came is not None:
+            raise never_came
         if not results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {results_path}")
         doc = json.loads(results_path.read_text())
@@ -175,6 +187,15 @@ def run_config(
                 node_stats.append({"node": f"node-{node.index}", **node.stats()})
             except OSError as exc:
                 node_stats.append({"node": f"node-{node.index}", "error": str(exc)})
+        for target in running.targets:
+            if target.stats:  # a target_app node the runner did not start
+                try:
+                    stats = fetch_stats(target.url)
+                    # the runner's name for it; the server's own --node-id as node_id
+                    stats["node_id"] = stats.get("node")
+                    node_stats.append({**stats, "node": f"node-{target.index}"})
+                except (OSError, ValueError) as exc:
+                    node_stats.append({"node": f"node-{target.index}", "error": str(exc)})
         supervision.complete(doc)
         doc["machine"]["speed"] = speed.combined([before, after])
         doc["server_stats"] = node_stats
@@ -205,7 +226,7 @@ def add_protocol(doc: dict[str, Any], config: ConfigSpec, targets: list[Any]) ->
         doc["flags"]["join_unconfirmed"] = (
             f"profile {protocol.name!r} has join_ack = false: {summary['join_guarantee']}"
         )
-    if targets and any(t.pid is None for t in targets):
+    if targets and any(not t.measured for t in targets):
         doc["flags"]["server_not_measured"] = NOT_MEASURED
 
 
@@ -244,6 +265,10 @@ def run_matrix(
         )
         protocol = "" if config.protocol.is_reference else f", profile {config.protocol.name}"
         say(f"{label}: {config.nodes} node(s), queue {config.queue}, {server}{protocol}")
+        for url in config.target:
+            where = describe(url)
+            if where is not None:
+                say(f"{label}: {where}")
         outcome = ConfigOutcome(config.name, repeat_index)
         manifest.outcomes.append(outcome)
         started = time.monotonic()
@@ -270,6 +295,19 @@ def check_events(matrix: Matrix, options: RunOptions) -> None:
     ``--redis-url`` uses a Redis the harness did not start and cannot kill.
     """
     for config in matrix.configs:
+        if config.test_hosts:
+            where = f"{matrix.source} [[config]] {config.name!r}.test_hosts"
+            try:
+                require_privileges()
+            except TestHostError as exc:
+                strict.fail(where, str(exc), "test_hosts = false, or run as root", ScenarioError)
+            if options.redis_url is not None:
+                strict.fail(
+                    "--redis-url",
+                    f"configuration {config.name!r} places its own redis-server on a test host",
+                    "leave out --redis-url, or --only configurations without test_hosts",
+                    ScenarioError,
+                )
         if not config.events:
             continue
         where = f"{matrix.source} [[config]] {config.name!r} [[config.events]]"

@@ -2,8 +2,8 @@
 
 Which server a configuration measures, when it is not a target_app the
 harness starts itself: a ``command`` it starts (placeholders checked here,
-``{python}`` and ``{here}`` filled in), or running servers at loopback
-``target`` URLs (with their ``target_pids``), and the protocol profile the
+``{python}`` and ``{here}`` filled in), or running servers at
+``target`` URLs (any host) (with their ``target_pids``), and the protocol profile the
 users speak. Strict like the rest of the scenario file: a key that cannot
 apply (``gc`` for a command, ``queue`` for a target) is an error naming it.
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 from loadtests import strict
 from loadtests.cluster import command_node
-from loadtests.cluster.targets import TargetURLError, loopback_url
+from loadtests.cluster.targets import TargetURLError, target_url
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.users.protocol import Protocol, ProtocolError, protocol_from
 
@@ -70,7 +70,7 @@ def server_keys(
         if not urls:
             strict.fail(f"{where}.target", "an empty list", "one URL a node", ScenarioError)
         try:
-            values["target"] = tuple(loopback_url(u) for u in urls)
+            values["target"] = tuple(target_url(u) for u in urls)
         except TargetURLError as exc:
             raise ScenarioError(f"{where}.target: {exc}") from exc
         nodes = table.get("nodes", len(urls))

@@ -21,11 +21,12 @@ from typing import Any
 from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
+from loadtests.cluster.targets import read_stats
 from loadtests.cluster.watcher import ProcessWatcher, death_flags
 from loadtests.measure import faults, machine_noise
 from loadtests.measure.machine_noise import NoiseWatch
 from loadtests.measure.sampling import Sampler
-from loadtests.orchestrate.timeline import FaultEvent, Target, Timeline
+from loadtests.orchestrate.timeline import FaultEvent, LinkTarget, Target, Timeline
 
 # DESIGN rule 6: a node at >= 90 % of a core for more than 10 % of the window.
 SATURATED_PERCENT = 90.0
@@ -36,7 +37,7 @@ SATURATED_SHARE = 0.10
 class Supervision:
     """Sampler, watcher and timeline of one configuration run; ``stop`` is idempotent."""
 
-    sampler: Sampler = field(default_factory=lambda: Sampler(host=True))
+    sampler: Sampler = field(default_factory=lambda: Sampler(host=True, read_stats=read_stats))
     watcher: ProcessWatcher = field(default_factory=ProcessWatcher)
     timeline: Timeline | None = None
     noise: NoiseWatch = field(default_factory=NoiseWatch)
@@ -48,19 +49,26 @@ class Supervision:
     ) -> Supervision:
         """Start watching and sampling every process of ``running``; arm the timeline."""
         self = cls(cpu_plan=running.cpu_plan)
-        targets: dict[str, Target] = {}
+        targets: dict[str, Target | LinkTarget] = {}
         for node in running.nodes:
             name = f"node-{node.index}"
-            self.sampler.watch("node", name, node.pid)
+            self.sampler.watch("node", name, node.pid, host=node.where)
             self.watcher.watch("node", node.process, name=name)
             targets[name] = node
-        for target in running.targets:  # running servers: sampled when their pid is known
+        for target in running.targets:  # running servers: by pid, else through /stats
+            name = f"node-{target.index}"
             if target.pid is not None:
-                self.sampler.watch("node", f"node-{target.index}", target.pid)
+                self.sampler.watch("node", name, target.pid, host=target.host)
+            elif target.stats:
+                self.sampler.watch_stats("node", name, target.url, host=target.host)
         if running.redis is not None:
-            self.sampler.watch("redis", "redis-server", running.redis.pid)
+            self.sampler.watch("redis", "redis-server", running.redis.pid, host=running.redis.where)
             self.watcher.watch("redis", running.redis.process, name="redis-server")
             targets["redis-server"] = running.redis
+        if running.hosts is not None:  # partition / heal act on the test hosts' links
+            for event in events:
+                if event.between is not None:
+                    targets[event.target] = LinkTarget(running.hosts, *event.between)
         self.sampler.start()
         self.watcher.start()
         self.noise.start()

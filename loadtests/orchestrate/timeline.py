@@ -1,4 +1,5 @@
-"""Fault timelines: kill, stop, start, pause and resume nodes or Redis at offsets into the window.
+"""Fault timelines: kill, stop, start, pause and resume nodes or Redis at offsets into the window,
+and partition and heal the links between test hosts.
 
 A ``[[config]]`` may carry ``[[config.events]]`` (``at_s``, ``action``, ``node``)
 so a run measures what a failure costs: the loss window and the time until
@@ -8,6 +9,11 @@ master rewrites each second (``"window": {"start_ns", "end_ns"}`` once
 planned) and fires each event at ``start_ns + at_s``. Every firing is recorded
 with its actual time; an event that could not be fired is recorded as such,
 never dropped.
+
+A ``partition`` (``between = [A, B]``, on a run whose nodes and redis-server
+are on test hosts) takes one end of the link between A and B down and
+``heal`` brings it up (``TestHosts.partition``): A's packets to B vanish, as
+when a network fails, which is not what a killed process looks like.
 
 The sequence is checked before anything runs (``check_sequence``): starting a
 node that is up, or resuming one that is not paused, is an error in the
@@ -48,6 +54,8 @@ ACTIONS: dict[str, Action] = {
     "start_redis": Action("redis", "start"),
     "pause_redis": Action("redis", "pause"),
     "resume_redis": Action("redis", "resume"),
+    "partition": Action("link", "partition"),  # one end of a link down (test hosts)
+    "heal": Action("link", "heal"),  # the same end up again
 }
 
 # The state a verb needs its target in, and the state it leaves it in.
@@ -57,33 +65,52 @@ _NEEDS = {
     "start": ("down",),
     "pause": ("up",),
     "resume": ("paused",),
+    "partition": ("up",),
+    "heal": ("cut",),
 }
-_LEAVES = {"kill": "down", "stop": "down", "start": "up", "pause": "paused", "resume": "up"}
+_LEAVES = {
+    "kill": "down",
+    "stop": "down",
+    "start": "up",
+    "pause": "paused",
+    "resume": "up",
+    "partition": "cut",
+    "heal": "up",
+}
 _HINT = {
     "kill": "kill or stop a target that is up or paused",
     "stop": "kill or stop a target that is up or paused",
     "start": "start only a target an earlier event killed or stopped",
     "pause": "pause only a target that is up",
     "resume": "resume only a target an earlier event paused",
+    "partition": "partition a link that is whole",
+    "heal": "heal only a link an earlier partition cut",
 }
 
 
 @dataclass(frozen=True)
 class FaultEvent:
     """One scheduled fault: ``action`` at ``at_s`` seconds into the window, on node ``node``
-    (0-based index; None for Redis actions)."""
+    (0-based index; None for Redis and link actions), or on the link ``between`` two
+    test hosts (partition, heal)."""
 
     at_s: float
     action: str
     node: int | None = None
+    between: tuple[str, str] | None = None
 
     @property
     def target(self) -> str:
-        """The name of the process it acts on: ``node-1`` or ``redis-server``."""
+        """What it acts on: ``node-1``, ``redis-server`` or a link ``node-1 | redis-server``."""
+        if self.between is not None:
+            return " | ".join(self.between)
         return "redis-server" if self.node is None else f"node-{self.node}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at_s": self.at_s, "action": self.action, "node": self.node}
+        doc: dict[str, Any] = {"at_s": self.at_s, "action": self.action, "node": self.node}
+        if self.between is not None:
+            doc["between"] = list(self.between)
+        return doc
 
 
 def ordered(events: Sequence[FaultEvent]) -> list[tuple[int, FaultEvent]]:
@@ -184,14 +211,38 @@ class EventRecord:
         }
 
 
+class HostLinks(Protocol):
+    """The test hosts of a run (``TestHosts``): cut and restore the link of two of them."""
+
+    def partition(self, a: str, b: str) -> str: ...
+
+    def heal(self, a: str, b: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """The link between test hosts ``a`` and ``b`` of ``hosts``: what partition/heal act on."""
+
+    hosts: HostLinks
+    a: str
+    b: str
+
+
 KILL_WAIT_S = 5.0
 STOP_WAIT_S = 10.0
 
 
-def fire(action: str, target: Target) -> str:
-    """Do ``action`` to ``target`` now; return what happened, raise ProcessError if it failed."""
-    process = target.process
+def fire(action: str, target: Target | LinkTarget) -> str:
+    """Do ``action`` to ``target`` now; return what happened, raise ProcessError (or
+    another OSError/RuntimeError naming the cause) if it failed."""
     verb = ACTIONS[action].verb
+    if isinstance(target, LinkTarget):
+        if verb == "partition":
+            return target.hosts.partition(target.a, target.b)
+        if verb == "heal":
+            return target.hosts.heal(target.a, target.b)
+        raise ProcessError(f"{action} does not act on a link")
+    process = target.process
     if verb == "start":
         target.start()
         return f"started, pid {process.pid}"
@@ -222,7 +273,7 @@ class Timeline:
     def __init__(
         self,
         events: Sequence[FaultEvent],
-        targets: Mapping[str, Target],
+        targets: Mapping[str, Target | LinkTarget],
         progress_path: Path,
         on_started: Callable[[str, int], None] = lambda name, pid: None,
         after_fire: Callable[[], object] = lambda: None,
@@ -251,9 +302,10 @@ class Timeline:
             try:
                 record.detail = fire(event.action, self.targets[event.target])
                 record.ok = True
-                if ACTIONS[event.action].verb == "start":
-                    self.on_started(event.target, self.targets[event.target].process.pid)
-            except (ProcessError, OSError, KeyError) as exc:
+                target = self.targets[event.target]
+                if ACTIONS[event.action].verb == "start" and not isinstance(target, LinkTarget):
+                    self.on_started(event.target, target.process.pid)
+            except (ProcessError, OSError, KeyError, RuntimeError) as exc:
                 record.detail = f"failed: {exc}"[:800]
             record.done_ns = time.time_ns()
             self.after_fire()

@@ -14,8 +14,8 @@ from loadtests.cluster.ports import free_port
     ("argv", "message"),
     [
         (
-            ["run", "--target", "http://192.168.1.5:5000"],
-            "error: --target: 'http://192.168.1.5:5000': host '192.168.1.5' is not a loopback",
+            ["run", "--target", "https://127.0.0.1:5000"],
+            "error: --target: 'https://127.0.0.1:5000': scheme 'https' is not supported",
         ),
         (
             ["run", "--target", "http://127.0.0.1:5000", "--target-pid", "1", "2"],

@@ -1,11 +1,11 @@
-"""Target URLs (loopback only) and command placeholders: pure checks, no servers."""
+"""Target URLs (any host), /stats replies and command placeholders: pure checks, no servers."""
 
 from __future__ import annotations
 
 import pytest
 
 from loadtests.cluster.command_node import command_placeholders, fill
-from loadtests.cluster.targets import TargetURLError, loopback_url
+from loadtests.cluster.targets import TargetURLError, describe, stats_sample, target_url
 
 
 @pytest.mark.parametrize(
@@ -16,21 +16,22 @@ from loadtests.cluster.targets import TargetURLError, loopback_url
         ("http://127.8.9.10:80", "http://127.8.9.10:80"),
         ("http://[::1]:5000", "http://[::1]:5000"),
         ("http://localhost:5000", "http://localhost:5000"),
+        ("http://10.0.0.5:5000", "http://10.0.0.5:5000"),
+        ("http://198.18.0.4:5000/", "http://198.18.0.4:5000"),
+        ("http://staging.example:5000", "http://staging.example:5000"),
+        ("http://[2001:db8::1]:5000", "http://[2001:db8::1]:5000"),
     ],
 )
-def test_loopback_urls_are_accepted(url: str, normal: str) -> None:
-    assert loopback_url(url) == normal
+def test_any_host_is_accepted(url: str, normal: str) -> None:
+    assert target_url(url) == normal
 
 
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("http://10.0.0.5:5000", "host '10.0.0.5' is not a loopback address"),
-        ("http://example.com:5000", "host 'example.com' is not a loopback address"),
-        ("http://[2001:db8::1]:5000", "host '2001:db8::1' is not a loopback address"),
-        ("http://0.0.0.0:5000", "host '0.0.0.0' is not a loopback address"),
         ("https://127.0.0.1:5000", "scheme 'https' is not supported"),
         ("127.0.0.1:5000", "is not supported"),
+        ("http://:5000", "no host"),
         ("http://127.0.0.1", "no port"),
         ("http://127.0.0.1:5000/chat", "a path or query is not supported"),
         ("http://127.0.0.1:99999", "out of range"),
@@ -38,9 +39,55 @@ def test_loopback_urls_are_accepted(url: str, normal: str) -> None:
 )
 def test_anything_else_is_refused_with_the_reason(url: str, problem: str) -> None:
     with pytest.raises(TargetURLError) as caught:
-        loopback_url(url)
+        target_url(url)
     assert problem in str(caught.value)
     assert str(caught.value).startswith(repr(url))
+
+
+def test_a_target_off_loopback_is_described_with_its_address() -> None:
+    assert describe("http://127.0.0.1:5000") is None
+    assert describe("http://localhost:5000") is None
+    assert describe("http://198.18.0.4:5000") == (
+        "target http://198.18.0.4:5000 is not on loopback: load goes to 198.18.0.4 "
+        "(address 198.18.0.4)"
+    )
+    assert "does not resolve" in (describe("http://no-such-host.invalid:5000") or "")
+
+
+STATS = {  # a target_app /stats reply, trimmed to what sampling reads and a little more
+    "node": "node-0",
+    "async_mode": "eventlet",
+    "connections": 40,
+    "rooms": 4,
+    "events_in": {"join": 40},
+    "errors": {"bad_payload": 2, "bad_room": 1, "not_a_member": 0},
+    "cpu_s": 3.25,
+    "rss_bytes": 52_000_000,
+}
+
+
+def test_a_target_app_stats_reply_gives_cpu_rss_connections_and_errors() -> None:
+    assert stats_sample(STATS) == {
+        "cpu_s": 3.25,
+        "rss_bytes": 52_000_000,
+        "connections": 40,
+        "errors": 3,
+    }
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"error": "not found"},
+        [1, 2],
+        "<html>",
+        {**STATS, "errors": 3},
+        {**STATS, "cpu_s": "lots"},
+        {k: v for k, v in STATS.items() if k != "connections"},
+    ],
+)
+def test_anything_else_is_not_a_stats_reply(reply: object) -> None:
+    assert stats_sample(reply) is None
 
 
 def test_command_placeholders_are_found_and_filled() -> None:

@@ -100,7 +100,7 @@ def test_redis_action_without_redis() -> None:
 
 def test_unknown_key_and_bad_types() -> None:
     assert _error([{"at_s": 1, "action": "kill_redis", "when": 3}]).startswith(
-        f"{WHERE} #1.when: unknown key 'when'; allowed: action, at_s, node"
+        f"{WHERE} #1.when: unknown key 'when'; allowed: action, at_s, between, node"
     )
     assert _error([{"at_s": "soon", "action": "kill_redis"}]).startswith(
         f"{WHERE} #1.at_s: 'soon' is not a number"

@@ -53,7 +53,7 @@ def test_a_command_config_fills_python_and_here_and_keeps_start_placeholders() -
         ({"command": ["s", "{port}", "{redis_url}"]}, "command: {redis_url} without a Redis"),
         ({"command": CMD, "target": "http://127.0.0.1:1"}, "command: both command"),
         ({"command": CMD, "async_mode": "gevent"}, "async_mode: only for target_app nodes"),
-        ({"target": "http://10.1.1.1:5000"}, "target: 'http://10.1.1.1:5000': host '10.1.1.1'"),
+        ({"target": "http://10.1.1.1"}, "target: 'http://10.1.1.1': no port"),
         ({"target": "http://127.0.0.1:1", "nodes": 2}, "nodes: 2 but target names 1 URL(s)"),
         ({"target": "http://127.0.0.1:1", "target_pids": [1, 2]}, "target_pids: 2 pid(s) for 1"),
         ({"target_pids": [1]}, "target_pids: without target"),
