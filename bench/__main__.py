@@ -25,8 +25,8 @@ benchmark that crashes the interpreter still leaves this command able to say so.
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -116,8 +116,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
         action="append",
         default=None,
         metavar="PATTERN",
-        help="count only the cases whose name matches this shell pattern (repeatable; "
-        "default: all, e.g. 'test_room_message[*]')",
+        help="count only the cases whose name matches this pattern (* and ? wildcards, "
+        "brackets literal; repeatable; default: all), e.g. 'test_room_message[*]'",
     )
     counting.add_argument(
         "--instruction-jobs",
@@ -171,6 +171,12 @@ def build_report(run_dir: Path) -> int:
     return 0
 
 
+def case_pattern(pattern: str) -> re.Pattern[str]:
+    """A shell-like pattern (``*``, ``?``) as a regex; brackets are literal, as in case names."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts))
+
+
 def instruction_settings(args: argparse.Namespace) -> CountSettings | None:
     """What ``--instructions`` counts, checked before anything is written; None without it.
 
@@ -181,7 +187,8 @@ def instruction_settings(args: argparse.Namespace) -> CountSettings | None:
         return None
     valgrind = find_valgrind()
     patterns = args.instruction_case or ["*"]
-    names = tuple(n for n in CASES if any(fnmatch.fnmatchcase(n, p) for p in patterns))
+    regexes = [case_pattern(p) for p in patterns]
+    names = tuple(n for n in CASES if any(r.fullmatch(n) for r in regexes))
     if not names:
         raise ValueError(
             f"--instruction-case {' '.join(patterns)} matches no case; cases: {', '.join(CASES)}"

@@ -44,7 +44,6 @@ JOIN_LEAVE_PLAN = RoundPlan(rounds=500, iterations=1, warmup_rounds=5)
 DISCONNECT_PLAN = RoundPlan(rounds=150, iterations=1, warmup_rounds=3)
 
 
-
 @dataclass
 class Population:
     server: socketio.Server

@@ -1,4 +1,4 @@
-"""Instruction counts of the fan-out benchmarks under callgrind (``roombench bench --instructions``).
+"""Instruction counts of the fan-out benchmarks under callgrind: ``bench --instructions``.
 
 pytest-benchmark times the benchmarks; this package counts the instructions
 the same calls execute, which the machine's other work cannot move, so a 1 %

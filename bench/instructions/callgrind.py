@@ -97,7 +97,9 @@ def parse_totals(text: str) -> Totals:
         raise CallgrindError("callgrind output without 'totals:' or 'summary:' (cut short?)")
     names, values = header["events"].split(), counts.split()
     if len(values) > len(names) or not all(v.isdigit() for v in values):
-        raise CallgrindError(f"callgrind totals {counts!r} do not match events {header['events']!r}")
+        raise CallgrindError(
+            f"callgrind totals {counts!r} do not match events {header['events']!r}"
+        )
     # Trailing events with no cost are left out of the totals line.
     events = {name: int(values[i]) if i < len(values) else 0 for i, name in enumerate(names)}
     if EVENT not in events:

@@ -112,7 +112,7 @@ def _handler(variant: str, extra_work: bool) -> Rig:
 
 
 class MembershipRig(Rig):
-    """join / leave / disconnect of one client among ``MEMBERSHIP_CLIENTS`` (``test_membership``)."""
+    """join / leave / disconnect of one client among ``MEMBERSHIP_CLIENTS`` (test_membership)."""
 
     def __init__(self, operation: str) -> None:
         from bench.rooms import SHARED_ROOM, membership_rooms, new_server

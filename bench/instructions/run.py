@@ -109,7 +109,7 @@ def _tail(text: str, lines: int = 6) -> str:
 
 
 def count_case(case: Case, settings: CountSettings, work_dir: Path) -> Counted:
-    """Run ``case`` under callgrind; its count, or its error (never raises for the case's faults)."""
+    """Run ``case`` under callgrind: its count, or its error (a failing case never raises)."""
     calls = calls_for(case.deliveries_per_call)
     entry = Counted(
         name=case.name,
