@@ -66,11 +66,12 @@ def instruction_lines(output_json: dict[str, Any]) -> list[str]:
     if not isinstance(doc, dict):
         return []
     versions = doc.get("versions") or {}
+    known = ""
+    if doc.get("extra_work_per_recipient"):
+        known = ", KNOWN ANSWER: extra work per recipient"
     lines = [
         f"instructions per delivery (callgrind {versions.get('valgrind', '?')}, Python "
-        f"{versions.get('python', '?')}, PYTHONHASHSEED={doc.get('pythonhashseed')}"
-        + (", KNOWN ANSWER: extra work per recipient" if doc.get("extra_work_per_recipient") else "")
-        + "):"
+        f"{versions.get('python', '?')}, PYTHONHASHSEED={doc.get('pythonhashseed')}{known}):"
     ]
     for entry in doc.get("benchmarks", []):
         if entry.get("error"):

@@ -163,14 +163,20 @@ def versions(valgrind: str) -> dict[str, str | None]:
 
 
 def count_all(
-    settings: CountSettings, progress: Callable[[Counted], None] = lambda _: None
+    settings: CountSettings,
+    progress: Callable[[Counted], None] = lambda _: None,
+    cases: Sequence[Case] | None = None,
 ) -> InstructionsDoc:
-    """Count every case of ``settings`` (``jobs`` at a time); failed cases carry ``error``."""
+    """Count ``cases`` (default: those ``settings`` names), ``jobs`` at a time.
+
+    A case that fails under valgrind carries ``error`` and no count; the others count.
+    """
     unknown = [name for name in settings.case_names if name not in CASES]
     if unknown:
         raise ValueError(f"unknown instruction cases: {', '.join(unknown)}")
     started = time.monotonic()
-    cases: Sequence[Case] = [CASES[name] for name in settings.case_names]
+    if cases is None:
+        cases = [CASES[name] for name in settings.case_names]
     with tempfile.TemporaryDirectory(prefix="roombench-callgrind-") as tmp:
 
         def one(case: Case) -> Counted:
