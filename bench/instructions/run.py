@@ -153,6 +153,7 @@ def versions(valgrind: str) -> dict[str, str | None]:
     from loadtests.measure.document import versions as package_versions
 
     found = package_versions()
+    found.pop("redis_server", None)  # no redis-server on the counted path
     found["python_build"] = sys.version
     found["valgrind"] = valgrind_version(valgrind)
     try:
