@@ -196,3 +196,13 @@ def test_the_command_exits_3_on_a_missing_count(tmp_path: Path) -> None:
 def test_an_unknown_metric_option_is_a_usage_error(tmp_path: Path) -> None:
     result = _gate(tmp_path, counted(), "--metric", "bench_instructions")
     assert result.returncode == 2 and "not a rule" in result.stderr
+
+
+def test_the_table_shows_an_instruction_line_without_an_interval() -> None:
+    from reports.gate.report import render_markdown, render_text
+
+    verdict = evaluate([counted()], [counted({"handler": 1.03})], RULES)
+    text = render_text(verdict)
+    assert "count, no CI" in text and "+3.03%" not in text
+    assert "judged against the margin alone" in text
+    assert "bench_instructions_per_delivery" in render_markdown(verdict)
