@@ -5,8 +5,8 @@ caches cannot move another's) and lets a case that crashes or fails its
 check under valgrind be reported by name while the others still count.
 ``PYTHONHASHSEED`` is fixed (``HASH_SEED``) so that string hashes, hence dict
 layouts and probe sequences, are the same from run to run; what is left to
-vary is the random sids and ids the servers draw (os.urandom), which moves the
-counts by a few hundredths of a percent (docs/bench.md has the measured spread).
+vary is the random sids and ids the servers draw (os.urandom), which moves a
+few counts by up to 0.4 % (docs/bench.md has the measured spread).
 
 The document goes under the ``instructions`` key of ``bench.json``, beside
 pytest-benchmark's timings of the same benchmarks (same ``fullname``); its keys

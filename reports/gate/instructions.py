@@ -4,7 +4,7 @@
 how many instructions each fan-out benchmark executes per delivery
 (``instructions`` in bench.json; ``reports.bench_view.instruction_counts``).
 A count is not a sample of a noisy distribution: the same code counted twice
-agrees within a few hundredths of a percent whatever else the machine runs
+agrees within 0.4 % (most within 0.04 %) whatever else the machine runs
 (docs/bench.md, "Instruction counts"). So there is no test and no Holm family
 here, only the change and the margin:
 
