@@ -12,7 +12,7 @@ ASYNC_MODE ?= eventlet
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: setup test test-fast serve loadtest bench report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss system-node node-chat
+.PHONY: setup test test-fast serve loadtest bench bench-instructions report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss system-node node-chat
 
 setup: $(STAMP)
 
@@ -77,6 +77,13 @@ loadtest: setup system-redis node-chat
 
 bench: setup system-redis
 	$(RB) bench
+
+# The same, plus callgrind's instructions per delivery of the fan-out benchmarks without
+# network I/O, into the same bench.json (docs/bench.md, "Instruction counts"; needs valgrind).
+# BENCH_ARGS="--known-answer-extra-work" counts the +2 % known answer instead of the reference.
+BENCH_ARGS ?=
+bench-instructions: setup system-redis
+	$(RB) bench --instructions $(BENCH_ARGS)
 
 report: setup
 	$(RB) report reports/runs/latest

@@ -9,6 +9,13 @@ before anything is imported) and merge its results into the same
 ``reports`` package has a command line (``reports/__main__.py``), run
 ``python -m reports build <run dir>`` and print where the HTML went.
 
+With ``--instructions`` it then counts the instructions of the fan-out
+benchmarks that do no network I/O, each in its own process under valgrind's
+callgrind (``bench.instructions``), and writes them into the same ``bench.json``
+under ``instructions``, beside the times (docs/bench.md, "Instruction counts").
+Without valgrind on PATH it says which Debian package to install and exits 2
+before anything is created.
+
 Arguments this command does not know are passed to both pytest runs, e.g.
 ``python -m bench -k fanout`` or ``python -m bench --benchmark-verbose``.
 pytest runs as a child so that the benchmarks get a fresh interpreter and a
@@ -19,11 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bench.instructions.callgrind import CallgrindError, find_valgrind
+from bench.instructions.cases import CASES
+from bench.instructions.run import CountSettings, count_all, progress_line
 from bench.merge import merge_benchmarks
 from bench.summary import summary_lines
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir
@@ -33,6 +44,7 @@ BENCH_DIR = REPO / "bench"
 JSON_NAME = "bench.json"
 EVENTLET_JSON_NAME = "bench-eventlet.json"
 NO_TESTS_COLLECTED = 5  # pytest's exit code when -k selects nothing in a run
+EXIT_USAGE = 2  # bad arguments, or a tool the asked-for measurement needs is missing
 # Options of both pytest runs; the measurement plans live in the benchmark modules.
 COMMON_OPTIONS = (
     # pyproject turns warnings into errors; a -k that leaves one of the two runs
@@ -92,7 +104,37 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, list[str
         action="store_true",
         help="skip the eventlet run (bench/eventlet_fanout.py)",
     )
+    counting = parser.add_argument_group("instruction counts (valgrind callgrind)")
+    counting.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions per delivery of the fan-out benchmarks without network "
+        "I/O, each in its own process under callgrind, into bench.json beside the times",
+    )
+    counting.add_argument(
+        "--instruction-case",
+        action="append",
+        default=None,
+        metavar="PATTERN",
+        help="count only the cases whose name matches this pattern (* and ? wildcards, "
+        "brackets literal; repeatable; default: all), e.g. 'test_room_message[*]'",
+    )
+    counting.add_argument(
+        "--instruction-jobs",
+        type=int,
+        default=2,
+        metavar="N",
+        help="callgrind processes at a time (default 2; counts do not depend on it)",
+    )
+    counting.add_argument(
+        "--known-answer-extra-work",
+        action="store_true",
+        help="count a test variant of the reference handler that does a fixed piece of "
+        "work per recipient (about +2 %% on the handler path): the gate must catch it",
+    )
     args, extra = parser.parse_known_args(argv)
+    if args.instruction_jobs < 1:
+        parser.error("--instruction-jobs must be >= 1")
     if extra[:1] == ["--"]:
         extra = extra[1:]
     return args, extra
@@ -129,8 +171,62 @@ def build_report(run_dir: Path) -> int:
     return 0
 
 
+def case_pattern(pattern: str) -> re.Pattern[str]:
+    """A shell-like pattern (``*``, ``?``) as a regex; brackets are literal, as in case names."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile("".join(parts))
+
+
+def instruction_settings(args: argparse.Namespace) -> CountSettings | None:
+    """What ``--instructions`` counts, checked before anything is written; None without it.
+
+    Raises CallgrindError when valgrind is missing, ValueError for a pattern
+    that matches no case.
+    """
+    if not args.instructions:
+        return None
+    valgrind = find_valgrind()
+    patterns = args.instruction_case or ["*"]
+    regexes = [case_pattern(p) for p in patterns]
+    names = tuple(n for n in CASES if any(r.fullmatch(n) for r in regexes))
+    if not names:
+        raise ValueError(
+            f"--instruction-case {' '.join(patterns)} matches no case; cases: {', '.join(CASES)}"
+        )
+    return CountSettings(
+        valgrind=valgrind,
+        case_names=names,
+        jobs=args.instruction_jobs,
+        extra_work=args.known_answer_extra_work,
+    )
+
+
+def add_instructions(json_path: Path, settings: CountSettings) -> int:
+    """Count, then write the counts into ``json_path`` (created if the timings wrote none).
+
+    Returns 1 when a case failed (it is named, the others are written), else 0.
+    """
+    print(f"instruction counts: {len(settings.case_names)} case(s) under callgrind", flush=True)
+    doc = count_all(settings, progress=lambda entry: print(progress_line(entry), flush=True))
+    bench = json.loads(json_path.read_text()) if json_path.exists() else None
+    if bench is None:
+        bench = {"machine_info": {}, "commit_info": {}, "benchmarks": []}
+    bench["instructions"] = doc
+    json_path.write_text(json.dumps(bench, indent=4))
+    failed = [entry["name"] for entry in doc["benchmarks"] if entry["error"]]
+    print(f"instruction counts: {doc['wall_s']:.0f} s, written to {json_path}")
+    if failed:
+        print(f"instruction counts FAILED for: {', '.join(failed)} (the others are written)")
+    return 1 if failed else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args, extra = parse_args(argv)
+    try:
+        counting = instruction_settings(args)
+    except (CallgrindError, ValueError) as exc:
+        print(f"roombench bench: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     run_dir = new_run_dir(args.runs_root)
     json_path = run_dir / JSON_NAME
     print(f"benchmarks -> {json_path}", flush=True)
@@ -140,6 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = 0  # -k selected only eventlet benchmarks
         eventlet_code = run_eventlet(run_dir, json_path, extra)
         code = code or eventlet_code
+    if counting is not None:
+        code = add_instructions(json_path, counting) or code
     if not json_path.exists():
         print(f"no benchmark results were written (pytest exit code {code})")
         return code or 1

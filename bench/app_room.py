@@ -33,7 +33,7 @@ from werkzeug.test import EnvironBuilder
 
 from bench.fake_clients import NAMESPACE, FakeClient, connect_clients
 from bench.payloads import EVENT, room_message
-from bench.stub_engineio import CountingSends, stub_engineio_sends
+from bench.stub_engineio import CountingSends, ExtraWorkSends, stub_engineio_sends
 
 ROOM = "handler-room"
 
@@ -88,14 +88,17 @@ class AppRoom:
         return self.sends.packets - before
 
 
-def build_app_room(members: int) -> AppRoom:
+def build_app_room(members: int, extra_work: bool = False) -> AppRoom:
     """target_app in threading mode with ``members`` clients joined to ``ROOM`` by its handlers.
 
     Twice: the room returned is in an app with Flask-SocketIO's dispatch (the
     default), its ``plain`` twin in one built with ``dispatch="socketio"``.
+    ``extra_work`` (default False: the reference) makes every delivery also
+    do one fixed piece of work (``ExtraWorkSends``): the instruction gate's
+    known answer.
     """
-    room = _joined_room(members, "flask-socketio")
-    room.plain = _joined_room(members, "socketio")
+    room = _joined_room(members, "flask-socketio", extra_work)
+    room.plain = _joined_room(members, "socketio", extra_work)
     for name, counted, send in (
         ("handler", room, room.handler),
         ("raw", room, room.raw),
@@ -107,13 +110,14 @@ def build_app_room(members: int) -> AppRoom:
     return room
 
 
-def _joined_room(members: int, dispatch: str) -> AppRoom:
+def _joined_room(members: int, dispatch: str, extra_work: bool = False) -> AppRoom:
     from target_app.app import create_app
     from target_app.config import ServerConfig
 
     app, sio = create_app(ServerConfig(async_mode="threading", dispatch=dispatch))
     server = sio.server
-    sends = stub_engineio_sends(server)
+    # The reference keeps the plain counter, so its path is the one the timings measure.
+    sends = stub_engineio_sends(server, ExtraWorkSends() if extra_work else CountingSends())
     clients = connect_clients(server, members, environ=flask_environ(app))
     for client in clients:
         reply = server._trigger_event("join", NAMESPACE, client.sid, {"room": ROOM})

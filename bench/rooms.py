@@ -16,6 +16,13 @@ from bench.payloads import EVENT, room_message
 from bench.stub_engineio import CountingSends, stub_engineio_sends
 
 ROOM = "fanout-room"
+# The membership benchmarks' layout (bench/test_membership.py): a private room and a shared one.
+SHARED_ROOM = "lobby"
+
+
+def membership_rooms(index: int) -> list[str]:
+    """The rooms client ``index`` is in besides its own sid room: ``client-<i>`` and the lobby."""
+    return [f"client-{index}", SHARED_ROOM]
 
 
 @dataclass

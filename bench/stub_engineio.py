@@ -28,6 +28,32 @@ class CountingSends:
         self.packets += 1
 
 
+class ExtraWorkSends(CountingSends):
+    """Counting sends that also do one fixed, small piece of Python work per packet.
+
+    The known answer of the instruction gate (docs/bench.md, "Instruction
+    counts"): for every recipient of an emit it also remembers the last
+    recipient and packet (two attribute stores), the size of a stray piece of
+    bookkeeping left on the path. That is about 2 % of the handler path's
+    per-delivery count (measured there, not assumed).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.last_sid: str | None = None
+        self.last_packet: Any = None
+
+    def send(self, eio_sid: str, data: Any) -> None:
+        self.packets += 1
+        self.last_sid = eio_sid
+        self.last_packet = data
+
+    def send_packet(self, eio_sid: str, pkt: Any) -> None:
+        self.packets += 1
+        self.last_sid = eio_sid
+        self.last_packet = pkt
+
+
 class AwaitedSends(CountingSends):
     """Counting sends that set ``done`` once ``expect(n)`` packets have arrived.
 

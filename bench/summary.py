@@ -57,4 +57,28 @@ def summary_lines(output_json: dict[str, Any]) -> list[str]:
         size = f"clients={info['clients']}" if "clients" in info else f"n={info.get('n')}"
         median_us = bench["stats"]["median"] * US_PER_S
         lines.append(f"{bench['group']:<22} {size:<25} median {median_us:>10.2f} us")
+    return lines + instruction_lines(output_json)
+
+
+def instruction_lines(output_json: dict[str, Any]) -> list[str]:
+    """callgrind's instructions per delivery of each counted benchmark (``--instructions``)."""
+    doc = output_json.get("instructions")
+    if not isinstance(doc, dict):
+        return []
+    versions = doc.get("versions") or {}
+    known = ""
+    if doc.get("extra_work_per_recipient"):
+        known = ", KNOWN ANSWER: extra work per recipient"
+    lines = [
+        f"instructions per delivery (callgrind {versions.get('valgrind', '?')}, Python "
+        f"{versions.get('python', '?')}, PYTHONHASHSEED={doc.get('pythonhashseed')}{known}):"
+    ]
+    for entry in doc.get("benchmarks", []):
+        if entry.get("error"):
+            lines.append(f"  {entry['group']:<20} {entry['name']:<40} FAILED: {entry['error']}")
+            continue
+        lines.append(
+            f"  {entry['group']:<20} {entry['name']:<40} "
+            f"{entry['instructions_per_delivery']:>12,.1f}"
+        )
     return lines

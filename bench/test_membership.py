@@ -34,17 +34,14 @@ import socketio
 
 from bench.fake_clients import NAMESPACE, FakeClient, connect_client, connect_clients, enter_rooms
 from bench.plan import RoundPlan
+from bench.rooms import SHARED_ROOM
+from bench.rooms import membership_rooms as rooms_of
 from bench.stub_engineio import stub_engineio_sends
 
 CLIENT_COUNTS = (1_000, 10_000, 40_000)
-SHARED_ROOM = "lobby"
 # O(1) operations: many cheap rounds. Disconnect is O(rooms): fewer rounds.
 JOIN_LEAVE_PLAN = RoundPlan(rounds=500, iterations=1, warmup_rounds=5)
 DISCONNECT_PLAN = RoundPlan(rounds=150, iterations=1, warmup_rounds=3)
-
-
-def rooms_of(index: int) -> list[str]:
-    return [f"client-{index}", SHARED_ROOM]
 
 
 @dataclass

@@ -106,3 +106,44 @@ def disconnect_cost(benchmarks: Sequence[dict[str, Any]]) -> list[tuple[int, flo
         (size(b) or 0, float(b["stats"]["mean"]) * 1e6) for b in benchmarks if is_disconnect(b)
     ]
     return sorted(points)
+
+
+@dataclass(frozen=True)
+class InstructionCount:
+    """One benchmark's instruction count from a bench.json's ``instructions`` document.
+
+    ``per_delivery`` is callgrind's instructions (Ir) per delivery of the
+    counted calls, None when the benchmark failed under valgrind (``error``).
+    """
+
+    name: str
+    fullname: str
+    per_delivery: float | None
+    error: str | None
+
+
+def instruction_document(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The ``instructions`` document ``roombench bench --instructions`` writes, if any."""
+    found = doc.get("instructions")
+    return found if isinstance(found, dict) else None
+
+
+def instruction_counts(doc: dict[str, Any]) -> dict[str, InstructionCount]:
+    """fullname -> count, for every benchmark of the bench.json's ``instructions`` (else {})."""
+    found = instruction_document(doc)
+    counts: dict[str, InstructionCount] = {}
+    for entry in (found or {}).get("benchmarks", []):
+        value = entry.get("instructions_per_delivery")
+        fullname = str(entry.get("fullname") or entry.get("name"))
+        counts[fullname] = InstructionCount(
+            name=str(entry.get("name") or fullname),
+            fullname=fullname,
+            per_delivery=float(value) if value is not None else None,
+            error=entry.get("error") or (None if value is not None else "no count"),
+        )
+    return counts
+
+
+def instruction_versions(doc: dict[str, Any]) -> dict[str, Any]:
+    """Python, valgrind and package versions the counts were made with ({} without counts)."""
+    return dict((instruction_document(doc) or {}).get("versions") or {})

@@ -13,13 +13,14 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from reports.gate.correctness import RunRecord, manifest_records
 from reports.gate.decision import evaluate
 from reports.gate.report import render_markdown, render_text
-from reports.gate.rules import DEFAULT_RULES_PATH, RulesError, load_rules
+from reports.gate.rules import DEFAULT_RULES_PATH, GateRules, RulesError, load_rules
 from reports.loading import InputError, default_output_dir, load_inputs
 
 
@@ -67,6 +68,14 @@ def add_parser(sub: Any) -> None:
         metavar="N",
         help="planned looks of an adaptive gate: alpha is split evenly over them (default 1)",
     )
+    gate.add_argument(
+        "--metric",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="judge only this rule of the rules file (repeatable), e.g. "
+        "bench_instructions_per_delivery for the instruction gate alone",
+    )
     gate.add_argument("--json-out", type=Path, help="verdict JSON (default: CAND_DIR/gate.json)")
     gate.add_argument("--markdown-out", type=Path, help="also write the Markdown table here")
     gate.add_argument(
@@ -97,12 +106,26 @@ def _records(args: argparse.Namespace) -> list[RunRecord]:
     return records
 
 
+def only_metrics(rules: GateRules, names: list[str] | None) -> GateRules:
+    """``rules`` with every metric rule not in ``names`` removed (all kept when None)."""
+    if not names:
+        return rules
+    unknown = [n for n in names if n not in rules.metrics]
+    if unknown:
+        raise InputError(
+            f"--metric {', '.join(unknown)}: not a rule of the rules file; "
+            f"allowed: {', '.join(rules.metrics)}"
+        )
+    return replace(rules, metrics={n: r for n, r in rules.metrics.items() if n in names})
+
+
 def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
     """Run the gate for parsed ``args``; InputError (exit 2) for unreadable inputs or rules."""
     try:
         rules = load_rules(args.config)
     except RulesError as exc:
         raise InputError(str(exc)) from exc
+    rules = only_metrics(rules, getattr(args, "metric", None))
     if args.looks < 1:
         raise InputError(f"--looks: {args.looks} is out of range; allowed: 1 or more")
     verdict = evaluate(

@@ -15,6 +15,8 @@ order of judgement, and why:
    timing inconclusive (exit 3), never a regression.
 3. Timing (reports.gate.timing): per-repeat estimate, interval and test for
    every rule, Holm-Bonferroni over the whole family, three outcomes.
+4. Instruction counts (reports.gate.instructions): deterministic, so judged by
+   their change against the margin alone, outside the Holm family.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from reports.configs import ConfigRuns, group_configs
 from reports.gate import correctness
 from reports.gate.bench_checks import bench_tests
 from reports.gate.correctness import RunRecord
+from reports.gate.instructions import instruction_checks
 from reports.gate.rules import GateRules
 from reports.gate.timing import Tested, judge_family, load_tests
 from reports.gate.verdict import FAIL, Check, Verdict, conclude
@@ -122,7 +125,12 @@ def evaluate(
     lines += bench_lines
     if bool(base_bench) != bool(cand_bench):
         notes.append("bench JSON on one side only: micro-benchmarks not compared")
-    if not compared and not bench_lines:
+    # Instruction counts are judged whenever either side has some: a missing count is
+    # untestable (inconclusive), never a silent pass.
+    counted, counted_notes = instruction_checks(base_bench, cand_bench, rules)
+    checks += counted
+    notes += counted_notes
+    if not compared and not bench_lines and not counted:
         reasons.append("nothing to compare: no configuration or benchmark is on both sides")
     family_alpha = rules.alpha / looks
     checks += judge_family(lines, family_alpha)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import textwrap
 
+from reports.gate.instructions import UNIT as COUNT_UNIT
 from reports.gate.verdict import FAIL, INCONCLUSIVE, REGRESSION, Check, Verdict
 from reports.metrics import format_value
 from reports.summary_text import aligned, markdown_table
@@ -46,6 +47,8 @@ def _pct(value: float | None) -> str:
 def _interval(check: Check) -> str:
     if check.change_pct is None:
         return ""
+    if check.unit == COUNT_UNIT:
+        return "count, no CI"
     if check.ci_low_pct is None or check.ci_high_pct is None:
         return "none (too few samples)"
     level = f"{check.confidence:.0%} " if check.confidence is not None else ""
@@ -88,7 +91,14 @@ def _method_parts(verdict: Verdict) -> list[str]:
         f"Holm-Bonferroni over {verdict.family_size} tested lines at family alpha "
         f"{verdict.family_alpha:.3g}{looks}.",
         "The pooled change (merged histograms) is shown, never decides. Method: docs/gate.md.",
-    ]
+    ] + (
+        [
+            "Instruction counts (instr) have no test: their change is judged against the margin "
+            "alone, outside the family."
+        ]
+        if any(c.unit == COUNT_UNIT for c in verdict.checks)
+        else []
+    )
 
 
 def _method(verdict: Verdict) -> str:

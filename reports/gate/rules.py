@@ -23,7 +23,10 @@ DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "gate.toml"
 BENCH_METRICS = {
     "bench_per_delivery_ns": ("bench per-delivery", "ns"),
     "bench_handler_raw_ratio": ("bench handler/raw ratio", "x"),
+    "bench_instructions_per_delivery": ("bench instructions per delivery", "instr"),
 }
+# Metrics whose missing value must never pass: "skip" is refused for them.
+NEVER_SKIPPED = ("bench_instructions_per_delivery",)
 UNTESTABLE_CHOICES = ("inconclusive", "skip")
 UNKNOWN_CHOICES = ("inconclusive", "pass")
 COUNTERS_THAT_CAN_FAIL = ("lost", "leaked", "duplicated", "reordered", "errors")
@@ -102,6 +105,10 @@ def _rule(name: str, table: Any) -> MetricRule:
     table = strict.table_of(table, where, RulesError)
     strict.check_keys(table, RULE_KEYS, where, RulesError)
     min_abs = table.get("min_change_abs")
+    if name in NEVER_SKIPPED and table.get("when_untestable") == "skip":
+        raise RulesError(
+            f"{where}.when_untestable: 'skip' would let a missing count pass; allowed: inconclusive"
+        )
     return MetricRule(
         metric=name,
         min_change_pct=_number(table, "min_change_pct", where, 10.0),

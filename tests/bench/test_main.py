@@ -1,5 +1,7 @@
 from pathlib import Path
 
+import pytest
+
 from bench.__main__ import BENCH_DIR, parse_args, pytest_argv
 
 
@@ -23,3 +25,45 @@ def test_eventlet_command_runs_the_patched_entry_point(tmp_path: Path) -> None:
     argv = eventlet_argv(tmp_path / "e.json", ["-k", "x"])
     assert argv[1:3] == ["-m", "bench.eventlet_main"]
     assert f"--benchmark-json={tmp_path / 'e.json'}" in argv
+
+
+def test_instructions_without_valgrind_exit_2_and_write_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.__main__ import main
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    runs = tmp_path / "runs"
+    assert main(["--instructions", "--runs-root", str(runs)]) == 2
+    err = capsys.readouterr().err
+    assert "valgrind not found" in err and "apt-get install valgrind" in err
+    assert not runs.exists()
+
+
+def test_instruction_case_pattern_matching_nothing_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.__main__ import main
+
+    runs = tmp_path / "runs"
+    assert main(["--instructions", "--instruction-case", "nope*", "--runs-root", str(runs)]) == 2
+    assert "matches no case" in capsys.readouterr().err
+    assert not runs.exists()
+
+
+def test_instruction_options_select_cases_and_the_known_answer() -> None:
+    from bench.__main__ import instruction_settings
+
+    args, extra = parse_args(
+        ["--instructions", "--instruction-case", "test_room_message[*]", "-k", "x"]
+    )
+    assert extra == ["-k", "x"]
+    settings = instruction_settings(args)
+    assert settings is not None and settings.extra_work is False
+    assert settings.case_names == tuple(
+        f"test_room_message[{v}]" for v in ("raw", "handler", "dispatch", "handler-direct")
+    )
+    args, _ = parse_args(["--instructions", "--known-answer-extra-work"])
+    known = instruction_settings(args)
+    assert known is not None and known.extra_work is True and len(known.case_names) > 10
+    assert instruction_settings(parse_args([])[0]) is None

@@ -67,3 +67,34 @@ def test_summary_names_the_most_deliveries_one_generator_process_can_time() -> N
 
 def test_summary_of_nothing_is_empty() -> None:
     assert summary_lines({"benchmarks": []}) == []
+
+
+def test_instruction_counts_are_listed_and_failures_named() -> None:
+    from bench.summary import summary_lines
+
+    doc = {
+        "benchmarks": [],
+        "instructions": {
+            "pythonhashseed": "0",
+            "extra_work_per_recipient": False,
+            "versions": {"valgrind": "3.19.0", "python": "3.11.7"},
+            "benchmarks": [
+                {
+                    "name": "test_room_message[raw]",
+                    "group": "handler-vs-raw",
+                    "instructions_per_delivery": 4187.82,
+                    "error": None,
+                },
+                {
+                    "name": "test_room_message[handler]",
+                    "group": "handler-vs-raw",
+                    "instructions_per_delivery": None,
+                    "error": "exit code 1 under valgrind: boom",
+                },
+            ],
+        },
+    }
+    lines = summary_lines(doc)
+    assert "callgrind 3.19.0" in lines[0] and "KNOWN ANSWER" not in lines[0]
+    assert lines[1].split()[-1] == "4,187.8"
+    assert lines[2].endswith("FAILED: exit code 1 under valgrind: boom")
