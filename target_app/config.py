@@ -65,7 +65,11 @@ class ConnectionGuards:
     (default 10) is the least time between two log lines about the same kind
     of protocol error (the others are counted in the next line).
     ``max_open_files`` (default 0: as many as the hard limit allows) is the
-    soft RLIMIT_NOFILE set at start-up.
+    soft RLIMIT_NOFILE set at start-up. ``max_inbound_bytes_per_s`` (default
+    1 MiB/s) is each connection's sustained inbound rate (``inbound_limit``:
+    a token bucket holding a second of it, and at least two whole messages);
+    a reader over it pauses, and a client over it for ``inbound_flood_s``
+    (default 5) is disconnected as a flooder.
     """
 
     ping_interval_s: float = 25.0
@@ -74,6 +78,8 @@ class ConnectionGuards:
     max_outbound_bytes: int = 8 * 1024 * 1024
     log_interval_s: float = 10.0
     max_open_files: int = 0
+    max_inbound_bytes_per_s: int = 1024 * 1024
+    inbound_flood_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +160,7 @@ class ServerConfig:
     redis: RedisQueueOptions = field(default_factory=RedisQueueOptions)
     guards: ConnectionGuards = field(default_factory=ConnectionGuards)
     log_level: str = "WARNING"
+    allow_polling: bool = False
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -170,6 +177,11 @@ class ServerConfig:
         nothing much larger is ever buffered.
         """
         return self.limits.max_message_bytes + FRAME_OVERHEAD_BYTES
+
+    @property
+    def transports(self) -> tuple[str, ...]:
+        """Engine.IO transports accepted: websocket, and long-polling with ``allow_polling``."""
+        return ("polling", "websocket") if self.allow_polling else ("websocket",)
 
 
 def config_problems(config: ServerConfig) -> list[str]:
@@ -211,7 +223,14 @@ def config_problems(config: ServerConfig) -> list[str]:
         if getattr(limits, name) < 1:
             problems.append(f"--{name.replace('_', '-')} must be at least 1")
     guards = config.guards
-    for name in ("ping_interval_s", "ping_timeout_s", "header_timeout_s", "max_outbound_bytes"):
+    for name in (
+        "ping_interval_s",
+        "ping_timeout_s",
+        "header_timeout_s",
+        "max_outbound_bytes",
+        "max_inbound_bytes_per_s",
+        "inbound_flood_s",
+    ):
         if getattr(guards, name) <= 0:
             problems.append(f"--{name.replace('_', '-')} must be above 0")
     if guards.log_interval_s < 0:

@@ -73,7 +73,8 @@ def describe(config: ServerConfig) -> str:
         f"tcp_nodelay={config.tcp_nodelay} max_connections={config.max_connections} "
         f"ping={config.guards.ping_interval_s:g}/{config.guards.ping_timeout_s:g}s "
         f"manage_session={config.manage_session} json={config.json_module} "
-        f"dispatch={config.dispatch} presence={config.presence} faults={faults}"
+        f"dispatch={config.dispatch} presence={config.presence} faults={faults} "
+        f"transports={','.join(config.transports)}"
     )
 
 
