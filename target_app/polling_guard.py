@@ -31,6 +31,7 @@ slow consumer; and ``close`` never waits for a GET.
 
 from __future__ import annotations
 
+import socket as socket_module
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -39,6 +40,7 @@ from engineio import exceptions, packet
 from engineio.socket import Socket
 
 from target_app import protocol as p
+from target_app.socket_tuning import request_socket
 from target_app.transport_guard import ConnectionGuard, TransportGuard
 
 # Engine.IO packets a polling client may POST: CLOSE, PONG, MESSAGE (whose
@@ -84,6 +86,21 @@ def content_length_problem(raw: object, max_bytes: int) -> tuple[int, str | None
     return length, None
 
 
+def _stop_reading(environ: Any) -> None:
+    """Make the request's unread body end here: no web server drains it after the answer.
+
+    Werkzeug reads whatever a client sends after a response, 10 MB at a time,
+    to let it see the status: an unbounded body with no usable length was read
+    in full (the 400 MiB case). Shutting the socket's reading side makes those
+    reads return at once; the answer is still written.
+    """
+    sock = request_socket(environ)
+    try:
+        sock.shutdown(socket_module.SHUT_RD)
+    except (OSError, AttributeError):
+        pass  # already closed, or not a socket
+
+
 class GuardedPollingSocket(Socket):  # type: ignore[misc]
     """An Engine.IO socket whose polling requests are bounded (see the module docstring)."""
 
@@ -94,14 +111,16 @@ class GuardedPollingSocket(Socket):  # type: ignore[misc]
         length, problem = content_length_problem(
             environ.get("CONTENT_LENGTH"), guard.shared.max_frame_bytes
         )
-        if problem is None:
-            raw = environ["wsgi.input"].read(length)
-            try:
-                body = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                problem = "body is not UTF-8"
-            else:
-                problem = poll_body_problem(body)
+        if problem is not None:
+            guard.refused(p.BAD_POLL, problem)
+            _stop_reading(environ)
+            raise PollRefused(problem)
+        try:
+            body = environ["wsgi.input"].read(length).decode("utf-8")
+        except UnicodeDecodeError:
+            problem = "body is not UTF-8"
+        else:
+            problem = poll_body_problem(body)
         if problem is not None:
             guard.refused(p.BAD_POLL, problem)
             raise PollRefused(problem)

@@ -157,7 +157,7 @@ class ConnectionGuard:
 
     def refused(self, kind: str, detail: str) -> None:
         self.shared.counters.protocol_error(kind)
-        self.shared.log.warn(kind, "closed a websocket: %s", detail)
+        self.shared.log.warn(kind, "closed a session: %s", detail)
 
     def reserve(self, size_bytes: int) -> bool:
         """Account ``size_bytes`` about to be queued; False when that would exceed the cap.
