@@ -95,5 +95,5 @@ def serve(config: ServerConfig) -> int:
         logger.warning(FaultInjector(config.faults).banner())
     apply_gc_mode(config.gc_mode)
     logger.info("%s fd_limit=%d", describe(config), fd_limit)
-    sio.run(app, host=config.host, port=config.port, **server_options(config, state.accept_failed))
+    sio.run(app, host=config.host, port=config.port, **server_options(config, state))
     return 0
