@@ -71,6 +71,7 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
         max_outbound_bytes=config.guards.max_outbound_bytes,
         max_inbound_bytes_per_s=config.guards.max_inbound_bytes_per_s,
         inbound_flood_s=config.guards.inbound_flood_s,
+        max_sessions=config.max_threading_sessions if config.async_mode == "threading" else None,
     )
     transport_guard.install(sio, transport)
     if config.allow_polling:

@@ -149,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
         "harness and the protocol profiles use)",
     )
     add(
+        "--max-threading-sessions",
+        type=int,
+        default=d.max_threading_sessions,
+        help="threading mode only: most Engine.IO sessions at once (about four threads each); "
+        "a new one past it is refused with 503 and counted (sessions_refused)",
+    )
+    add(
         "--max-connections",
         type=int,
         default=d.max_connections,
@@ -280,6 +287,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             ),
             log_level=ns.log_level,
             allow_polling=ns.allow_polling,
+            max_threading_sessions=ns.max_threading_sessions,
         )
     except ValueError as exc:
         parser.error(str(exc))

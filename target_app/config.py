@@ -138,7 +138,13 @@ class ServerConfig:
     docs/capacity.md), JSON module (the standard library's) and event
     dispatch (``dispatch`` "flask-socketio"; "socketio" registers
     ``room_message`` on python-socketio's server directly, to measure what
-    Flask-SocketIO's dispatch costs), no faults, log level WARNING.
+    Flask-SocketIO's dispatch costs), no faults, log level WARNING, websocket
+    transport only (``allow_polling`` False: the harness and every protocol
+    profile speak websocket, and long-polling is a second, larger attack
+    surface; docs/target_app-hardening.md) and, in threading mode, at most
+    ``max_threading_sessions`` (default 1000) Engine.IO sessions at once (each
+    costs about four threads; past that a mass disconnect left the node
+    unanswering for a minute).
     """
 
     host: str = "127.0.0.1"
@@ -161,6 +167,7 @@ class ServerConfig:
     guards: ConnectionGuards = field(default_factory=ConnectionGuards)
     log_level: str = "WARNING"
     allow_polling: bool = False
+    max_threading_sessions: int = 1000
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -237,6 +244,8 @@ def config_problems(config: ServerConfig) -> list[str]:
         problems.append("--log-interval-s must be >= 0")
     if guards.max_open_files < 0:
         problems.append("--max-open-files must be >= 0 (0: the hard limit)")
+    if config.max_threading_sessions < 1:
+        problems.append("--max-threading-sessions must be at least 1")
     if config.max_connections < 1:
         problems.append("--max-connections must be at least 1")
     if config.listen_backlog < 1:

@@ -75,6 +75,11 @@ def describe(config: ServerConfig) -> str:
         f"manage_session={config.manage_session} json={config.json_module} "
         f"dispatch={config.dispatch} presence={config.presence} faults={faults} "
         f"transports={','.join(config.transports)}"
+        + (
+            f" max_threading_sessions={config.max_threading_sessions}"
+            if config.async_mode == "threading"
+            else ""
+        )
     )
 
 

@@ -29,7 +29,8 @@ class Counters:
 
     Also: ``slow_consumer_disconnects`` (clients disconnected for exceeding
     ``--max-outbound-bytes``), ``inbound_flood_disconnects`` (clients closed
-    for staying over ``--max-inbound-bytes-per-s``) and ``accept_errors``
+    for staying over ``--max-inbound-bytes-per-s``), ``sessions_refused`` (new
+    sessions refused at ``--max-threading-sessions``) and ``accept_errors``
     (``accept()`` failures that were survived, e.g. EMFILE at the
     file-descriptor limit, by errno name).
     """
@@ -43,6 +44,7 @@ class Counters:
         self._accept_errors: Counter[str] = Counter()
         self._slow_consumers = 0
         self._inbound_floods = 0
+        self._sessions_refused = 0
 
     def event_in(self, event: str) -> None:
         with self._lock:
@@ -71,6 +73,10 @@ class Counters:
         with self._lock:
             self._inbound_floods += 1
 
+    def session_refused(self) -> None:
+        with self._lock:
+            self._sessions_refused += 1
+
     def accept_error(self, errno_name: str) -> None:
         with self._lock:
             self._accept_errors[errno_name] += 1
@@ -86,6 +92,7 @@ class Counters:
                 },
                 "slow_consumer_disconnects": self._slow_consumers,
                 "inbound_flood_disconnects": self._inbound_floods,
+                "sessions_refused": self._sessions_refused,
                 "accept_errors": dict(self._accept_errors),
             }
 

@@ -99,6 +99,8 @@ class TransportGuard:
     max_outbound_bytes: int
     max_inbound_bytes_per_s: int
     inbound_flood_s: float
+    # Most Engine.IO sessions at once (None: no cap); threading mode only.
+    max_sessions: int | None = None
     # The async mode's sleep (Engine.IO's ``server.sleep``): it yields under
     # eventlet and gevent; set by ``install``.
     sleep: Callable[[float], None] = lambda seconds: None
@@ -201,7 +203,24 @@ class BoundedEngineServer(engineio.Server):
     The cap applies to any Engine.IO socket that carries a ``roombench_guard``:
     websockets (set by the guarded websocket classes) and, with
     ``--allow-polling``, long-polling sessions (``polling_guard``).
+    ``_handle_connect`` refuses a new session past ``TransportGuard.max_sessions``.
     """
+
+    roombench_transport: TransportGuard
+
+    def _handle_connect(self, environ: Any, start_response: Any, *args: Any, **kw: Any) -> Any:
+        shared = self.roombench_transport
+        if shared.max_sessions is not None and len(self.sockets) >= shared.max_sessions:
+            shared.counters.session_refused()
+            shared.log.warn(
+                "sessions_refused", "refused a session: %d sessions open", len(self.sockets)
+            )
+            return {
+                "status": "503 Service Unavailable",
+                "headers": [("Content-Type", "text/plain")],
+                "response": b"too many sessions",
+            }
+        return super()._handle_connect(environ, start_response, *args, **kw)
 
     def send_packet(self, sid: str, pkt: Any) -> None:  # type: ignore[override]
         socket = self.sockets.get(sid)
@@ -230,5 +249,6 @@ def install(sio: flask_socketio.SocketIO, shared: TransportGuard) -> None:
     # A copy: the driver's table is module-level and shared by every server.
     eio._async = {**eio._async, "websocket": websocket_class}
     eio.__class__ = BoundedEngineServer
+    eio.roombench_transport = shared
     shared.sleep = eio.sleep
     shared.spawn = eio.start_background_task

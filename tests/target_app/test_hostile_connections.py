@@ -178,3 +178,34 @@ def test_13_a_disconnect_storm_leaves_the_threading_node_responsive(
         lambda: (s := node.stats())["connections"] == 0 and s["rooms"] == 0,
         "cleanup of every disconnected client",
     )
+
+
+SESSION_CAP = 40
+
+
+def test_issue27_threading_caps_its_sessions_and_answers_healthz_after_they_all_close(
+    node_factory: NodeFactory, many_fds: None
+) -> None:
+    # Each threading session costs about four threads; the cap bounds what a
+    # mass disconnect has to wind down (2,000 at once: /healthz silent 61 s).
+    node = node_factory(
+        async_mode="threading", extra_args=["--max-threading-sessions", str(SESSION_CAP)]
+    )
+    stats = StatsDelta(node)
+    clients = [RawClient(node.port).connect() for _ in range(SESSION_CAP)]
+    try:
+        with pytest.raises(AssertionError, match="503"):
+            with RawClient(node.port) as refused:
+                refused.upgrade()
+        assert stats.delta("sessions_refused") == 1
+        assert node.stats()["connections"] == SESSION_CAP
+    finally:
+        for client in clients:
+            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            client.close()
+    with urllib.request.urlopen(f"{node.url}/healthz", timeout=5.0) as response:  # noqa: S310
+        assert response.status == 200
+    wait_until(lambda: node.stats()["connections"] == 0, "cleanup of every closed session")
+    # Below the cap again: a new session is accepted.
+    with RawClient(node.port).connect() as client:
+        assert client.call("message", "back", ack_id=1) == {"ok": True}
