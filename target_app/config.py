@@ -66,7 +66,7 @@ class ConnectionGuards:
     of protocol error (the others are counted in the next line).
     ``max_open_files`` (default 0: as many as the hard limit allows) is the
     soft RLIMIT_NOFILE set at start-up. ``max_inbound_bytes_per_s`` (default
-    1 MiB/s) is each connection's sustained inbound rate (``inbound_limit``:
+    4 MiB/s: a 64 KiB message 64 times a second) is each connection's sustained inbound rate (``inbound_limit``:
     a token bucket holding a second of it, and at least two whole messages);
     a reader over it pauses, and a client over it for ``inbound_flood_s``
     (default 5) is disconnected as a flooder.
@@ -78,7 +78,7 @@ class ConnectionGuards:
     max_outbound_bytes: int = 8 * 1024 * 1024
     log_interval_s: float = 10.0
     max_open_files: int = 0
-    max_inbound_bytes_per_s: int = 1024 * 1024
+    max_inbound_bytes_per_s: int = 4 * 1024 * 1024
     inbound_flood_s: float = 5.0
 
 

@@ -148,7 +148,7 @@ def test_polling_and_inbound_flags_have_defaults() -> None:
     default = ServerConfig()
     assert default.transports == ("websocket",)
     assert ServerConfig(allow_polling=True).transports == ("polling", "websocket")
-    assert default.guards.max_inbound_bytes_per_s == 1024 * 1024
+    assert default.guards.max_inbound_bytes_per_s == 4 * 1024 * 1024
     assert default.guards.inbound_flood_s == 5.0
     parsed = parse_args(
         ["--allow-polling", "--max-inbound-bytes-per-s", "5", "--inbound-flood-s", "2"]
