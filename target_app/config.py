@@ -66,8 +66,9 @@ class ConnectionGuards:
     of protocol error (the others are counted in the next line).
     ``max_open_files`` (default 0: as many as the hard limit allows) is the
     soft RLIMIT_NOFILE set at start-up. ``max_inbound_bytes_per_s`` (default
-    4 MiB/s: a 64 KiB message 64 times a second) is each connection's sustained inbound rate (``inbound_limit``:
-    a token bucket holding a second of it, and at least two whole messages);
+    4 MiB/s: a 64 KiB message 64 times a second) is each connection's
+    sustained inbound rate (``inbound_limit``: a token bucket holding a
+    second of it, and at least two whole messages);
     a reader over it pauses, and a client over it for ``inbound_flood_s``
     (default 5) is disconnected as a flooder.
     """
