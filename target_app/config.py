@@ -143,7 +143,7 @@ class ServerConfig:
     transport only (``allow_polling`` False: the harness and every protocol
     profile speak websocket, and long-polling is a second, larger attack
     surface; docs/target_app-hardening.md) and, in threading mode, at most
-    ``max_threading_sessions`` (default 1000) Engine.IO sessions at once (each
+    ``max_threading_sessions`` (default 500) Engine.IO sessions at once (each
     costs about four threads; past that a mass disconnect left the node
     unanswering for a minute).
     """
@@ -168,7 +168,7 @@ class ServerConfig:
     guards: ConnectionGuards = field(default_factory=ConnectionGuards)
     log_level: str = "WARNING"
     allow_polling: bool = False
-    max_threading_sessions: int = 1000
+    max_threading_sessions: int = 500
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
