@@ -158,7 +158,7 @@ STORM = 600
 def test_13_a_disconnect_storm_leaves_the_threading_node_responsive(
     node_factory: NodeFactory, many_fds: None
 ) -> None:
-    node = node_factory(async_mode="threading")
+    node = node_factory(async_mode="threading", extra_args=["--max-threading-sessions", str(STORM)])
     clients = []
     try:
         for index in range(STORM):
