@@ -211,15 +211,21 @@ class BoundedEngineServer(engineio.Server):
     def _handle_connect(self, environ: Any, start_response: Any, *args: Any, **kw: Any) -> Any:
         shared = self.roombench_transport
         if shared.max_sessions is not None and len(self.sockets) >= shared.max_sessions:
-            shared.counters.session_refused()
-            shared.log.warn(
-                "sessions_refused", "refused a session: %d sessions open", len(self.sockets)
-            )
-            return {
-                "status": "503 Service Unavailable",
-                "headers": [("Content-Type", "text/plain")],
-                "response": b"too many sessions",
-            }
+            # Under Werkzeug a websocket session ends with an exception that skips
+            # python-engineio's ``del self.sockets[sid]``; closed ones linger until
+            # its service task sweeps them, so only the open ones are counted
+            # (O(sessions), on a new connection only, and only near the cap).
+            open_sessions = sum(1 for sock in list(self.sockets.values()) if not sock.closed)
+            if open_sessions >= shared.max_sessions:
+                shared.counters.session_refused()
+                shared.log.warn(
+                    "sessions_refused", "refused a session: %d sessions open", open_sessions
+                )
+                return {
+                    "status": "503 Service Unavailable",
+                    "headers": [("Content-Type", "text/plain")],
+                    "response": b"too many sessions",
+                }
         return super()._handle_connect(environ, start_response, *args, **kw)
 
     def send_packet(self, sid: str, pkt: Any) -> None:  # type: ignore[override]
