@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Flask
 from flask_socketio import SocketIO
 
-from target_app import acks, events, http_routes, packet_guard, transport_guard
+from target_app import acks, events, http_routes, packet_guard, polling_guard, transport_guard
 from target_app.config import ServerConfig
 from target_app.faults import FaultInjector
 from target_app.json_modules import json_module
@@ -54,6 +54,7 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
         # limit still gets a `too_large` reply, and every websocket reader
         # stops at the same size (transport_guard).
         max_http_buffer_size=config.max_frame_bytes,
+        transports=list(config.transports),
         ping_interval=config.guards.ping_interval_s,
         ping_timeout=config.guards.ping_timeout_s,
         manage_session=config.manage_session,
@@ -63,15 +64,18 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
     )
     acks.install(sio)
     packet_guard.install(sio, state.counters, state.log)
-    transport_guard.install(
-        sio,
-        transport_guard.TransportGuard(
-            counters=state.counters,
-            log=state.log,
-            max_frame_bytes=config.max_frame_bytes,
-            max_outbound_bytes=config.guards.max_outbound_bytes,
-        ),
+    transport = transport_guard.TransportGuard(
+        counters=state.counters,
+        log=state.log,
+        max_frame_bytes=config.max_frame_bytes,
+        max_outbound_bytes=config.guards.max_outbound_bytes,
+        max_inbound_bytes_per_s=config.guards.max_inbound_bytes_per_s,
+        inbound_flood_s=config.guards.inbound_flood_s,
+        max_sessions=config.max_threading_sessions if config.async_mode == "threading" else None,
     )
+    transport_guard.install(sio, transport)
+    if config.allow_polling:
+        polling_guard.install(sio, transport)
     room_events = events.RoomEvents(sio.server, state)
     events.register(sio, room_events, config.dispatch)
     http_routes.register(app, state)

@@ -128,6 +128,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="soft RLIMIT_NOFILE to set at start-up; 0 = raise it to the hard limit",
     )
     add(
+        "--max-inbound-bytes-per-s",
+        type=int,
+        default=d.guards.max_inbound_bytes_per_s,
+        help="bytes per second one connection may send, sustained (bursts of a second's worth, "
+        "and at least two whole messages, pass); a reader over it pauses",
+    )
+    add(
+        "--inbound-flood-s",
+        type=float,
+        default=d.guards.inbound_flood_s,
+        help="seconds a connection may stay over --max-inbound-bytes-per-s before it is "
+        "disconnected and counted as a flooder",
+    )
+    add(
+        "--allow-polling",
+        action="store_true",
+        default=d.allow_polling,
+        help="accept Engine.IO long-polling as well as websocket (off: websocket only, what the "
+        "harness and the protocol profiles use)",
+    )
+    add(
+        "--max-threading-sessions",
+        type=int,
+        default=d.max_threading_sessions,
+        help="threading mode only: most Engine.IO sessions at once (about four threads each); "
+        "a new one past it is refused with 503 and counted (sessions_refused)",
+    )
+    add(
         "--max-connections",
         type=int,
         default=d.max_connections,
@@ -254,8 +282,12 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
                 max_outbound_bytes=ns.max_outbound_bytes,
                 log_interval_s=ns.log_interval_s,
                 max_open_files=ns.max_open_files,
+                max_inbound_bytes_per_s=ns.max_inbound_bytes_per_s,
+                inbound_flood_s=ns.inbound_flood_s,
             ),
             log_level=ns.log_level,
+            allow_polling=ns.allow_polling,
+            max_threading_sessions=ns.max_threading_sessions,
         )
     except ValueError as exc:
         parser.error(str(exc))

@@ -65,7 +65,12 @@ class ConnectionGuards:
     (default 10) is the least time between two log lines about the same kind
     of protocol error (the others are counted in the next line).
     ``max_open_files`` (default 0: as many as the hard limit allows) is the
-    soft RLIMIT_NOFILE set at start-up.
+    soft RLIMIT_NOFILE set at start-up. ``max_inbound_bytes_per_s`` (default
+    4 MiB/s: a 64 KiB message 64 times a second) is each connection's
+    sustained inbound rate (``inbound_limit``: a token bucket holding a
+    second of it, and at least two whole messages);
+    a reader over it pauses, and a client over it for ``inbound_flood_s``
+    (default 5) is disconnected as a flooder.
     """
 
     ping_interval_s: float = 25.0
@@ -74,6 +79,8 @@ class ConnectionGuards:
     max_outbound_bytes: int = 8 * 1024 * 1024
     log_interval_s: float = 10.0
     max_open_files: int = 0
+    max_inbound_bytes_per_s: int = 4 * 1024 * 1024
+    inbound_flood_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,13 @@ class ServerConfig:
     docs/capacity.md), JSON module (the standard library's) and event
     dispatch (``dispatch`` "flask-socketio"; "socketio" registers
     ``room_message`` on python-socketio's server directly, to measure what
-    Flask-SocketIO's dispatch costs), no faults, log level WARNING.
+    Flask-SocketIO's dispatch costs), no faults, log level WARNING, websocket
+    transport only (``allow_polling`` False: the harness and every protocol
+    profile speak websocket, and long-polling is a second, larger attack
+    surface; docs/target_app-hardening.md) and, in threading mode, at most
+    ``max_threading_sessions`` (default 500) Engine.IO sessions at once (each
+    costs about four threads; past that a mass disconnect left the node
+    unanswering for a minute).
     """
 
     host: str = "127.0.0.1"
@@ -154,6 +167,8 @@ class ServerConfig:
     redis: RedisQueueOptions = field(default_factory=RedisQueueOptions)
     guards: ConnectionGuards = field(default_factory=ConnectionGuards)
     log_level: str = "WARNING"
+    allow_polling: bool = False
+    max_threading_sessions: int = 500
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -170,6 +185,11 @@ class ServerConfig:
         nothing much larger is ever buffered.
         """
         return self.limits.max_message_bytes + FRAME_OVERHEAD_BYTES
+
+    @property
+    def transports(self) -> tuple[str, ...]:
+        """Engine.IO transports accepted: websocket, and long-polling with ``allow_polling``."""
+        return ("polling", "websocket") if self.allow_polling else ("websocket",)
 
 
 def config_problems(config: ServerConfig) -> list[str]:
@@ -211,13 +231,22 @@ def config_problems(config: ServerConfig) -> list[str]:
         if getattr(limits, name) < 1:
             problems.append(f"--{name.replace('_', '-')} must be at least 1")
     guards = config.guards
-    for name in ("ping_interval_s", "ping_timeout_s", "header_timeout_s", "max_outbound_bytes"):
+    for name in (
+        "ping_interval_s",
+        "ping_timeout_s",
+        "header_timeout_s",
+        "max_outbound_bytes",
+        "max_inbound_bytes_per_s",
+        "inbound_flood_s",
+    ):
         if getattr(guards, name) <= 0:
             problems.append(f"--{name.replace('_', '-')} must be above 0")
     if guards.log_interval_s < 0:
         problems.append("--log-interval-s must be >= 0")
     if guards.max_open_files < 0:
         problems.append("--max-open-files must be >= 0 (0: the hard limit)")
+    if config.max_threading_sessions < 1:
+        problems.append("--max-threading-sessions must be at least 1")
     if config.max_connections < 1:
         problems.append("--max-connections must be at least 1")
     if config.listen_backlog < 1:

@@ -9,7 +9,8 @@ python-socketio 5.18 (``Server._handle_eio_message``) trusts what it decodes:
   CONNECT packet (``40``) gave the connection a second sid and orphaned the
   first, which no disconnect ever cleaned up;
 * a packet that does not decode (``42[``, an ack id of 100+ digits, JSON
-  nested past the interpreter's recursion limit), an EVENT whose data is not
+  nested past the interpreter's recursion limit; its ack id, when the header
+  is readable, still gets an error ack: ``header_ack_id``), an EVENT whose data is not
   ``[name, ...]`` (``42``, ``42{}``, ``42[{}]``) or a binary placeholder that
   points nowhere raises inside Engine.IO's message handler; Engine.IO logs
   the traceback (about 1.4 kB per 2-byte packet) and the client hears nothing;
@@ -55,6 +56,40 @@ def is_reserved(event: str) -> bool:
     return event in RESERVED_EVENTS or event.startswith("_")
 
 
+# An ack id longer than this is not one a client library makes (JavaScript's
+# safe integers have 16 digits); the decoder refuses such packets anyway.
+MAX_ACK_ID_DIGITS = 15
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def header_ack_id(encoded: str) -> int | None:
+    """The ack id in an EVENT's header, read without decoding the rest (None if none).
+
+    For a packet that will not decode (bad JSON, nesting past the
+    interpreter's limit): when its header was readable, the client that asked
+    for an ack still gets one, an error ack, instead of an ``error`` event it
+    cannot match to its call. Format: type digit, for binary events the
+    attachment count and ``-``, an optional ``/namespace,``, then the id digits.
+    """
+    if not encoded or encoded[0] not in "25":  # EVENT, BINARY_EVENT
+        return None
+    index = 1
+    if encoded[0] == "5":
+        index = encoded.find("-", 1) + 1
+        if index == 0:
+            return None
+    if encoded.startswith("/", index):
+        index = encoded.find(",", index) + 1
+        if index == 0:
+            return None
+    end = index
+    while end < len(encoded) and end - index <= MAX_ACK_ID_DIGITS and encoded[end] in _ASCII_DIGITS:
+        end += 1
+    if end == index or end - index > MAX_ACK_ID_DIGITS:
+        return None
+    return int(encoded[index:end])
+
+
 @dataclass
 class PacketGuard:
     """What ``GuardedServer`` counts into and logs through."""
@@ -77,12 +112,14 @@ class GuardedServer(AckingServer):
         try:
             pkt = self.packet_class(encoded_packet=data)
         except RecursionError:
-            self._refuse(eio_sid, None, p.TOO_DEEP, p.BAD_PAYLOAD, "JSON nested too deeply")
+            self._refuse(
+                eio_sid, header_ack_id(data), p.TOO_DEEP, p.BAD_PAYLOAD, "JSON nested too deeply"
+            )
             return
         except Exception as exc:  # ValueError, TypeError, IndexError from a bad header
             self._refuse(
                 eio_sid,
-                None,
+                header_ack_id(data),
                 p.BAD_PACKET,
                 p.BAD_PAYLOAD,
                 f"undecodable packet ({type(exc).__name__})",

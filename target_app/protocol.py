@@ -54,6 +54,8 @@ TOO_DEEP = "too_deep"  # JSON nested past what the decoder parses at all
 BAD_EVENT = "bad_event"  # an EVENT that is not [name, args...] with a string name
 RESERVED_EVENT = "reserved_event"  # connect, disconnect, internal or _-prefixed names
 BINARY = "binary"  # binary events, binary acks and attachments: not in this protocol
+BAD_POLL = "bad_poll"  # a long-polling request refused (length, encoding, packet): session closed
+BAD_HTTP = "bad_http"  # an HTTP request the web server could not read (headers, timeout)
 PROTOCOL_ERROR_KINDS = (
     BAD_FRAME,
     FRAME_TOO_LARGE,
@@ -62,6 +64,8 @@ PROTOCOL_ERROR_KINDS = (
     BAD_EVENT,
     RESERVED_EVENT,
     BINARY,
+    BAD_POLL,
+    BAD_HTTP,
 )
 
 

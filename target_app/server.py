@@ -73,7 +73,13 @@ def describe(config: ServerConfig) -> str:
         f"tcp_nodelay={config.tcp_nodelay} max_connections={config.max_connections} "
         f"ping={config.guards.ping_interval_s:g}/{config.guards.ping_timeout_s:g}s "
         f"manage_session={config.manage_session} json={config.json_module} "
-        f"dispatch={config.dispatch} presence={config.presence} faults={faults}"
+        f"dispatch={config.dispatch} presence={config.presence} faults={faults} "
+        f"transports={','.join(config.transports)}"
+        + (
+            f" max_threading_sessions={config.max_threading_sessions}"
+            if config.async_mode == "threading"
+            else ""
+        )
     )
 
 
@@ -94,5 +100,5 @@ def serve(config: ServerConfig) -> int:
         logger.warning(FaultInjector(config.faults).banner())
     apply_gc_mode(config.gc_mode)
     logger.info("%s fd_limit=%d", describe(config), fd_limit)
-    sio.run(app, host=config.host, port=config.port, **server_options(config, state.accept_failed))
+    sio.run(app, host=config.host, port=config.port, **server_options(config, state))
     return 0

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from target_app.config import ServerConfig
 from target_app.fd_limits import guard_eventlet_accept
@@ -63,10 +63,17 @@ def _is_websocket(environ: dict[str, Any]) -> bool:
     return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
 
 
-AcceptErrorHook = Callable[[str], None]
+class ServerHooks(Protocol):
+    """What the web servers report about clients (``NodeState`` implements it)."""
+
+    def accept_failed(self, errno_name: str) -> None:
+        """An ``accept()`` failed for lack of resources (errno name) and will be retried."""
+
+    def bad_request(self, detail: str) -> None:
+        """The web server could not read a client's request (too many headers, timed out)."""
 
 
-def _eventlet_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
+def _eventlet_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
     import eventlet
     import eventlet.wsgi
 
@@ -74,7 +81,7 @@ def _eventlet_options(config: ServerConfig, on_accept_error: AcceptErrorHook) ->
 
     def listen_with_backlog(addr: Any, family: int = socket.AF_INET, **kwargs: Any) -> Any:
         kwargs["backlog"] = config.listen_backlog
-        return guard_eventlet_accept(listen(addr, family, **kwargs), on_accept_error)
+        return guard_eventlet_accept(listen(addr, family, **kwargs), hooks.accept_failed)
 
     # Flask-SocketIO calls eventlet.listen(addr, family): its backlog is 50.
     eventlet.listen = listen_with_backlog
@@ -93,7 +100,7 @@ def _eventlet_options(config: ServerConfig, on_accept_error: AcceptErrorHook) ->
     return options
 
 
-def _gevent_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
+def _gevent_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
     from gevent import pywsgi
 
     class TunedWSGIHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
@@ -108,10 +115,20 @@ def _gevent_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> d
             if _is_websocket(self.environ):
                 self.close_connection = True
 
+        def _handle_client_error(self, ex: BaseException) -> Any:
+            # gevent prints a traceback for any client error that is not a
+            # ValueError (a request with more than 100 headers raises
+            # http.client.HTTPException; a slowloris socket's header timeout,
+            # TimeoutError) and logs a line for every one: counted and
+            # rate-limited here, answered as gevent answers them.
+            hooks.bad_request(f"{type(ex).__name__}: {str(ex)[:80]}")
+            self.close_connection = True
+            return ("400", pywsgi._BAD_REQUEST_RESPONSE)
+
     return {"handler_class": TunedWSGIHandler, "backlog": config.listen_backlog}
 
 
-def _threading_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
+def _threading_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
     # run_simple has no backlog parameter; the server class reads this attribute.
@@ -131,19 +148,20 @@ def _threading_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -
     return {"request_handler": TunedRequestHandler, "allow_unsafe_werkzeug": True}
 
 
-SERVER_OPTIONS: dict[str, Callable[[ServerConfig, AcceptErrorHook], dict[str, Any]]] = {
+SERVER_OPTIONS: dict[str, Callable[[ServerConfig, ServerHooks], dict[str, Any]]] = {
     "eventlet": _eventlet_options,
     "gevent": _gevent_options,
     "threading": _threading_options,
 }
 
 
-def server_options(config: ServerConfig, on_accept_error: AcceptErrorHook) -> dict[str, Any]:
+def server_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
     """Extra keyword arguments for ``SocketIO.run`` in ``config.async_mode``.
 
-    ``on_accept_error`` is told the errno name of each survived ``accept`` failure.
+    ``hooks`` is told of each survived ``accept`` failure and (gevent) each
+    request the server could not read.
     """
-    return SERVER_OPTIONS[config.async_mode](config, on_accept_error)
+    return SERVER_OPTIONS[config.async_mode](config, hooks)
 
 
 def request_socket(environ: dict[str, Any]) -> Any:

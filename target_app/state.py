@@ -10,6 +10,7 @@ from target_app.config import ServerConfig
 from target_app.faults import FaultInjector
 from target_app.log_limit import RateLimitedLog
 from target_app.membership import Membership
+from target_app.protocol import BAD_HTTP
 from target_app.redis_queue import QueueHealth
 from target_app.stats import Counters, ProcessClock, stats_document
 
@@ -36,6 +37,11 @@ class NodeState:
         """An ``accept()`` failed for lack of resources and will be retried."""
         self.counters.accept_error(errno_name)
         self.log.warn("accept_error", "accept() failed with %s; retrying", errno_name)
+
+    def bad_request(self, detail: str) -> None:
+        """The web server could not read a request (too many headers, a header timeout)."""
+        self.counters.protocol_error(BAD_HTTP)
+        self.log.warn(BAD_HTTP, "refused an HTTP request: %s", detail)
 
     def healthy(self) -> bool:
         """Ready to serve: always without a queue, once subscribed with one."""

@@ -28,8 +28,11 @@ class Counters:
     """Events in by type, packets out by event, errors by code, protocol errors by kind.
 
     Also: ``slow_consumer_disconnects`` (clients disconnected for exceeding
-    ``--max-outbound-bytes``) and ``accept_errors`` (``accept()`` failures that
-    were survived, e.g. EMFILE at the file-descriptor limit, by errno name).
+    ``--max-outbound-bytes``), ``inbound_flood_disconnects`` (clients closed
+    for staying over ``--max-inbound-bytes-per-s``), ``sessions_refused`` (new
+    sessions refused at ``--max-threading-sessions``) and ``accept_errors``
+    (``accept()`` failures that were survived, e.g. EMFILE at the
+    file-descriptor limit, by errno name).
     """
 
     def __init__(self) -> None:
@@ -40,6 +43,8 @@ class Counters:
         self._protocol_errors: Counter[str] = Counter()
         self._accept_errors: Counter[str] = Counter()
         self._slow_consumers = 0
+        self._inbound_floods = 0
+        self._sessions_refused = 0
 
     def event_in(self, event: str) -> None:
         with self._lock:
@@ -64,6 +69,14 @@ class Counters:
         with self._lock:
             self._slow_consumers += 1
 
+    def inbound_flood(self) -> None:
+        with self._lock:
+            self._inbound_floods += 1
+
+    def session_refused(self) -> None:
+        with self._lock:
+            self._sessions_refused += 1
+
     def accept_error(self, errno_name: str) -> None:
         with self._lock:
             self._accept_errors[errno_name] += 1
@@ -78,6 +91,8 @@ class Counters:
                     kind: self._protocol_errors.get(kind, 0) for kind in PROTOCOL_ERROR_KINDS
                 },
                 "slow_consumer_disconnects": self._slow_consumers,
+                "inbound_flood_disconnects": self._inbound_floods,
+                "sessions_refused": self._sessions_refused,
                 "accept_errors": dict(self._accept_errors),
             }
 

@@ -28,7 +28,14 @@ copy of that table naming a guarded subclass for the mode (``ws_eventlet``,
   and counted as a slow consumer;
 * the websocket's socket gets Engine.IO's own read timeout (ping interval +
   ping timeout) in every mode, and closing a websocket shuts its socket down,
-  so a silent peer's descriptor and threads are released.
+  so a silent peer's descriptor and threads are released;
+* every message a client sends is charged to its ``InboundBucket``
+  (``--max-inbound-bytes-per-s``): the reader pauses while the bucket is
+  empty, and a client over the bound for ``--inbound-flood-s`` is closed
+  (1008) and counted (``inbound_flood_disconnects``).
+
+Long-polling sessions (``--allow-polling``) get the same outbound cap and
+their own request checks (``polling_guard``, which builds on this module).
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +52,9 @@ import engineio
 import flask_socketio
 
 from target_app import protocol as p
+from target_app.inbound_limit import InboundBucket
 from target_app.log_limit import RateLimitedLog
+from target_app.memory_trim import trim_heap
 from target_app.stats import Counters
 
 logger = logging.getLogger("target_app.guard")
@@ -87,6 +97,19 @@ class TransportGuard:
     log: RateLimitedLog
     max_frame_bytes: int
     max_outbound_bytes: int
+    max_inbound_bytes_per_s: int
+    inbound_flood_s: float
+    # Most Engine.IO sessions at once (None: no cap); threading mode only.
+    max_sessions: int | None = None
+    # The async mode's sleep (Engine.IO's ``server.sleep``): it yields under
+    # eventlet and gevent; set by ``install``.
+    sleep: Callable[[float], None] = lambda seconds: None
+    spawn: Callable[[Callable[[], None]], Any] = lambda task: None
+
+    @property
+    def inbound_burst_bytes(self) -> int:
+        """What a client may send at once: a second at the bound, and two whole messages."""
+        return max(self.max_inbound_bytes_per_s, 2 * self.max_frame_bytes)
 
 
 class ConnectionGuard:
@@ -102,6 +125,7 @@ class ConnectionGuard:
         self._lock = threading.Lock()
         self._queued_bytes = 0
         self._condemned = False
+        self._inbound = InboundBucket(shared.max_inbound_bytes_per_s, shared.inbound_burst_bytes)
 
     def admit(self, frame: str | bytes) -> bool:
         """True when ``frame`` may go on to Engine.IO; else it is counted and logged."""
@@ -111,9 +135,31 @@ class ConnectionGuard:
         self.refused(p.BAD_FRAME, problem)
         return False
 
+    def inbound(self, size_bytes: int) -> bool:
+        """Charge a received message; pause while over the bound; False for a flooder.
+
+        A False return has been counted (``inbound_flood_disconnects``); the
+        caller closes the connection.
+        """
+        wait_s = self._inbound.charge(size_bytes)
+        if wait_s <= 0.0:
+            return True
+        if self._inbound.over_for_s() >= self.shared.inbound_flood_s:
+            self.shared.counters.inbound_flood()
+            self.shared.log.warn(
+                "inbound_flood",
+                "closed a websocket over %d bytes/s for %.1f s",
+                self.shared.max_inbound_bytes_per_s,
+                self.shared.inbound_flood_s,
+            )
+            self.shared.spawn(_trim_after_close)
+            return False
+        self.shared.sleep(wait_s)
+        return True
+
     def refused(self, kind: str, detail: str) -> None:
         self.shared.counters.protocol_error(kind)
-        self.shared.log.warn(kind, "closed a websocket: %s", detail)
+        self.shared.log.warn(kind, "closed a session: %s", detail)
 
     def reserve(self, size_bytes: int) -> bool:
         """Account ``size_bytes`` about to be queued; False when that would exceed the cap.
@@ -144,8 +190,43 @@ class ConnectionGuard:
         return self._condemned
 
 
+def _trim_after_close() -> None:
+    # Runs as its own task after the flooder's reader has returned, so the
+    # messages it held are garbage by then.
+    time.sleep(1.0)
+    trim_heap()
+
+
 class BoundedEngineServer(engineio.Server):
-    """``engineio.Server`` whose ``send_packet`` enforces each connection's outbound cap."""
+    """``engineio.Server`` whose ``send_packet`` enforces each connection's outbound cap.
+
+    The cap applies to any Engine.IO socket that carries a ``roombench_guard``:
+    websockets (set by the guarded websocket classes) and, with
+    ``--allow-polling``, long-polling sessions (``polling_guard``).
+    ``_handle_connect`` refuses a new session past ``TransportGuard.max_sessions``.
+    """
+
+    roombench_transport: TransportGuard
+
+    def _handle_connect(self, environ: Any, start_response: Any, *args: Any, **kw: Any) -> Any:
+        shared = self.roombench_transport
+        if shared.max_sessions is not None and len(self.sockets) >= shared.max_sessions:
+            # Under Werkzeug a websocket session ends with an exception that skips
+            # python-engineio's ``del self.sockets[sid]``; closed ones linger until
+            # its service task sweeps them, so only the open ones are counted
+            # (O(sessions), on a new connection only, and only near the cap).
+            open_sessions = sum(1 for sock in list(self.sockets.values()) if not sock.closed)
+            if open_sessions >= shared.max_sessions:
+                shared.counters.session_refused()
+                shared.log.warn(
+                    "sessions_refused", "refused a session: %d sessions open", open_sessions
+                )
+                return {
+                    "status": "503 Service Unavailable",
+                    "headers": [("Content-Type", "text/plain")],
+                    "response": b"too many sessions",
+                }
+        return super()._handle_connect(environ, start_response, *args, **kw)
 
     def send_packet(self, sid: str, pkt: Any) -> None:  # type: ignore[override]
         socket = self.sockets.get(sid)
@@ -174,3 +255,6 @@ def install(sio: flask_socketio.SocketIO, shared: TransportGuard) -> None:
     # A copy: the driver's table is module-level and shared by every server.
     eio._async = {**eio._async, "websocket": websocket_class}
     eio.__class__ = BoundedEngineServer
+    eio.roombench_transport = shared
+    shared.sleep = eio.sleep
+    shared.spawn = eio.start_background_task

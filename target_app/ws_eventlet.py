@@ -68,9 +68,19 @@ class GuardedRFC6455WebSocket(RFC6455WebSocket):  # type: ignore[misc]
 
     def wait(self) -> Any:
         frame = super().wait()
-        if frame is not None and not self.guard.admit(frame):
+        if frame is None:
+            return None
+        if not self.guard.admit(frame):
             self._send_closing_frame(
                 ignore_send_errors=True, close_data=(POLICY_VIOLATION, "bad frame")
+            )
+            return None
+        # Engine.IO reads the next frame as soon as this one is handed over:
+        # the bucket's pause is the only place this reader yields while its
+        # socket has data (see inbound_limit).
+        if not self.guard.inbound(len(frame)):
+            self._send_closing_frame(
+                ignore_send_errors=True, close_data=(POLICY_VIOLATION, "inbound flood")
             )
             return None
         return frame

@@ -19,6 +19,7 @@ also shuts the socket down, which ends that reader (and its thread) at once.
 from __future__ import annotations
 
 import socket
+import time
 from typing import Any
 
 import simple_websocket
@@ -30,8 +31,28 @@ from target_app.transport_guard import ConnectionGuard, TransportGuard
 POLICY_VIOLATION = 1008
 
 
+# Messages the reader may hold that Engine.IO has not taken yet. Engine.IO
+# takes each at once unless the inbound bucket paused it (see ``wait``).
+MAX_PENDING_MESSAGES = 4
+_BACKLOG_POLL_S = 0.01
+
+
 class _ReaderEndsWaits(simple_websocket.Server):  # type: ignore[misc]
-    """``simple_websocket.Server`` whose reader wakes the receiver when it ends."""
+    """``simple_websocket.Server`` whose reader wakes the receiver when it ends,
+    and stops reading while ``MAX_PENDING_MESSAGES`` wait to be taken.
+
+    simple-websocket's reader appends every message it decodes to
+    ``input_buffer`` with no bound; under gevent it never yields while the
+    socket has data, so a client uploading large frames grew that list by
+    hundreds of MB. Pausing the reader leaves the bytes in the kernel, which
+    pushes back on the client through TCP.
+    """
+
+    def _handle_events(self) -> bool:
+        keep_going: bool = super()._handle_events()
+        while keep_going and self.connected and len(self.input_buffer) >= MAX_PENDING_MESSAGES:
+            time.sleep(_BACKLOG_POLL_S)  # monkey-patched under gevent: yields
+        return keep_going
 
     def _thread(self) -> None:
         try:
@@ -78,6 +99,9 @@ def guarded_websocket_class(base: type, shared: TransportGuard) -> type:
                 return None
             if not self.guard.admit(frame):
                 self._close(POLICY_VIOLATION, "bad frame")
+                return None
+            if not self.guard.inbound(len(frame)):
+                self._close(POLICY_VIOLATION, "inbound flood")
                 return None
             return frame
 

@@ -38,7 +38,8 @@ class Tally:
     errors: int = 0  # socket errors other than the server closing
     sends_stalled: int = 0  # clients whose send the server stopped taking (slow_consumer)
     storms: int = 0  # connection_churn: storms completed
-    reconnects: int = 0  # bad_input: new sessions after the server closed one
+    reconnects: int = 0  # bad_input, upload_flood: new sessions after the server closed one
+    requests_unanswered: int = 0  # polling_abuse: HTTP requests with no answer in time
     by_variant: dict[str, int] = field(default_factory=dict)  # bad_input: frames of each
     last_error: str = ""
 

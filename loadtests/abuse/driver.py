@@ -29,7 +29,14 @@ from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
 
-from loadtests.abuse import bad_input, connection_churn, idle_sockets, slow_consumer
+from loadtests.abuse import (
+    bad_input,
+    connection_churn,
+    idle_sockets,
+    polling,
+    slow_consumer,
+    upload_flood,
+)
 from loadtests.abuse.plan import Plan
 from loadtests.abuse.spec import AbuseSpec
 from loadtests.atomic import write_text
@@ -42,6 +49,8 @@ RUNS: dict[str, Callable[[Plan], None]] = {
     "bad_input": bad_input.run,
     "connection_churn": connection_churn.run,
     "idle_sockets": idle_sockets.run,
+    "upload_flood": upload_flood.run,
+    "polling_abuse": polling.run,
 }
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STATS_TIMEOUT_S = 2.0

@@ -24,6 +24,8 @@ from typing import Any
 MIB = 1024 * 1024
 COUNTED = ("protocol_errors", "errors", "accept_errors")  # dictionaries of counts
 LEVELS = ("connections", "open_fds", "threads", "rss_bytes")  # sampled, before -> after
+# clients the server cut off, by reason (absent from a server that does not count it: 0)
+DISCONNECTS = ("slow_consumer_disconnects", "inbound_flood_disconnects")
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -51,8 +53,8 @@ def node_delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str,
         start, end = _counts(before, key), _counts(after, key)
         moved = {k: end.get(k, 0) - start.get(k, 0) for k in sorted(set(start) | set(end))}
         delta[key] = {k: v for k, v in moved.items() if v}
-    slow_before = before.get("slow_consumer_disconnects", 0)
-    delta["slow_consumer_disconnects"] = after.get("slow_consumer_disconnects", 0) - slow_before
+    for key in DISCONNECTS:
+        delta[key] = after.get(key, 0) - before.get(key, 0)
     for key in LEVELS:
         delta[key] = {"before": before.get(key), "after": after.get(key)}
     return delta
@@ -101,6 +103,7 @@ def section(doc: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]
         "protocol_errors": _total(nodes, "protocol_errors"),
         "errors": _total(nodes, "errors"),
         "slow_consumer_disconnects": _total(nodes, "slow_consumer_disconnects"),
+        "inbound_flood_disconnects": _total(nodes, "inbound_flood_disconnects"),
         "accept_errors": _total(nodes, "accept_errors"),
     }
     did = {k: v for k, v in report.items() if k not in ("stats_before", "stats_peak")}
@@ -127,6 +130,8 @@ def flag_text(abuse: Mapping[str, Any]) -> str:
         f"errors +{server.get('errors', 0)}, "
         f"slow_consumer_disconnects +{server.get('slow_consumer_disconnects', 0)}",
     ]
+    if server.get("inbound_flood_disconnects"):
+        parts[-1] += f", inbound_flood_disconnects +{server['inbound_flood_disconnects']}"
     if peak is not None:
         parts.append(f"node peak RSS {peak / MIB:.1f} MiB")
     held = [n["peak"] for n in server.get("nodes", []) if n.get("peak")]

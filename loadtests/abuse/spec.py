@@ -3,6 +3,7 @@
 ```toml
 [config.abuse]
 kind = "slow_consumer"   # slow_consumer | bad_input | connection_churn | idle_sockets
+                         # | upload_flood | polling_abuse
 clients = 20             # abusive connections (at once; per storm for connection_churn)
 rate_per_s = 0.0         # what it means depends on the kind (below)
 start_at_s = 0.0         # seconds into the measurement window
@@ -13,6 +14,10 @@ stop_at_s = 10.0         # default: the window's end
 #   bad_input:        mix = [every variant]        rate_per_s: bad frames a second, all clients
 #   connection_churn: rooms = 1, close = "reset"   rate_per_s: storms a second
 #   idle_sockets:     stage = "partial_headers"    rate_per_s: sockets opened a second (0: at once)
+#   upload_flood:     frame_bytes = 60000          rate_per_s: frames a client a second
+#                                                  (0: as fast as the server reads)
+#   polling_abuse:    rooms = 1                    rate_per_s: hostile POSTs a second; clients:
+#                                                  sessions that never GET (server: --allow-polling)
 ```
 
 The abusers are not Locust users and are never counted as such: they run in
@@ -29,7 +34,14 @@ from typing import Any
 
 from loadtests import strict
 
-KINDS = ("slow_consumer", "bad_input", "connection_churn", "idle_sockets")
+KINDS = (
+    "slow_consumer",
+    "bad_input",
+    "connection_churn",
+    "idle_sockets",
+    "upload_flood",
+    "polling_abuse",
+)
 MAX_CLIENTS = 2000  # the abuse process's own descriptors stay well under its limit
 MAX_RATE_PER_S = 1000.0
 MAX_ROOMS = 64  # the reference server's rooms-per-client limit
@@ -51,12 +63,17 @@ VARIANTS = (
     "frame_too_large",
 )
 
+# Kinds whose rate_per_s must be above 0, and what it counts.
+RATE_UNITS = {"bad_input": "bad frames", "connection_churn": "storms", "polling_abuse": "POSTs"}
+
 COMMON_KEYS = ("kind", "clients", "rate_per_s", "start_at_s", "stop_at_s")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "slow_consumer": ("rooms", "echo_bytes", "rcvbuf_bytes"),
     "bad_input": ("mix",),
     "connection_churn": ("rooms", "close"),
     "idle_sockets": ("stage",),
+    "upload_flood": ("frame_bytes",),
+    "polling_abuse": ("rooms",),
 }
 
 
@@ -64,7 +81,8 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 class AbuseSpec:
     """One configuration's abusers. ``stop_at_s`` None: until the window's end.
 
-    ``rooms`` (slow_consumer, connection_churn): how many of the load's rooms each
+    ``frame_bytes`` (upload_flood): the size of each uploaded event.
+    ``rooms`` (slow_consumer, connection_churn, polling_abuse): how many of the load's rooms each
     abusive client joins, from ``room-0`` on; ``mix`` (bad_input): the variants sent
     in turn; ``stage`` (idle_sockets): how far each socket gets before it goes
     silent; ``close`` (connection_churn): ``reset`` (RST, SO_LINGER 0) or ``fin``.
@@ -81,6 +99,7 @@ class AbuseSpec:
     mix: tuple[str, ...] = VARIANTS
     close: str = "reset"
     stage: str = "partial_headers"
+    frame_bytes: int = 60_000
 
     def to_dict(self) -> dict[str, Any]:
         """Only the keys this kind uses (what the results' ``config.abuse`` shows)."""
@@ -130,11 +149,10 @@ def parse_abuse(
     if "rate_per_s" in table:
         values["rate_per_s"] = _number(table, "rate_per_s", float, where, error)
         strict.in_range(values["rate_per_s"], 0, MAX_RATE_PER_S, f"{where}.rate_per_s", error)
-    if kind in ("bad_input", "connection_churn") and values.get("rate_per_s", 0.0) <= 0:
+    if kind in RATE_UNITS and values.get("rate_per_s", 0.0) <= 0:
         strict.fail(
             f"{where}.rate_per_s",
-            f"{kind} needs a rate above 0 ({'bad frames' if kind == 'bad_input' else 'storms'}"
-            " a second)",
+            f"{kind} needs a rate above 0 ({RATE_UNITS[kind]} a second)",
             f"(0, {MAX_RATE_PER_S:g}]",
             error,
         )
@@ -164,6 +182,9 @@ def parse_abuse(
         strict.in_range(values["rooms"], 0, high, f"{where}.rooms", error)
     elif kind == "slow_consumer":
         values["rooms"] = min(MAX_ROOMS, load_rooms)
+    if "frame_bytes" in table:
+        values["frame_bytes"] = _number(table, "frame_bytes", int, where, error)
+        strict.in_range(values["frame_bytes"], 1, MAX_ECHO_BYTES, f"{where}.frame_bytes", error)
     if "echo_bytes" in table:
         values["echo_bytes"] = _number(table, "echo_bytes", int, where, error)
         strict.in_range(values["echo_bytes"], 1, MAX_ECHO_BYTES, f"{where}.echo_bytes", error)

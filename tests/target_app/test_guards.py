@@ -80,7 +80,9 @@ def test_the_log_is_rate_limited_per_kind(caplog: pytest.LogCaptureFixture) -> N
 def test_outbound_cap_condemns_once_and_counts_once() -> None:
     counters = Counters()
     aborted: list[bool] = []
-    shared = TransportGuard(counters, RateLimitedLog(logging.getLogger("t"), 60.0), 100, 1000)
+    shared = TransportGuard(
+        counters, RateLimitedLog(logging.getLogger("t"), 60.0), 100, 1000, 10_000, 5.0
+    )
     guard = ConnectionGuard(shared, lambda: aborted.append(True))
     assert guard.reserve(600) and guard.reserve(400)
     guard.written(500)
@@ -126,3 +128,30 @@ def test_new_limits_have_flags_and_defaults() -> None:
     )
     with pytest.raises(SystemExit):
         parse_args(["--max-outbound-bytes", "0"])
+
+
+def test_a_connection_over_its_inbound_bound_for_the_flood_time_is_counted_once() -> None:
+    counters = Counters()
+    slept_s: list[float] = []
+    shared = TransportGuard(
+        counters, RateLimitedLog(logging.getLogger("t"), 60.0), 100, 1000, 1000, 0.0
+    )
+    shared.sleep = slept_s.append
+    guard = ConnectionGuard(shared, lambda: None)
+    assert guard.inbound(100)  # within the burst (two whole messages)
+    assert not guard.inbound(10_000)  # over, and the flood time (0 s) is up
+    assert counters.snapshot()["inbound_flood_disconnects"] == 1
+    assert slept_s == []
+
+
+def test_polling_and_inbound_flags_have_defaults() -> None:
+    default = ServerConfig()
+    assert default.transports == ("websocket",)
+    assert ServerConfig(allow_polling=True).transports == ("polling", "websocket")
+    assert default.guards.max_inbound_bytes_per_s == 4 * 1024 * 1024
+    assert default.guards.inbound_flood_s == 5.0
+    parsed = parse_args(
+        ["--allow-polling", "--max-inbound-bytes-per-s", "5", "--inbound-flood-s", "2"]
+    )
+    assert parsed.allow_polling
+    assert (parsed.guards.max_inbound_bytes_per_s, parsed.guards.inbound_flood_s) == (5, 2.0)

@@ -158,7 +158,7 @@ STORM = 600
 def test_13_a_disconnect_storm_leaves_the_threading_node_responsive(
     node_factory: NodeFactory, many_fds: None
 ) -> None:
-    node = node_factory(async_mode="threading")
+    node = node_factory(async_mode="threading", extra_args=["--max-threading-sessions", str(STORM)])
     clients = []
     try:
         for index in range(STORM):
@@ -178,3 +178,41 @@ def test_13_a_disconnect_storm_leaves_the_threading_node_responsive(
         lambda: (s := node.stats())["connections"] == 0 and s["rooms"] == 0,
         "cleanup of every disconnected client",
     )
+
+
+SESSION_CAP = 40
+
+
+def test_issue27_threading_caps_its_sessions_and_answers_healthz_after_they_all_close(
+    node_factory: NodeFactory, many_fds: None
+) -> None:
+    # Each threading session costs about four threads; the cap bounds what a
+    # mass disconnect has to wind down (2,000 at once: /healthz silent 61 s).
+    node = node_factory(
+        async_mode="threading", extra_args=["--max-threading-sessions", str(SESSION_CAP)]
+    )
+    stats = StatsDelta(node)
+    clients = [RawClient(node.port).connect() for _ in range(SESSION_CAP)]
+    try:
+        with RawClient(node.port) as refused, pytest.raises(AssertionError, match="503"):
+            refused.upgrade()
+        assert stats.delta("sessions_refused") == 1
+        assert node.stats()["connections"] == SESSION_CAP
+    finally:
+        for client in clients:
+            client.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            client.close()
+    with urllib.request.urlopen(f"{node.url}/healthz", timeout=5.0) as response:  # noqa: S310
+        assert response.status == 200
+    wait_until(lambda: node.stats()["connections"] == 0, "cleanup of every closed session")
+    # Below the cap again once Engine.IO has let go of the sessions: accepted.
+    wait_until(lambda: session_accepted(node.port), "a new session below the cap")
+
+
+def session_accepted(port: int) -> bool:
+    with RawClient(port) as client:
+        try:
+            client.connect()
+        except AssertionError:  # 503: the cap still counts sessions being wound down
+            return False
+        return client.call("message", "back", ack_id=1) == {"ok": True}

@@ -146,3 +146,28 @@ def test_6_binary_events_are_refused_and_attachments_not_retained(shared_node) -
     assert stats.delta("protocol_errors", "binary") == 1 + ATTACHMENTS
     # Retaining them would cost ATTACHMENTS * 60 kB = 3.6 MB at least.
     assert stats.now()["rss_bytes"] - rss_before < ATTACHMENTS * 60_000
+
+
+UNDECODABLE_WITH_ACK_IDS = [
+    ("4217[", 17, "bad_packet"),
+    ('42/,5["message",', 5, "bad_packet"),
+    ("4223" + "[" * 2000 + "]" * 2000, 23, "too_deep"),
+]
+
+
+def test_issue27_an_undecodable_packet_with_a_readable_ack_id_gets_an_error_ack(
+    shared_node,
+) -> None:
+    stats = StatsDelta(shared_node)
+    with RawClient(shared_node.port).connect() as client:
+        for packet, ack_id, _ in UNDECODABLE_WITH_ACK_IDS:
+            client.send_text(packet)
+            prefix = f"43{ack_id}["
+            reply = client.next_message(lambda m, prefix=prefix: str(m).startswith(prefix))
+            assert json.loads(str(reply)[len(prefix) - 1 :])[0]["error"] == "bad_payload"
+        # None of them came back as an ``error`` event instead.
+        assert not [m for m in client.received if str(m).startswith('42["error"')]
+    kinds: dict[str, int] = {}
+    for _, _, kind in UNDECODABLE_WITH_ACK_IDS:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    assert stats.deltas("protocol_errors") == kinds

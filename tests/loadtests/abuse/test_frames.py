@@ -7,7 +7,10 @@ import json
 import pytest
 
 from loadtests.abuse import frames
+from loadtests.abuse.polling import NEGATIVE_BODY_BYTES, hostile_body
+from loadtests.abuse.polling import VARIANTS as POLLING_VARIANTS
 from loadtests.abuse.spec import VARIANTS
+from loadtests.abuse.upload_flood import upload_frame
 from loadtests.wire.wsframe import OP_PONG, OP_TEXT, FrameParser
 
 
@@ -90,3 +93,31 @@ def test_each_bad_input_variant(name: str) -> None:
 def test_an_unknown_variant_is_named() -> None:
     with pytest.raises(ValueError, match=r"bad-input variant 'nul': unknown; allowed: truncated"):
         frames.variant("nul")
+
+
+def test_an_upload_frame_is_an_unknown_event_just_under_the_message_cap() -> None:
+    frame = upload_frame(60_000)
+    assert 60_000 < len(frame) < 64 * 1024
+    name, body = json.loads(_text(frame)[2:])
+    assert (name, body) == ("upload_flood", "u" * 60_000)
+
+
+@pytest.mark.parametrize(
+    ("variant", "body", "length"),
+    [
+        ("noop", b"6", "auto"),
+        ("bad_utf8", b"\xff", "auto"),
+        ("garbage", b"x", "auto"),
+        ("no_length", b'42["message","no length"]', None),
+    ],
+)
+def test_each_polling_variant(variant: str, body: bytes, length: str | None) -> None:
+    assert hostile_body(variant) == (body, length)
+
+
+def test_the_negative_length_variant_sends_a_mebibyte_it_does_not_declare() -> None:
+    body, length = hostile_body("negative_length")
+    assert length == "-1" and len(body) == 1 + NEGATIVE_BODY_BYTES
+    assert set(POLLING_VARIANTS) == {"noop", "bad_utf8", "garbage", "negative_length", "no_length"}
+    with pytest.raises(ValueError, match="unknown"):
+        hostile_body("nul")

@@ -46,6 +46,8 @@ def test_every_kind_with_its_own_keys_round_trips() -> None:
             "start_at_s": 1,
             "stop_at_s": 4,
         },
+        {"kind": "upload_flood", "clients": 1, "frame_bytes": 60000},
+        {"kind": "polling_abuse", "clients": 3, "rate_per_s": 20, "rooms": 2},
     ]
     for table in tables:
         spec = _parse(**table)
@@ -193,3 +195,14 @@ def test_abuse_needs_the_reference_protocol() -> None:
             {"kind": "bad_input", "clients": 1, "rate_per_s": 1}, protocol="python-socketio-chat"
         )
     assert "#2.abuse: abusive clients speak the reference protocol" in str(raised.value)
+
+
+def test_the_new_kinds_check_their_keys() -> None:
+    assert _parse(kind="upload_flood", clients=1).frame_bytes == 60_000
+    assert _parse(kind="upload_flood", clients=1).rate_per_s == 0.0  # as fast as it goes
+    with pytest.raises(ScenarioError, match="frame_bytes"):
+        _parse(kind="upload_flood", clients=1, frame_bytes=70_000)
+    with pytest.raises(ScenarioError, match="POSTs a second"):
+        _parse(kind="polling_abuse", clients=1)
+    with pytest.raises(ScenarioError, match="frame_bytes"):
+        _parse(kind="polling_abuse", clients=1, rate_per_s=1, frame_bytes=10)
