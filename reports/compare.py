@@ -2,7 +2,7 @@
 
 DESIGN.md rule 10: a comparison decides on independent runs. A change of a
 metric is *tested* only on its per-repeat values (one value per run), and
-only with the gate's own machinery: ``reports.gate.timing.test_samples`` (the
+only with the gate's own machinery: ``reports.gate.timing.test_repeats`` (the
 Hodges-Lehmann estimate, its interval and the Mann-Whitney test of the same
 samples), ``judge_family`` (Holm-Bonferroni, then different / same / unknown)
 and the gate's rules (``gate.toml``: its statistic, alpha, ``min_repeats`` and
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from reports.configs import ConfigRuns
 from reports.gate.rules import GateRules, MetricRule
-from reports.gate.timing import Tested, judge_family, test_samples
+from reports.gate.timing import Tested, judge_family, test_repeats
 from reports.gate.verdict import DIFFERENT, Check
 from reports.metrics import Metric
 
@@ -105,21 +105,7 @@ def _tested(
 ) -> tuple[Tested, int, int]:
     """The gate's test of ``metric``'s per-repeat values, and how many a side."""
     rule, _gated = _rule(metric, rules)
-    base_values = [v for v in map(metric.per_repeat, base.docs) if v is not None]
-    cand_values = [v for v in map(metric.per_repeat, cand.docs) if v is not None]
-    line = test_samples(
-        metric.key,
-        cand.label,
-        metric.unit,
-        rule,
-        metric.higher_is_better,
-        (metric.pooled(base), metric.pooled(cand)),
-        (base_values, cand_values),
-        rules.min_repeats,
-        "repeats",
-        rules,
-    )
-    return line, len(base_values), len(cand_values)
+    return test_repeats(metric, cand.label, rule, base, cand, rules)
 
 
 def _comparison(

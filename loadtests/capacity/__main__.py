@@ -19,6 +19,7 @@ from loadtests.capacity.plan import check_plan, fixed_processes
 from loadtests.capacity.precision import precision_lines
 from loadtests.capacity.slo import parse_slo
 from loadtests.interrupts import stop_on_interrupts
+from loadtests.orchestrate.cli_args import add_cpu_sets
 from loadtests.orchestrate.matrix import load_matrix
 from loadtests.orchestrate.rundir import new_run_dir, point_latest
 from loadtests.strict import InputError
@@ -54,13 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--start", type=float, default=None, help="first load (default: the scenario's)"
     )
-    parser.add_argument(
-        "--cpu-sets",
-        default=None,
-        metavar="SPLIT",
-        help="where servers and generator run: auto (default: disjoint CPU sets), off, or "
-        "servers=CPUS,generator=CPUS (e.g. servers=0,generator=1)",
-    )
+    add_cpu_sets(parser)
     parser.add_argument("--redis-server", default=None, metavar="PATH")
     parser.add_argument("--redis-url", default=None)
     return parser

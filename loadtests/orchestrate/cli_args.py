@@ -22,6 +22,17 @@ regression gate's verdict: 0 pass, 1 regression, 3 inconclusive, 2 usage error;
 GATE_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "gate.toml"
 
 
+def add_cpu_sets(parser: argparse.ArgumentParser) -> None:
+    """``--cpu-sets``, the one spelling for run, gate and capacity (issue 22)."""
+    parser.add_argument(
+        "--cpu-sets",
+        default=None,
+        metavar="SPLIT",
+        help="where servers and generator run: auto (default: disjoint CPU sets), off, or "
+        "servers=CPUS,generator=CPUS (e.g. servers=0,generator=1)",
+    )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
@@ -44,13 +55,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="runs of each configuration, interleaved A B A B (default: the scenario's repeat)",
     )
-    parser.add_argument(
-        "--cpu-sets",
-        default=None,
-        metavar="SPLIT",
-        help="where servers and generator run: auto (default: disjoint CPU sets), off, or "
-        "servers=CPUS,generator=CPUS (e.g. servers=0,generator=1)",
-    )
+    add_cpu_sets(parser)
     parser.add_argument(
         "--redis-server",
         default=None,

@@ -45,7 +45,7 @@ from reports.gate.verdict import (
     UNKNOWN,
     Check,
 )
-from reports.metrics import METRICS_BY_KEY
+from reports.metrics import METRICS_BY_KEY, Metric
 from reports.stats import Shift, get_statistic, holm, relative_shift
 
 
@@ -135,23 +135,38 @@ def load_tests(base: ConfigRuns, cand: ConfigRuns, rules: GateRules) -> list[Tes
         metric = METRICS_BY_KEY.get(name)
         if metric is None or not rule.enabled:
             continue
-        base_values = [v for v in map(metric.per_repeat, base.docs) if v is not None]
-        cand_values = [v for v in map(metric.per_repeat, cand.docs) if v is not None]
-        tested.append(
-            test_samples(
-                name,
-                cand.config_name,
-                metric.unit,
-                rule,
-                metric.higher_is_better,
-                (metric.pooled(base), metric.pooled(cand)),
-                (base_values, cand_values),
-                rules.min_repeats,
-                "repeats",
-                rules,
-            )
-        )
+        tested.append(test_repeats(metric, cand.config_name, rule, base, cand, rules)[0])
     return tested
+
+
+def test_repeats(
+    metric: Metric,
+    subject: str,
+    rule: MetricRule,
+    base: ConfigRuns,
+    cand: ConfigRuns,
+    rules: GateRules,
+) -> tuple[Tested, int, int]:
+    """The test of ``metric``'s per-repeat values, and how many values a side.
+
+    The one rule the gate, the page and the terminal share (issue 24): a
+    change is tested on independent repeats only, ``rules.min_repeats`` a side.
+    """
+    base_values = [v for v in map(metric.per_repeat, base.docs) if v is not None]
+    cand_values = [v for v in map(metric.per_repeat, cand.docs) if v is not None]
+    line = test_samples(
+        metric.key,
+        subject,
+        metric.unit,
+        rule,
+        metric.higher_is_better,
+        (metric.pooled(base), metric.pooled(cand)),
+        (base_values, cand_values),
+        rules.min_repeats,
+        "repeats",
+        rules,
+    )
+    return line, len(base_values), len(cand_values)
 
 
 def _fmt(value: float | None) -> str:
