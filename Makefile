@@ -12,7 +12,7 @@ ASYNC_MODE ?= eventlet
 PYTEST_ARGS ?=
 LOADTEST_ARGS ?=
 
-.PHONY: setup test test-fast serve loadtest bench bench-instructions report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss system-node node-chat
+.PHONY: setup test test-fast serve loadtest bench bench-instructions report gate gate-selfcheck capacity lint clean system-redis system-chromium system-ss system-valgrind system-node node-chat
 
 setup: $(STAMP)
 
@@ -46,6 +46,9 @@ system-ss:
 	$(call ensure_system_package,ss,iproute2)
 	$(call ensure_system_package,ip,iproute2)
 
+system-valgrind:
+	$(call ensure_system_package,valgrind,valgrind)
+
 system-node:
 	$(call ensure_system_package,node,nodejs)
 	$(call ensure_system_package,npm,npm)
@@ -61,7 +64,7 @@ $(NODE_CHAT_STAMP): $(NODE_CHAT)/package.json
 	@touch $@
 
 # The whole suite: unit tests plus the bounded end-to-end tests against real servers.
-test: setup system-redis system-chromium system-ss node-chat
+test: setup system-redis system-chromium system-ss system-valgrind node-chat
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Pure-logic tests only (no servers, no browser): seconds.
@@ -82,7 +85,7 @@ bench: setup system-redis
 # network I/O, into the same bench.json (docs/bench.md, "Instruction counts"; needs valgrind).
 # BENCH_ARGS="--known-answer-extra-work" counts the +2 % known answer instead of the reference.
 BENCH_ARGS ?=
-bench-instructions: setup system-redis
+bench-instructions: setup system-redis system-valgrind
 	$(RB) bench --instructions $(BENCH_ARGS)
 
 report: setup
