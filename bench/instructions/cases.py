@@ -21,6 +21,7 @@ membership operations and packet encodes (one operation a call).
 from __future__ import annotations
 
 import itertools
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,12 +36,14 @@ MEMBERSHIP_CLIENTS = 1000
 TEXT_SIZES_BYTES = (64, 1024, 16 * 1024)
 
 
-class Rig:
+class Rig(ABC):
     """A built benchmark: ``prepare()`` the next call (uncounted), ``check`` the counted ones."""
 
+    @abstractmethod
     def prepare(self) -> Callable[[], object]:
-        raise NotImplementedError
+        """The next call to count, built outside the counted region."""
 
+    @abstractmethod
     def check(self, calls: int) -> None:
         """Raise AssertionError unless ``calls`` counted calls did their work."""
 

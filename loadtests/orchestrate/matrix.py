@@ -31,7 +31,7 @@ name = "node"
 command = ["node", "{here}/server.js", "--port", "{port}"]  # {port} {node} {redis_url}
 protocol = "node-socketio-chat"   # a profile name, a .toml file, or a [config.protocol] table
 
-[[config]]                  # or one already running (loopback only), nothing started:
+[[config]]                  # or one already running (any host), nothing started:
 name = "mine"
 target = "http://127.0.0.1:5000"  # or a list, one URL a node
 target_pids = [12345]       # optional: sample its CPU/RSS (else: not measured)
