@@ -340,7 +340,8 @@ class ReceiverLedger:
             recent = m.recent
             recent.append(t_ns)
             horizon = recv_ns - self.grace_ns
-            while recent[0] < horizon:
+            # A receipt more than the grace late prunes itself too: check emptiness.
+            while recent and recent[0] < horizon:
                 recent.popleft()
             if m.away:
                 self._note_away_receipt(m, t_ns, b)

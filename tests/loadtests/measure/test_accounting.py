@@ -120,3 +120,16 @@ def test_loss_is_expected_minus_strict_deliveries() -> None:
     delivered = t["strict"] + t["optional"]
     assert (expected, delivered, expected - delivered) == (9, 8, 1)
     assert delivered == t["fanout"] + t["self"]
+
+
+def test_a_receipt_later_than_the_grace_with_nothing_newer_is_counted() -> None:
+    """A stalled receiver (every receipt over ``grace`` late) used to empty its recent
+    receipts and then read ``recent[0]``: IndexError on the receive path."""
+    led, buckets, _intervals = ledger(grace_s=1.0)
+    led.join_sent(ROOM, 10 * S)
+    led.join_acked(ROOM, 10 * S + 5)
+    led.receive(ROOM, 2, 0, 11 * S, 14 * S)  # 3 s late, the only receipt
+    led.receive(ROOM, 2, 1, 11 * S + 1, 14 * S + 1)
+    t = totals(buckets)
+    assert t["strict"] == 2 and t["fanout"] == 2
+    assert list(buckets[11].fanout_us) == [3_000_000, 3_000_000]
