@@ -15,6 +15,8 @@ pair's correction (``clocks.ClockTable``) and recorded again. Live views
 (``histograms["fanout"]``) see them uncorrected; the results only corrected.
 Every value clamped into the histogram range is counted (``negative``,
 ``over_range`` in each latency summary; flag ``latency_out_of_range``).
+Seconds more than ``DENSE_SECONDS`` older than the newest keep their histograms
+encoded, not dense (``loadtests.measure.second``): the master's memory stays bounded.
 """
 
 from __future__ import annotations
