@@ -38,7 +38,7 @@ def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) ->
     recent = aggregate.seconds.get(now_ns // NS_PER_S - 4)
     if recent is not None:
         state["deliveries_per_s"] = recent.counts["strict"] + recent.counts["optional"]
-        fanout = recent.histograms.get("fanout")
+        fanout = recent.read("fanout")
         if fanout is not None and fanout.get_total_count():
             state["p99_us"] = fanout.get_value_at_percentile(99.0)
     return state

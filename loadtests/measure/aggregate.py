@@ -15,13 +15,14 @@ pair's correction (``clocks.ClockTable``) and recorded again. Live views
 (``histograms["fanout"]``) see them uncorrected; the results only corrected.
 Every value clamped into the histogram range is counted (``negative``,
 ``over_range`` in each latency summary; flag ``latency_out_of_range``).
+Seconds more than ``DENSE_SECONDS`` older than the newest keep their histograms
+encoded, not dense (``loadtests.measure.second``): the master's memory stays bounded.
 """
 
 from __future__ import annotations
 
 import copy
 from array import array
-from dataclasses import dataclass, field
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
@@ -32,55 +33,16 @@ from loadtests.measure.clocks import ClockTable
 from loadtests.measure.recorder import COUNTER_NAMES
 from loadtests.measure.run_flags import run_flags
 from loadtests.measure.sampling import ProcessSeries
+from loadtests.measure.second import DENSE_SECONDS, Second
 from loadtests.measure.timeseries import timeseries
 from loadtests.measure.window import Window
 
 LATENCY_KINDS = ("fanout", "self", "lag", "reconnect")
 SUMMARY_KINDS = {"fanout": "fanout", "self": "self", "lag": "schedule_lag"}
-SplitPair = tuple[int, int]  # (sender rank, receiver rank)
 
 
 class AccountingError(RuntimeError):
     """The counts contradict each other (e.g. lost < 0): a bug, never a figure to report."""
-
-
-@dataclass
-class Second:
-    """Everything sent in one second, summed over processes."""
-
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_NAMES, 0))
-    # "fanout" holds every fan-out latency (split ones uncorrected: for live views);
-    # "fanout_plain" only those never split, to which ``measured`` adds corrected ones.
-    histograms: dict[str, HdrHistogram] = field(default_factory=dict)
-    split: dict[SplitPair, hdr.SignedPair] = field(default_factory=dict)
-    clamped: dict[str, hdr.OutOfRange] = field(default_factory=dict)  # by the workers
-
-    def histogram(self, kind: str) -> HdrHistogram:
-        found = self.histograms.get(kind)
-        if found is None:
-            found = self.histograms[kind] = hdr.new_histogram()
-        return found
-
-    def out_of_range(self, kind: str) -> hdr.OutOfRange:
-        found = self.clamped.get(kind)
-        if found is None:
-            found = self.clamped[kind] = hdr.OutOfRange()
-        return found
-
-    def corrected_fanout(self, clocks: ClockTable | None) -> tuple[HdrHistogram, hdr.OutOfRange]:
-        """Fan-out of this second with each split pair shifted by its clock correction."""
-        out = hdr.OutOfRange()
-        out.add(self.clamped.get("fanout", hdr.OutOfRange()))
-        if not self.split:
-            return self.histograms.get("fanout") or hdr.new_histogram(), out
-        total = hdr.new_histogram()
-        plain = self.histograms.get("fanout_plain")
-        if plain is not None:
-            total.add(plain)
-        for (sender, receiver), pair in self.split.items():
-            shift_us = clocks.correction_us(sender, receiver) if clocks is not None else 0
-            hdr.record_shifted(total, pair, shift_us, out)
-        return total, out
 
 
 class Aggregate:
@@ -96,8 +58,12 @@ class Aggregate:
         view.receive = {k: n - receive.get(k, 0) for k, n in self.receive.items()}
         return view
 
-    def __init__(self) -> None:
+    def __init__(self, dense_seconds: int | None = DENSE_SECONDS) -> None:
         self.seconds: dict[int, Second] = {}
+        # None: never compact (the reference the compaction tests compare against)
+        self.dense_seconds = dense_seconds
+        self.dense_keys: set[int] = set()  # seconds that may hold dense histograms
+        self.newest_s: int | None = None
         self.connect = hdr.new_histogram()
         self.join = hdr.new_histogram()
         self.counters = dict.fromkeys(COUNTER_NAMES, 0)
@@ -135,13 +101,13 @@ class Aggregate:
             receiver = int(delta.get("rank", 0))
             for sender, encoded in entry.get("fanout_split", {}).items():
                 pair = hdr.decode_signed(encoded)
-                kept = second.split.get((int(sender), receiver))
-                if kept is None:
-                    second.split[(int(sender), receiver)] = pair
-                else:
-                    kept[0].add(pair[0])
-                    kept[1].add(pair[1])
+                # the live "fanout" first: add_split may keep ``pair`` itself and add to it
                 hdr.record_shifted(second.histogram("fanout"), pair, 0, hdr.OutOfRange())
+                second.add_split((int(sender), receiver), pair)
+            self.dense_keys.add(int(key))
+            if self.newest_s is None or int(key) > self.newest_s:
+                self.newest_s = int(key)
+        self._compact_old()
         hdr.add_encoded(self.connect, delta["connect"])
         hdr.add_encoded(self.join, delta["join"])
         self.connect_clamped.add(hdr.OutOfRange.from_list(delta.get("connect_range")))
@@ -176,6 +142,15 @@ class Aggregate:
         if delta.get("final"):
             self.finals.add(name)
 
+    def _compact_old(self) -> None:
+        """Encode every second more than ``dense_seconds`` older than the newest one."""
+        if self.dense_seconds is None or self.newest_s is None:
+            return
+        oldest_dense = self.newest_s - self.dense_seconds
+        for key in [k for k in self.dense_keys if k < oldest_dense]:
+            self.seconds[key].compact()
+            self.dense_keys.discard(key)
+
     def sorted_sends(self) -> dict[str, list[int]]:
         return {room: sorted(t for log in logs for t in log) for room, logs in self.sends.items()}
 
@@ -197,16 +172,18 @@ class Aggregate:
     def whole_run_histogram(self, kind: str) -> HdrHistogram:
         total = hdr.new_histogram()
         for found in self.seconds.values():
-            if kind in found.histograms:
-                total.add(found.histograms[kind])
+            histogram = found.read(kind)
+            if histogram is not None:
+                total.add(histogram)
         return total
 
     def window_histogram(self, kind: str, window: Window) -> HdrHistogram:
         total = hdr.new_histogram()
         for second in range(window.start_s, window.end_s):
             found = self.seconds.get(second)
-            if found is not None and kind in found.histograms:
-                total.add(found.histograms[kind])
+            histogram = found.read(kind) if found is not None else None
+            if histogram is not None:
+                total.add(histogram)
         return total
 
     def window_out_of_range(self, kind: str, window: Window) -> hdr.OutOfRange:

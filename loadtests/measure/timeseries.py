@@ -45,11 +45,11 @@ def timeseries(
         fanout = (
             fanout_by_second[second][0]
             if fanout_by_second is not None and second in fanout_by_second
-            else (found.histograms.get("fanout") if found is not None else None)
+            else (found.read("fanout") if found is not None else None)
         )
         if fanout is None or fanout.get_total_count() == 0:
             fanout = None
-        reconnect = found.histograms.get("reconnect") if found is not None else None
+        reconnect = found.read("reconnect") if found is not None else None
         c = found.counts if found is not None else _ZEROS
         delivered = c["strict"] + c["optional"]
         strict_expected = expected_strict(

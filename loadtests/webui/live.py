@@ -153,7 +153,7 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
                 "second": second - window.start_s if window else "",
                 "phase": window.phase(second) if window else "joining",
                 "delivered_per_s": c["strict"] + c["optional"],
-                **_percentiles_ms(found.histograms.get("fanout")),
+                **_percentiles_ms(found.read("fanout")),
                 "settled": _settled_cell(window, second, done is not None),
                 "expected": done.expected if done else None,
                 "delivered": c["strict"] + c["optional"],
