@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -81,13 +80,11 @@ def test_a_pinned_run_reads_back_its_cpu_sets(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     progress = Progress("pinned", 5.0, say=lambda _line: None)
-    started = time.monotonic()
     with AffinityWatch() as watch:
         try:
             path = run_config(matrix, matrix.configs[0], 0, RunOptions(out), progress)
         finally:
             progress.done()
-    assert time.monotonic() - started < 120
     doc: dict[str, Any] = json.loads(path.read_text())
     by_kind: dict[str, list[frozenset[int]]] = {"server": [], "generator": []}
     for cmd, allowed in watch.seen.values():
