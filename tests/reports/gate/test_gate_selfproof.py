@@ -50,9 +50,15 @@ warmup_s = 1.0
 window_s = 5.0
 drain_s = 1.0
 """
+# The gate's error rates were measured, and its margins set, with servers and generator
+# unpinned; the pool has not been re-measured with CPU sets (issue 22, part 6), and with
+# the generator's master and worker on one of 2 CPUs a fault run was flagged
+# generator_saturated in CI (2026-12-07): the self-proof keeps the conditions it proves.
+UNPINNED = 'cpu_sets = "off"'
 AA_SCENARIO = f"""
 name = "gate-selfproof"
 repeat = 5
+{UNPINNED}
 {LOAD}
 [[config]]
 name = "base"
@@ -63,6 +69,7 @@ name = "candidate"
 AA_MAX_REPEATS = 13  # looks at 5, 7, 9, 11 and 13 repeats a side
 FAULT_SCENARIO = f"""
 name = "gate-selfproof"
+{UNPINNED}
 {LOAD}
 [[config]]
 name = "delayed"
