@@ -38,6 +38,7 @@ RANKS: dict[str, int] = {
     "loadtests.strict": 0,
     "loadtests.periodic": 0,
     "loadtests.interrupts": 0,
+    "loadtests.model": 0,  # the shared words (LAYOUT.md): scenario, documents, errors
     "target_app": 0,  # a separate program: its config is read, it reads nothing of ours
     "loadtests.servers": 0,  # example foreign servers, separate programs too
     "loadtests.wire": 1,
