@@ -20,20 +20,20 @@ from pathlib import Path
 
 from loadtests.cluster.processes import ProcessError
 from loadtests.interrupts import stop_on_interrupts
+from loadtests.model.load import ScenarioError
+from loadtests.model.profile import ProtocolError, load_profile
 from loadtests.orchestrate import ab, external_workers, selfcheck
 from loadtests.orchestrate.cli_args import build_parser
 from loadtests.orchestrate.external_workers import ExternalWorkers
-from loadtests.orchestrate.matrix import Matrix, load_matrix, target_matrix
 from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.rundir import RUNS_ROOT, new_run_dir, point_latest
-from loadtests.orchestrate.runner import Manifest, RunOptions, results_name, run_matrix
-from loadtests.orchestrate.scenario import ScenarioError
-from loadtests.users.protocol import ProtocolError, load_profile
+from loadtests.orchestrate.runner import Manifest, RunOptions, results_name, run_scenario
+from loadtests.orchestrate.scenario_file import Scenario, load_scenario, target_scenario
 from reports.gate.exit_codes import EXIT_USAGE
 from reports.gate.rules import RulesError, load_rules
 
 
-def _prepare(args: argparse.Namespace) -> Matrix:
+def _prepare(args: argparse.Namespace) -> Scenario:
     target = getattr(args, "target", None)
     if target and args.scenario is not None:
         raise ScenarioError(
@@ -41,11 +41,11 @@ def _prepare(args: argparse.Namespace) -> Matrix:
             "allowed: --target URL alone, or target = [...] in the scenario's [[config]]"
         )
     if target:
-        matrix = target_matrix(target, getattr(args, "target_pid", None) or [])
+        matrix = target_scenario(target, getattr(args, "target_pid", None) or [])
     elif args.scenario is None:
         raise ScenarioError("no scenario: pass a scenario file, or --target URL for a one-off")
     else:
-        matrix = load_matrix(args.scenario)
+        matrix = load_scenario(args.scenario)
     if getattr(args, "target_pid", None) and not target:
         raise ScenarioError("--target-pid: only with --target; allowed: target_pids in [[config]]")
     if getattr(args, "profile", None):
@@ -82,7 +82,7 @@ def _out_dir(args: argparse.Namespace) -> Path:
     return Path(args.out)
 
 
-def _refuse_overwrite(matrix: Matrix, out_dir: Path) -> None:
+def _refuse_overwrite(matrix: Scenario, out_dir: Path) -> None:
     """Results are never overwritten: an --out folder that holds this plan's files is refused."""
     taken = [
         name
@@ -98,7 +98,7 @@ def _refuse_overwrite(matrix: Matrix, out_dir: Path) -> None:
 
 
 def _run(
-    matrix: Matrix, args: argparse.Namespace, out_dir: Path, manifest: Manifest | None = None
+    matrix: Scenario, args: argparse.Namespace, out_dir: Path, manifest: Manifest | None = None
 ) -> Manifest:
     """Run ``matrix`` into ``out_dir`` (adding to ``manifest`` when given, as a gate's
     later batches do); KeyboardInterrupt and ProcessError propagate."""
@@ -124,7 +124,7 @@ def _run(
     )
     print(f"roombench: scenario {matrix.name}, {len(matrix.plan())} run(s), output {out_dir}")
     try:
-        run_matrix(matrix, options, manifest)
+        run_scenario(matrix, options, manifest)
         manifest.status = "failed" if any(o.error for o in manifest.outcomes) else "ok"
     except KeyboardInterrupt:
         manifest.status = "interrupted"
@@ -164,7 +164,7 @@ def _summarize(out_dir: Path) -> None:
     subprocess.run([sys.executable, "-m", "reports", "summary", str(out_dir)], check=False)
 
 
-def _unfinished(matrix: Matrix, out_dir: Path) -> list[str]:
+def _unfinished(matrix: Scenario, out_dir: Path) -> list[str]:
     """The planned results files an interrupted run did not complete (missing or incomplete)."""
     missing = []
     for config, repeat_index in matrix.plan():

@@ -44,9 +44,9 @@ from loadtests.coordination.clock_exchange import with_test_clock
 from loadtests.coordination.coordinator import Coordinator
 from loadtests.coordination.messages import RunSettings
 from loadtests.csv_writer_stop import stop_csv_writer
-from loadtests.orchestrate.scenario import Scenario, ScenarioError
+from loadtests.model.load import Load, ScenarioError
+from loadtests.model.profile import ProtocolError, load_profile
 from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
-from loadtests.users.protocol import ProtocolError, load_profile
 from loadtests.webui.install import install_web_ui
 
 __all__ = ["RoomUser", "BroadcastUser", "EchoUser"]
@@ -61,7 +61,7 @@ OPTIONS: tuple[tuple[str, str, str, str], ...] = (
         "--roombench-scenario",
         "ROOMBENCH_SCENARIO",
         "{}",
-        "JSON of the Scenario (users, rooms, senders, rate_per_sender_per_s, window_s...; "
+        "JSON of the Load (users, rooms, senders, rate_per_sender_per_s, window_s...; "
         "docs/loadtests.md); missing keys take their defaults (users 200, senders all users)",
     ),
     (
@@ -141,7 +141,7 @@ def settings_from(options: Any) -> RunSettings:
                 "allowed: comma-separated URLs like http://127.0.0.1:5000"
             )
     try:
-        scenario = Scenario.from_dict(scenario_doc)
+        scenario = Load.from_dict(scenario_doc)
     except ScenarioError as exc:
         raise ScenarioError(f"--roombench-scenario: {exc}") from exc
     if getattr(options, "roombench_profile", ""):
@@ -175,7 +175,7 @@ def _json_option(text: str, option: str) -> dict[str, Any]:
     return value
 
 
-def spawn_rate_for(scenario: Scenario, processes: int = 1) -> float:
+def spawn_rate_for(scenario: Load, processes: int = 1) -> float:
     """A spawn rate that has every user started well inside the join timeout.
 
     The runner's rate (``min(users, 100 a process)``): everyone starts within about
@@ -184,7 +184,7 @@ def spawn_rate_for(scenario: Scenario, processes: int = 1) -> float:
     return float(max(1, min(scenario.users, MAX_SPAWN_RATE_PER_PROCESS * max(1, processes))))
 
 
-def adopted(scenario: Scenario, users: int) -> Scenario:
+def adopted(scenario: Load, users: int) -> Load:
     """``scenario`` with ``users`` users (the count the test was started with).
 
     Senders follow: "every user" stays every user, a subset is capped at ``users``.

@@ -2,7 +2,7 @@
 
 From every fenced ``sh``/``console`` block of README.md and docs/*.md:
 
-* every ``--roombench-scenario '...'`` JSON parses as a Scenario (the locustfile's own
+* every ``--roombench-scenario '...'`` JSON parses as a Load (the locustfile's own
   parser), and every ``loadtests/scenarios/*.toml`` named exists and loads;
 * every ``... --help`` command of ours runs and exits 0;
 * ``reports summary`` / ``reports build`` / ``roombench summary`` commands run on a stored
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.orchestrate.matrix import load_matrix
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
+from loadtests.orchestrate.scenario_file import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -84,7 +84,7 @@ COMMANDS = [
     [m for _n, lang, body in BLOCKS if lang == "sh" for m in SCENARIO_JSON.findall(body)],
 )
 def test_every_scenario_json_in_the_docs_parses(text: str) -> None:
-    Scenario.from_dict(json.loads(text))
+    Load.from_dict(json.loads(text))
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,7 @@ def test_every_scenario_json_in_the_docs_parses(text: str) -> None:
     sorted({m for path in DOCS for m in SCENARIO_FILE.findall(path.read_text())}),
 )
 def test_every_scenario_file_named_exists_and_loads(name: str) -> None:
-    load_matrix(REPO / name)
+    load_scenario(REPO / name)
 
 
 HELP_COMMANDS = sorted({c for _n, c in COMMANDS if c.endswith("--help") and c.startswith(OURS)})

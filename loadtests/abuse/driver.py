@@ -40,7 +40,7 @@ from loadtests.abuse import (
 from loadtests.abuse.plan import Plan
 from loadtests.abuse.spec import AbuseSpec
 from loadtests.atomic import write_text
-from loadtests.orchestrate.timeline import read_window_start_ns
+from loadtests.coordination.progress_file import read_window_start_ns
 from loadtests.units import NS_PER_S
 from loadtests.users.layout import room_name
 

@@ -16,7 +16,7 @@ from loadtests.abuse import driver
 from loadtests.abuse.effect import read_report
 from loadtests.abuse.spec import AbuseSpec
 from loadtests.cluster.processes import ManagedProcess
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 
 FINISH_GRACE_S = 10.0
 
@@ -29,7 +29,7 @@ class AbuseProcess(ManagedProcess):
         self,
         spec: AbuseSpec,
         node_urls: Sequence[str],
-        load: Scenario,
+        load: Load,
         progress_path: Path,
         log_dir: Path,
         max_wait_s: float,

@@ -20,8 +20,8 @@ from loadtests.capacity.precision import precision_lines
 from loadtests.capacity.slo import parse_slo
 from loadtests.interrupts import stop_on_interrupts
 from loadtests.orchestrate.cli_args import add_cpu_sets
-from loadtests.orchestrate.matrix import load_matrix
 from loadtests.orchestrate.rundir import new_run_dir, point_latest
+from loadtests.orchestrate.scenario_file import load_scenario
 from loadtests.strict import InputError
 from reports.capacity_page import build_capacity_report
 
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     stop_on_interrupts()
     try:
-        matrix = load_matrix(args.scenario)
+        matrix = load_scenario(args.scenario)
         if args.only:
             matrix = matrix.only(args.only.split(","))
         matrix = matrix.with_repeat(args.repeat).with_cpu_sets(args.cpu_sets)

@@ -18,12 +18,12 @@ from loadtests.capacity.search import Answer, Search, Verdict
 from loadtests.measure import document as results_document
 from loadtests.measure import speed
 from loadtests.measure.results import SCHEMA_VERSION
-from loadtests.orchestrate.matrix import ConfigSpec, Matrix
+from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
 
 KIND = "roombench.capacity"
 
 
-def new(matrix: Matrix, axis: Axis, slo_text: str, out_dir: Path) -> dict[str, Any]:
+def new(matrix: Scenario, axis: Axis, slo_text: str, out_dir: Path) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": KIND,

@@ -36,11 +36,11 @@ from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results, speed
+from loadtests.model.load import Load
 from loadtests.orchestrate.locust_step import StepRun
-from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import add_protocol
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
 
 STEP_PROBE_REPEATS = 5  # a step's probe: shorter than a run's, it runs between windows
 
@@ -91,7 +91,7 @@ def _measured_cost(entry: dict[str, Any]) -> float | None:
 
 
 def search_config(
-    matrix: Matrix,
+    matrix: Scenario,
     config: ConfigSpec,
     options: CapacityOptions,
     record: Callable[[dict[str, Any]], None],
@@ -159,7 +159,7 @@ class _Windows:
     while the machine was noisy (up to ``options.noisy_remeasures`` times a search), with
     a speed probe before it."""
 
-    matrix: Matrix
+    matrix: Scenario
     config: ConfigSpec
     options: CapacityOptions
     entry: dict[str, Any]
@@ -172,7 +172,7 @@ class _Windows:
     def __post_init__(self) -> None:
         self.noisy_left = self.options.noisy_remeasures
 
-    def measure(self, load: float, base: Scenario, role: str) -> tuple[Outcome, str] | None:
+    def measure(self, load: float, base: Load, role: str) -> tuple[Outcome, str] | None:
         """The outcome of ``load`` (None: the cluster died, the entry says so)."""
         entry, axis = self.entry, self.options.axis
         stem = document.file_stem(entry)
@@ -231,7 +231,7 @@ class _Windows:
 
 
 def run_capacity(
-    matrix: Matrix, options: CapacityOptions, say: Callable[[str], None] = print
+    matrix: Scenario, options: CapacityOptions, say: Callable[[str], None] = print
 ) -> dict[str, Any]:
     """Search every configuration in turn, ``matrix.repeat`` times interleaved (A B A B);
     return (and keep writing) the capacity document."""

@@ -18,8 +18,8 @@ import resource
 from pathlib import Path
 
 from loadtests.capacity.axes import Axis
-from loadtests.orchestrate.matrix import ConfigSpec, Matrix
-from loadtests.orchestrate.scenario import MAX_RATE_PER_SENDER_PER_S, Scenario
+from loadtests.model.load import MAX_RATE_PER_SENDER_PER_S, Load
+from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
 from loadtests.strict import InputError
 from target_app.config import ServerConfig
 
@@ -31,7 +31,7 @@ class PlanError(InputError):
     """A search that cannot run as asked; the message names the value and the limit."""
 
 
-def fixed_processes(matrix: Matrix) -> int:
+def fixed_processes(matrix: Scenario) -> int:
     """The scenario's generator worker processes; 1 for "auto" (the fewest it picks)."""
     n = matrix.generator_processes
     return max(1, n) if isinstance(n, int) else 1
@@ -85,7 +85,7 @@ def connection_ceiling(config: ConfigSpec, generator_processes: int = 1) -> tupl
 
 
 def ceiling(
-    axis: Axis, base: Scenario, config: ConfigSpec, generator_processes: int = 1
+    axis: Axis, base: Load, config: ConfigSpec, generator_processes: int = 1
 ) -> tuple[float | None, str]:
     """The highest load this axis can offer ``config``, and what binds it (None: no ceiling)."""
     if axis.name == "rate":
@@ -98,7 +98,7 @@ def ceiling(
 
 
 def check_plan(
-    axis: Axis, base: Scenario, config: ConfigSpec, start: float, generator_processes: int = 1
+    axis: Axis, base: Load, config: ConfigSpec, start: float, generator_processes: int = 1
 ) -> None:
     """PlanError if ``config``'s first step cannot run."""
     first = axis.scenario(base, start)

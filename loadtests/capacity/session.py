@@ -23,6 +23,7 @@ from loadtests import atomic
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.coordination.stepping import COMMAND, step_path
+from loadtests.model.load import Load
 from loadtests.orchestrate.locust_step import (
     StepRun,
     node_stats,
@@ -32,7 +33,6 @@ from loadtests.orchestrate.locust_step import (
     wait_for_locust,
 )
 from loadtests.orchestrate.progress import Progress
-from loadtests.orchestrate.scenario import Scenario
 from loadtests.orchestrate.supervision import Supervision
 
 # The run's own window: the session ends by the runner's stop command, long before this.
@@ -46,7 +46,7 @@ POLL_S = 0.2
 class SteppedSession:
     """``with SteppedSession(...) as session: doc = session.measure(index, scenario, ...)``."""
 
-    def __init__(self, running: Cluster, first: Scenario, run: StepRun) -> None:
+    def __init__(self, running: Cluster, first: Load, run: StepRun) -> None:
         self.running = running
         self.first = first
         self.run = run
@@ -85,7 +85,7 @@ class SteppedSession:
             self._stack.close()
 
     def measure(
-        self, scenario: Scenario, config_doc: dict[str, Any], progress: Progress
+        self, scenario: Load, config_doc: dict[str, Any], progress: Progress
     ) -> dict[str, Any]:
         """Step at ``scenario``'s rate for its ``window_s``; the completed results document."""
         assert self._locust is not None and self._supervision is not None
@@ -145,7 +145,7 @@ class StepRunner:
         self._end(*exc)
 
     def measure(
-        self, scenario: Scenario, step: StepRun, progress: Progress, keep_users: bool
+        self, scenario: Load, step: StepRun, progress: Progress, keep_users: bool
     ) -> dict[str, Any]:
         """The completed results document of one step."""
         if not self.reuse_users:

@@ -16,7 +16,7 @@ from typing import Any
 from loadtests.capacity import axes
 from loadtests.capacity.search import Outcome
 from loadtests.measure import hdr
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 
 
 def _cpu_percent(doc: Mapping[str, Any], role: str) -> float | None:
@@ -75,7 +75,7 @@ def stamp_error_bound_us(doc: Mapping[str, Any]) -> int:
 
 def summarise(
     load: float,
-    scenario: Scenario,
+    scenario: Load,
     doc: Mapping[str, Any],
     outcome: Outcome,
     reason: str,

@@ -34,7 +34,7 @@ from loadtests.coordination.messages import (
 )
 from loadtests.measure.recorder import Recorder, Sampler
 from loadtests.measure.window import Window
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 from loadtests.units import NS_PER_S
 from loadtests.users import layout
 from loadtests.users.schedule import Pace
@@ -50,7 +50,7 @@ class Agent:
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: Load,
         node_urls: list[str],
         slot: layout.WorkerSlot,
         name: str,
@@ -169,7 +169,7 @@ def install_worker(environment: Environment, layout_timeout_s: float = 60.0) -> 
         clock = data.get("clock", {})
         readpoll.simulate_clock_offset(clock.get("simulated_offset_ns", {}).get(str(rank), 0))
         agent = Agent(
-            Scenario.from_dict(data["scenario"]),
+            Load.from_dict(data["scenario"]),
             data["nodes"],
             layout.WorkerSlot(rank, workers),
             name,

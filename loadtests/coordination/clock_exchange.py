@@ -43,7 +43,7 @@ import gevent
 from loadtests.coordination.messages import MSG_CLOCK_PING, MSG_CLOCK_PONG, RunSettings
 from loadtests.coordination.roster import WorkerRoster
 from loadtests.measure.clocks import ClockTable, RoundTrip, WorkerClock
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
 from loadtests.wire import readpoll
 
 log = logging.getLogger("roombench")

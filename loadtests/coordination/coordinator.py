@@ -15,7 +15,7 @@ In distributed mode a ``ClockExchange`` measures each worker's clock offset
 from test start to the flush; its table corrects cross-host fan-out in the
 results (measurement rule 8).
 
-Bounded: the join wait (``Scenario.join_timeout_s``) and the flush answer
+Bounded: the join wait (``Load.join_timeout_s``) and the flush answer
 (``RunSettings.flush_timeout_s``) time out into a result flagged
 ``incomplete``. Locust's own stop/quit statistics are not used: a worker sends
 none on stop, and ``quit`` waits 0.5 s.

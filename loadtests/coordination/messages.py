@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 
 MSG_LAYOUT = "rb_layout"  # master -> workers
 MSG_WINDOW = "rb_window"  # master -> workers
@@ -64,7 +64,7 @@ class RunSettings:
     (``coordination.stepping``).
     """
 
-    scenario: Scenario
+    scenario: Load
     node_urls: tuple[str, ...]
     config: dict[str, Any]
     results_path: Path

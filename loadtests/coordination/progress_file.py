@@ -2,12 +2,15 @@
 
 Written atomically about once a second by the master; the runner's progress
 line and its fault timeline (which fires events at offsets into the window)
-read it. Losing one write is harmless, so write errors are ignored.
+read it, and so does the abuse process (its clients start with the window):
+the window's reader is here, beside the writer. Losing one write is
+harmless, so write errors are ignored.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +52,23 @@ def write_progress(path: Path, state: dict[str, Any]) -> None:
         write_text(path, json.dumps(state))
     except OSError:
         pass
+
+
+def window_start_ns(progress: Mapping[str, Any]) -> int | None:
+    """The planned window's start from the master's progress document, None until planned."""
+    window = progress.get("window")
+    if not isinstance(window, Mapping):
+        return None
+    start = window.get("start_ns")
+    if isinstance(start, bool) or not isinstance(start, int):
+        return None
+    return start
+
+
+def read_window_start_ns(progress_path: Path) -> int | None:
+    """``window_start_ns`` of the progress file; None while it is missing or half-written."""
+    try:
+        doc = json.loads(progress_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return window_start_ns(doc) if isinstance(doc, Mapping) else None

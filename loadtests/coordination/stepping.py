@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.measure.window import Window, plan_window
-from loadtests.orchestrate.scenario import MAX_RATE_PER_SENDER_PER_S
+from loadtests.model.load import MAX_RATE_PER_SENDER_PER_S
 from loadtests.units import NS_PER_S
 
 log = logging.getLogger("roombench")

@@ -20,7 +20,7 @@ import psutil
 
 from loadtests.measure import results
 from loadtests.measure.window import Window
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 
 PACKAGES = (
     "flask",
@@ -94,7 +94,7 @@ def utc_stamp(t_s: float | None = None, compact: bool = False) -> str:
 
 def build(
     measured: dict[str, Any],
-    scenario: Scenario,
+    scenario: Load,
     window: Window,
     config: dict[str, Any] | None = None,
     run_id: str | None = None,

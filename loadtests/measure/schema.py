@@ -243,7 +243,7 @@ class ResultsDoc(TypedDict):
     events: NotRequired[list[dict[str, Any]]]
     faults: NotRequired[list[dict[str, Any]]]
     # The protocol profile spoken (its name, events, join_ack and what a join guarantees);
-    # written for every run since protocol profiles exist (loadtests/users/protocol.py).
+    # written for every run since protocol profiles exist (loadtests/model/profile.py).
     protocol: NotRequired[dict[str, Any]]
     clocks: NotRequired[Clocks]  # distributed runs: each worker's clock offset
     abuse: NotRequired[Abuse]  # a configuration with [config.abuse]: hostile clients beside it

@@ -26,8 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from loadtests.orchestrate.matrix import MAX_REPEAT, ConfigSpec, Matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
+from loadtests.orchestrate.scenario_file import MAX_REPEAT, ConfigSpec, Scenario
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 
 BASE, CANDIDATE = "base", "candidate"
@@ -41,7 +41,7 @@ ADAPTIVE_STEP = 2
 
 
 @dataclass(frozen=True)
-class PlannedMatrix(Matrix):
+class PlannedScenario(Scenario):
     """A matrix whose runs happen in an explicit order (``plan`` returns it).
 
     ``order`` lists (configuration name, repeat index); ``repeat`` stays the
@@ -80,9 +80,11 @@ def interleave(
     return order
 
 
-def planned(matrix: Matrix, order: Sequence[tuple[str, int]], max_repeats: int) -> PlannedMatrix:
+def planned(
+    matrix: Scenario, order: Sequence[tuple[str, int]], max_repeats: int
+) -> PlannedScenario:
     """``matrix`` with an explicit run ``order`` and files named for ``max_repeats`` a side."""
-    return PlannedMatrix(
+    return PlannedScenario(
         name=matrix.name,
         load=matrix.load,
         configs=matrix.configs,
@@ -93,7 +95,7 @@ def planned(matrix: Matrix, order: Sequence[tuple[str, int]], max_repeats: int) 
     )
 
 
-def check_sides(matrix: Matrix) -> None:
+def check_sides(matrix: Scenario) -> None:
     """An A/B scenario has exactly the configurations ``base`` and ``candidate``."""
     names = sorted(c.name for c in matrix.configs)
     if names != [BASE, CANDIDATE]:
@@ -103,7 +105,7 @@ def check_sides(matrix: Matrix) -> None:
         )
 
 
-def with_base_app(matrix: Matrix, app_dir: Path) -> Matrix:
+def with_base_app(matrix: Scenario, app_dir: Path) -> Scenario:
     """The same matrix with the base configuration running ``app_dir``'s target_app."""
     if not (app_dir / "target_app" / "__main__.py").is_file():
         raise ScenarioError(

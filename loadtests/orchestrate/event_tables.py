@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from loadtests import strict
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.timeline import ACTIONS, FaultEvent, check_sequence, check_window
 
 EVENT_KEYS = ("at_s", "action", "node", "between")

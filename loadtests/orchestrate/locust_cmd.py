@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.cluster.ports import LOOPBACK, free_port
+from loadtests.model.load import Load
 from loadtests.orchestrate.external_workers import ExternalWorkers
-from loadtests.orchestrate.scenario import Scenario
 
 LOCUSTFILE = Path(__file__).resolve().parents[1] / "locustfile.py"
 MAX_SPAWN_RATE_PER_PROCESS = 100  # Locust warns above 100 users/s per worker
@@ -31,7 +31,7 @@ class LocustRun:
     (``processes`` is then their count).
     """
 
-    scenario: Scenario
+    scenario: Load
     node_urls: list[str]
     results_path: Path
     locustfile: Path = LOCUSTFILE

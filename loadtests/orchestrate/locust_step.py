@@ -19,9 +19,9 @@ from typing import Any
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.measure import results
+from loadtests.model.load import Load
 from loadtests.orchestrate.locust_cmd import MAX_SPAWN_RATE_PER_PROCESS, LocustRun, build_argv
 from loadtests.orchestrate.progress import Progress
-from loadtests.orchestrate.scenario import Scenario
 from loadtests.orchestrate.supervision import Supervision
 
 # Time Locust may take beyond warm-up + window + drain and spawning its users:
@@ -29,7 +29,7 @@ from loadtests.orchestrate.supervision import Supervision
 OVERHEAD_ALLOWANCE_S = 90.0
 
 
-def run_budget_s(load: Scenario, processes: int) -> float:
+def run_budget_s(load: Load, processes: int) -> float:
     """How long a Locust run of ``load`` may take before it is stopped as stuck: its
     phases, spawning every user at Locust's spawn rate, and the overhead allowance."""
     spawn_rate = max(1, min(load.users, MAX_SPAWN_RATE_PER_PROCESS * max(1, processes)))
@@ -61,7 +61,7 @@ class StepRun:
 def start_supervised(
     stack: ExitStack,
     running: Cluster,
-    load: Scenario,
+    load: Load,
     step: StepRun,
     control_dir: Path | None = None,
 ) -> tuple[Supervision, ManagedProcess]:
@@ -91,7 +91,7 @@ def start_supervised(
 
 
 def run_on_cluster(
-    running: Cluster, load: Scenario, step: StepRun, progress: Progress
+    running: Cluster, load: Load, step: StepRun, progress: Progress
 ) -> dict[str, Any]:
     """Run Locust with ``load`` against ``running``; return the completed results document."""
     budget_s = run_budget_s(load, step.processes)

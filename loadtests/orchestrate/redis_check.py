@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import redis
 
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
 
 TIMEOUT_S = 1.5
 SCHEMES = ("redis", "rediss", "unix")

@@ -31,13 +31,13 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
 from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results, speed
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
-from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
 from loadtests.orchestrate.supervision import Supervision
 from loadtests.orchestrate.timeline import check_window
 from loadtests.users.probe import MARKER as PROTOCOL_MISMATCH
@@ -103,7 +103,7 @@ def results_name(config: ConfigSpec, repeat_index: int, repeats: int) -> str:
 
 
 def run_config(
-    matrix: Matrix,
+    matrix: Scenario,
     config: ConfigSpec,
     repeat_index: int,
     options: RunOptions,
@@ -243,8 +243,8 @@ def protocol_mismatch(log_path: Path) -> str | None:
     return None
 
 
-def run_matrix(
-    matrix: Matrix,
+def run_scenario(
+    matrix: Scenario,
     options: RunOptions,
     manifest: Manifest,
     say: Callable[[str], None] = print,
@@ -288,7 +288,7 @@ def run_matrix(
     return manifest
 
 
-def check_events(matrix: Matrix, options: RunOptions) -> None:
+def check_events(matrix: Scenario, options: RunOptions) -> None:
     """Fail before anything runs when a fault timeline cannot run as these options ask.
 
     ``--duration`` shortens every window: an event beyond it would never fire.

@@ -40,10 +40,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate import ab
-from loadtests.orchestrate.matrix import Matrix
-from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.runner import Manifest, RunOptions, run_scenario
+from loadtests.orchestrate.scenario_file import Scenario
 from reports.gate import binomial, power
 from reports.gate.decision import evaluate
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
@@ -59,7 +59,7 @@ def delayed_name(delay_ms: float) -> str:
     return f"delay-{delay_ms:g}ms"
 
 
-def pool_matrix(matrix: Matrix, delays_ms: Sequence[float] = DELAYS_MS) -> Matrix:
+def pool_scenario(matrix: Scenario, delays_ms: Sequence[float] = DELAYS_MS) -> Scenario:
     """The gate scenario's base configuration, plus one copy per injected delay."""
     base = next(c for c in matrix.configs if c.name == ab.BASE)
     delayed = tuple(replace(base, name=delayed_name(d), inject_delay_ms=d) for d in delays_ms)
@@ -84,10 +84,10 @@ def pool_order(
 
 
 def run_pool(
-    matrix: Matrix, blocks: int, options: RunOptions, scenario_file: str, seed: int = 0
+    matrix: Scenario, blocks: int, options: RunOptions, scenario_file: str, seed: int = 0
 ) -> Manifest:
     """Run the pool into ``options.out_dir`` (one file per run, ``run.json`` manifest)."""
-    pool = pool_matrix(matrix)
+    pool = pool_scenario(matrix)
     order = pool_order(blocks, seed=seed)
     runnable = ab.planned(pool, order, blocks * POOL_BASE_PER_BLOCK)
     manifest = Manifest(
@@ -99,7 +99,7 @@ def run_pool(
     )
     print(f"gate-selfcheck: pool of {len(order)} runs into {options.out_dir}")
     try:
-        run_matrix(runnable, options, manifest)
+        run_scenario(runnable, options, manifest)
         manifest.status = "failed" if any(o.error for o in manifest.outcomes) else "ok"
     finally:
         manifest.finished_utc = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -18,8 +18,8 @@ from typing import Any
 from loadtests import strict
 from loadtests.cluster import command_node
 from loadtests.cluster.targets import TargetURLError, target_url
-from loadtests.orchestrate.scenario import ScenarioError
-from loadtests.users.protocol import Protocol, ProtocolError, protocol_from
+from loadtests.model.load import ScenarioError
+from loadtests.model.profile import Protocol, ProtocolError, protocol_from
 
 # Keys that only mean something for target_app nodes the harness starts itself.
 TARGET_APP_KEYS = (

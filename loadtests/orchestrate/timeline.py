@@ -22,7 +22,6 @@ scenario, not a surprise in the middle of a run.
 
 from __future__ import annotations
 
-import json
 import signal
 import threading
 import time
@@ -33,6 +32,7 @@ from typing import Any, Protocol
 
 from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.coordination.progress_file import read_window_start_ns
 from loadtests.units import NS_PER_S
 
 
@@ -151,26 +151,6 @@ def check_window(
                 f"0 <= at_s < {window_s:g} (the window's length)",
                 error,
             )
-
-
-def window_start_ns(progress: Mapping[str, Any]) -> int | None:
-    """The planned window's start from the master's progress document, None until planned."""
-    window = progress.get("window")
-    if not isinstance(window, Mapping):
-        return None
-    start = window.get("start_ns")
-    if isinstance(start, bool) or not isinstance(start, int):
-        return None
-    return start
-
-
-def read_window_start_ns(progress_path: Path) -> int | None:
-    """``window_start_ns`` of the progress file; None while it is missing or half-written."""
-    try:
-        doc = json.loads(progress_path.read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-    return window_start_ns(doc) if isinstance(doc, Mapping) else None
 
 
 def due_ns(start_ns: int, event: FaultEvent) -> int:

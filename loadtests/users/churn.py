@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import gevent
 
-from loadtests.orchestrate.scenario import Churn
+from loadtests.model.churn import Churn
 from loadtests.users.session import Session
 
 

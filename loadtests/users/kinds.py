@@ -20,17 +20,17 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from loadtests.measure.accounting import ReceiverLedger
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
+from loadtests.model.profile import Protocol
 from loadtests.users import layout
 from loadtests.users.probe import ReceiveProbe
-from loadtests.users.protocol import Protocol
 
 ECHO_PREFIX = "Received: "
 Handler = Callable[[Any, int], None]  # (event data, receive time ns)
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
-def _room_rooms(index: int, scenario: Scenario) -> list[str]:
+def _room_rooms(index: int, scenario: Load) -> list[str]:
     return layout.rooms_of(index, scenario.rooms, scenario.rooms_per_user)
 
 
@@ -103,7 +103,7 @@ class Kind:
     send_event: str
     receive_event: str
     joins_rooms: bool
-    rooms: Callable[[int, Scenario], list[str]]
+    rooms: Callable[[int, Load], list[str]]
     receiver: Callable[[ReceiverLedger, Callable[[str], None]], Handler]
     encode: Callable[[dict[str, Any]], Any]
 

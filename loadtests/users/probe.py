@@ -21,7 +21,7 @@ from weakref import WeakKeyDictionary
 
 import gevent
 
-from loadtests.users.protocol import Protocol
+from loadtests.model.profile import Protocol
 
 MARKER = "roombench: protocol mismatch:"
 SAMPLE_CHARS = 300

@@ -44,9 +44,9 @@ def measure(profile: str) -> list[float]:
 
     kind: Any = KINDS["room"]
     if profile != "reference":
+        from loadtests.model.profile import load_profile
         from loadtests.users.kinds import kind_for
         from loadtests.users.probe import ReceiveProbe
-        from loadtests.users.protocol import load_profile
 
         kind = kind_for("room", load_profile(profile), ReceiveProbe())
     wrap = WRAPPERS.get(profile, lambda p: p)

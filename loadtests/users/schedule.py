@@ -17,7 +17,7 @@ from typing import Any
 import gevent
 
 from loadtests.measure.recorder import Recorder
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 from loadtests.users.kinds import Kind
 from loadtests.users.session import Session
 from loadtests.wire import readpoll
@@ -65,7 +65,7 @@ def run_schedule(
     sender: int,
     kind: Kind,
     rooms: list[str],
-    scenario: Scenario,
+    scenario: Load,
     session: Session,
     recorder: Recorder,
     window_over: Callable[[int], bool],

@@ -6,7 +6,7 @@ a node died, a ping timed out — is a *drop*: the user's memberships stay
 expected (``ReceiverLedger.dropped``, measurement rule 5), the drop is counted,
 and the user reconnects the way a socket.io client does (``backoff``: 1 s,
 doubling to 5 s, with jitter), to the same node or to the next live one as a
-load balancer would (``Scenario.reconnect``), re-joins its rooms, and is whole
+load balancer would (``Load.reconnect``), re-joins its rooms, and is whole
 again at the re-join ack. Drop-to-re-join is the reconnect time.
 
 The server's ``Protocol`` (``scenario.protocol``) says how: the namespace,
@@ -30,7 +30,7 @@ from gevent.event import Event
 
 from loadtests.measure.accounting import ReceiverLedger
 from loadtests.measure.recorder import Recorder
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 from loadtests.users.backoff import delay_s
 from loadtests.users.kinds import Kind
 from loadtests.users.probe import ReceiveProbe
@@ -53,7 +53,7 @@ class Session:
         rooms: list[str],
         urls: list[str],
         home: int,
-        scenario: Scenario,
+        scenario: Load,
         recorder: Recorder,
         ledger: ReceiverLedger,
         window_over: Callable[[int], bool],

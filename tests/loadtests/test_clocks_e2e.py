@@ -27,8 +27,8 @@ from typing import Any
 import pytest
 
 from loadtests.cluster.processes import ManagedProcess
+from loadtests.model.load import Load
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
-from loadtests.orchestrate.scenario import Scenario
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ RUN_BUDGET_S = 90.0
 def run_two_workers(tmp_path: Path, url: str, name: str, env: dict[str, str]) -> dict[str, Any]:
     results_path = tmp_path / f"{name}.json"
     run = LocustRun(
-        scenario=Scenario.from_dict(ONE_SENDER),
+        scenario=Load.from_dict(ONE_SENDER),
         node_urls=[url],
         results_path=results_path,
         config={"name": name},

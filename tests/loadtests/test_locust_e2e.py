@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from loadtests.cluster.processes import ManagedProcess
+from loadtests.model.load import Load
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
-from loadtests.orchestrate.scenario import Scenario
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,7 @@ def run_locust(
     """Run Locust to completion in its own process group; return the results document."""
     results_path = tmp_path / f"{name}.json"
     run = LocustRun(
-        scenario=Scenario.from_dict(scenario),
+        scenario=Load.from_dict(scenario),
         node_urls=urls,
         results_path=results_path,
         config={"name": name},

@@ -19,7 +19,7 @@ from loadtests.locustfile import (
     settings_from,
     spawn_rate_for,
 )
-from loadtests.orchestrate.scenario import Scenario, ScenarioError
+from loadtests.model.load import Load, ScenarioError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -63,14 +63,14 @@ def test_nodes_must_be_urls() -> None:
 
 
 def test_adopting_a_smaller_start_keeps_every_user_a_sender_or_caps_a_subset() -> None:
-    assert (adopted(Scenario(users=50, senders=50), 10).senders, 10) == (10, 10)
-    assert adopted(Scenario(users=50, senders=5), 10).senders == 5
-    assert adopted(Scenario(users=50, senders=30), 10).senders == 10
+    assert (adopted(Load(users=50, senders=50), 10).senders, 10) == (10, 10)
+    assert adopted(Load(users=50, senders=5), 10).senders == 5
+    assert adopted(Load(users=50, senders=30), 10).senders == 10
 
 
 def test_spawn_rate_starts_everyone_at_once_up_to_100_a_process() -> None:
-    assert spawn_rate_for(Scenario(users=50, senders=50)) == 50
-    assert spawn_rate_for(Scenario(users=500, senders=500), processes=2) == 200
+    assert spawn_rate_for(Load(users=50, senders=50)) == 50
+    assert spawn_rate_for(Load(users=500, senders=500), processes=2) == 200
 
 
 def test_results_are_never_overwritten(tmp_path: Path) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from loadtests.locustfile import DEFAULT_RESULTS, settings_from
-from loadtests.orchestrate.scenario import ScenarioError
-from loadtests.users.protocol import REFERENCE, load_profile
+from loadtests.model.load import ScenarioError
+from loadtests.model.profile import REFERENCE, load_profile
 
 
 def _options(**over: Any) -> SimpleNamespace:

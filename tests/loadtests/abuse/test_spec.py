@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from loadtests.abuse.spec import VARIANTS, AbuseSpec, parse_abuse
-from loadtests.orchestrate.matrix import parse_matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
+from loadtests.orchestrate.scenario_file import parse_scenario
 
 WINDOW_S = 10.0
 ROOMS = 4
@@ -171,7 +171,7 @@ def _matrix(abuse: Any, **config: Any) -> Any:
         "load": {"users": 20, "rooms": 2, "senders": 20, "window_s": 6.0},
         "config": [{"name": "base"}, {"name": "hostile", "abuse": abuse, **config}],
     }
-    return parse_matrix(doc, "abuse.toml")
+    return parse_scenario(doc, "abuse.toml")
 
 
 def test_a_configuration_carries_its_abuse_checked_against_its_own_load() -> None:

@@ -12,13 +12,13 @@ import pytest
 from loadtests.capacity import plan
 from loadtests.capacity.axes import AXES
 from loadtests.capacity.search import Outcome, Search, Verdict
-from loadtests.orchestrate.matrix import parse_matrix
+from loadtests.orchestrate.scenario_file import parse_scenario
 
 REPO = Path(__file__).resolve().parents[3]
 
 
 def _config(users: int = 100, **config: object) -> tuple:
-    matrix = parse_matrix(
+    matrix = parse_scenario(
         {
             "name": "p",
             "load": {"users": users, "rooms": 5, "senders": users, "rate_per_sender_per_s": 1.0},

@@ -22,8 +22,8 @@ from loadtests.capacity.session import StepRunner
 from loadtests.cluster.supervisor import cluster
 from loadtests.measure import results
 from loadtests.orchestrate.locust_step import StepRun
-from loadtests.orchestrate.matrix import parse_matrix
 from loadtests.orchestrate.progress import Progress
+from loadtests.orchestrate.scenario_file import parse_scenario
 
 pytestmark = pytest.mark.slow
 
@@ -32,7 +32,7 @@ WINDOW_S = 2
 
 
 def test_a_session_keeps_its_users_and_measures_each_step(tmp_path: Path) -> None:
-    matrix = parse_matrix(
+    matrix = parse_scenario(
         {
             "name": "session",
             "load": {

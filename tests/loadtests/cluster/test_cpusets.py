@@ -135,12 +135,12 @@ def test_capacity_refuses_a_role_without_cpus(
 
 
 def test_a_scenario_key_sets_the_split_and_its_errors_name_the_key() -> None:
-    from loadtests.orchestrate.matrix import parse_matrix
-    from loadtests.orchestrate.scenario import ScenarioError
+    from loadtests.model.load import ScenarioError
+    from loadtests.orchestrate.scenario_file import parse_scenario
 
     have = sorted(os.sched_getaffinity(0))
     doc = {"config": [{"name": "a"}], "cpu_sets": "off"}
-    matrix = parse_matrix(doc, "s.toml")
+    matrix = parse_scenario(doc, "s.toml")
     assert not matrix.cpu_plan_for(matrix.configs[0]).pinned
     with pytest.raises(ScenarioError, match=r"s.toml.cpu_sets: servers names CPU\(s\) 999"):
-        parse_matrix({**doc, "cpu_sets": f"servers=999,generator={have[0]}"}, "s.toml")
+        parse_scenario({**doc, "cpu_sets": f"servers=999,generator={have[0]}"}, "s.toml")

@@ -21,9 +21,9 @@ import psutil
 import pytest
 
 from loadtests.cluster import cpusets
-from loadtests.orchestrate.matrix import parse_matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import RunOptions, run_config
+from loadtests.orchestrate.scenario_file import parse_scenario
 
 pytestmark = pytest.mark.slow
 
@@ -75,7 +75,7 @@ def test_a_pinned_run_reads_back_its_cpu_sets(tmp_path: Path) -> None:
         "load": LOAD,
         "config": [{"name": "redis-2", "nodes": 2, "queue": "redis"}],
     }
-    matrix = parse_matrix(scenario, str(tmp_path / "pinned.toml"))
+    matrix = parse_scenario(scenario, str(tmp_path / "pinned.toml"))
     plan = matrix.cpu_plan_for(matrix.configs[0])
     out = tmp_path / "out"
     out.mkdir()

@@ -38,13 +38,13 @@ from loadtests.coordination.messages import (
 )
 from loadtests.measure.recorder import Recorder
 from loadtests.measure.window import Window
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 from tests.loadtests.fake_clock import FakeClock
 
 MS = 1_000_000
 ROOM = "room-0"
 WORKER_IDS = ("hostA_aaaa", "hostA_bbbb")  # one host: fan-out is not split by rank
-SCENARIO = Scenario.from_dict(
+SCENARIO = Load.from_dict(
     {
         "users": 4,
         "rooms": 1,
@@ -250,7 +250,7 @@ class Run:
 
 
 @contextmanager
-def conducted(tmp_path: Path, scenario: Scenario = SCENARIO, **settings: Any) -> Iterator[Run]:
+def conducted(tmp_path: Path, scenario: Load = SCENARIO, **settings: Any) -> Iterator[Run]:
     """A Coordinator installed on a FakeMaster and a fake clock; Locust quits at the end."""
     clock = FakeClock()
     environment = Environment(parsed_options=Namespace(headless=True))

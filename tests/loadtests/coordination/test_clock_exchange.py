@@ -16,9 +16,9 @@ from loadtests.coordination.clock_exchange import (
 )
 from loadtests.coordination.messages import RunSettings
 from loadtests.coordination.roster import WorkerRoster
-from loadtests.orchestrate.scenario import Scenario, ScenarioError
+from loadtests.model.load import Load, ScenarioError
 
-SETTINGS = RunSettings(Scenario(), (), {}, Path("r.json"))
+SETTINGS = RunSettings(Load(), (), {}, Path("r.json"))
 T = 1_700_000_000 * 1_000_000_000
 MS = 1_000_000
 

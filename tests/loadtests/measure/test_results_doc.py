@@ -11,7 +11,7 @@ from loadtests.measure import document, results
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.recorder import Recorder
 from loadtests.measure.window import NS_PER_S, Window
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 
 S = NS_PER_S
 ROOM = "room-0"
@@ -66,9 +66,7 @@ def test_two_processes_merge_into_a_valid_document(tmp_path: Path) -> None:
     )
     assert ts["sent"] == [2, 2, 2, 2, 0] and ts["connected"][0] == 4
     assert measured["flags"]["lost"].startswith("1 of 24")
-    doc = document.build(
-        measured, Scenario(users=4, rooms=1), window, {"name": "unit"}, run_id="r1"
-    )
+    doc = document.build(measured, Load(users=4, rooms=1), window, {"name": "unit"}, run_id="r1")
     path = results.dump(doc, tmp_path / "r.json")
     again = results.load(path)
     assert again["config_name"] == "unit" and again["counters"] == c
@@ -80,7 +78,7 @@ def test_a_document_breaking_the_loss_invariant_is_refused(tmp_path: Path) -> No
     start_s = 1_800_000_000
     window = Window(start_s * S, (start_s + 3) * S, warmup_s=1.0, drain_s=1.0)
     measured = Aggregate().measured(window, [])
-    doc = document.build(measured, Scenario(users=4, rooms=1), window, {"name": "unit"})
+    doc = document.build(measured, Load(users=4, rooms=1), window, {"name": "unit"})
     path = results.dump(doc, tmp_path / "ok.json")
     for expected, delivered, lost in ((0, 10, -10), (10, 5, 4)):
         doc["counters"].update(expected=expected, delivered=delivered, lost=lost)

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate import ab
-from loadtests.orchestrate.matrix import Matrix, parse_matrix
 from loadtests.orchestrate.runner import results_name
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.scenario_file import Scenario, parse_scenario
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
 from tests.reports.factory import write_json
 from tests.reports.gate.repeats import repeat_of
@@ -22,8 +22,8 @@ from tests.reports.gate.repeats import repeat_of
 REPO = Path(__file__).resolve().parents[3]
 
 
-def _matrix(*names: str) -> Matrix:
-    return parse_matrix(
+def _matrix(*names: str) -> Scenario:
+    return parse_scenario(
         {"load": {"users": 4, "rooms": 1, "senders": 4}, "config": [{"name": n} for n in names]},
         "ab.toml",
     )

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from loadtests.__main__ import main
-from loadtests.orchestrate.matrix import load_matrix, parse_matrix
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.runner import RunOptions, check_events
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.scenario_file import load_scenario, parse_scenario
 from loadtests.orchestrate.timeline import FaultEvent
-from tests.loadtests.orchestrate.test_matrix import SCENARIOS
+from tests.loadtests.orchestrate.test_scenario_file import SCENARIOS
 
 WHERE = "<scenario> [[config]] #1 [[config.events]]"
 
@@ -28,7 +28,7 @@ def _doc(events: list[dict[str, Any]], **config: Any) -> dict[str, Any]:
 
 def _error(events: list[dict[str, Any]], **config: Any) -> str:
     with pytest.raises(ScenarioError) as err:
-        parse_matrix(_doc(events, **config))
+        parse_scenario(_doc(events, **config))
     return str(err.value)
 
 
@@ -39,7 +39,7 @@ def test_a_valid_timeline_is_kept_in_file_order() -> None:
         {"at_s": 3, "action": "pause_redis"},
         {"at_s": 6.5, "action": "resume_redis"},
     ]
-    [config] = parse_matrix(_doc(events)).configs
+    [config] = parse_scenario(_doc(events)).configs
     assert config.events == (
         FaultEvent(8.0, "kill_node", 1),
         FaultEvent(14.0, "start_node", 1),
@@ -53,7 +53,7 @@ def test_a_valid_timeline_is_kept_in_file_order() -> None:
 def test_no_events_is_an_empty_timeline() -> None:
     doc = _doc([])
     del doc["config"][0]["events"]
-    assert parse_matrix(doc).configs[0].events == ()
+    assert parse_scenario(doc).configs[0].events == ()
 
 
 def test_unknown_action_names_the_key_and_the_actions() -> None:
@@ -138,7 +138,7 @@ def test_impossible_sequences_name_the_event() -> None:
 
 
 def test_the_shipped_failover_scenario() -> None:
-    matrix = load_matrix(SCENARIOS / "failover.toml")
+    matrix = load_scenario(SCENARIOS / "failover.toml")
     assert [c.name for c in matrix.configs] == ["node-restart", "redis-restart", "redis-pause"]
     for config in matrix.configs:
         assert (config.nodes, config.queue) == (2, "redis")
@@ -167,7 +167,7 @@ def _matrix_file(tmp_path: Path) -> Path:
 def test_duration_shorter_than_the_timeline_fails_before_anything_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    matrix = load_matrix(_matrix_file(tmp_path))
+    matrix = load_scenario(_matrix_file(tmp_path))
     check_events(matrix, RunOptions(tmp_path, window_s=10.0))  # 8 s fits a 10 s window
     with pytest.raises(ScenarioError) as err:
         check_events(matrix, RunOptions(tmp_path, window_s=8.0))
@@ -187,7 +187,7 @@ def test_duration_shorter_than_the_timeline_fails_before_anything_runs(
 
 
 def test_redis_events_need_the_harness_own_redis(tmp_path: Path) -> None:
-    matrix = load_matrix(_matrix_file(tmp_path))
+    matrix = load_scenario(_matrix_file(tmp_path))
     with pytest.raises(ScenarioError) as err:
         check_events(matrix, RunOptions(tmp_path, redis_url="redis://127.0.0.1:6379/0"))
     assert str(err.value).startswith(

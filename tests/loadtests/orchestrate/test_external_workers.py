@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from loadtests.cluster.ports import free_port
+from loadtests.model.load import Load, ScenarioError
 from loadtests.orchestrate.external_workers import (
     ExternalWorkers,
     from_args,
@@ -15,7 +16,6 @@ from loadtests.orchestrate.external_workers import (
     worker_argv,
 )
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
-from loadtests.orchestrate.scenario import Scenario, ScenarioError
 
 
 def test_master_addresses_with_and_without_a_port() -> None:
@@ -67,7 +67,7 @@ def test_good_options_and_the_masters_locust_arguments() -> None:
     workers = from_args(2, f"127.0.0.1:{port}", None, ScenarioError)
     assert workers == ExternalWorkers(2, "127.0.0.1", port, 60.0)
     run = LocustRun(
-        scenario=Scenario(), node_urls=["http://127.0.0.1:5000"], results_path=Path("r.json")
+        scenario=Load(), node_urls=["http://127.0.0.1:5000"], results_path=Path("r.json")
     )
     argv = build_argv(LocustRun(**{**run.__dict__, "processes": 2, "external": workers}))
     assert "--processes" not in argv

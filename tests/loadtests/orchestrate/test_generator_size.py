@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.generator_size import processes_for
-from loadtests.orchestrate.matrix import parse_matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.scenario_file import parse_scenario
 
 
 def test_enough_workers_to_stay_near_the_target_share_of_a_core() -> None:
@@ -37,17 +37,17 @@ def _matrix(processes: object) -> dict[str, object]:
 
 
 def test_auto_resolves_per_configuration_and_load() -> None:
-    matrix = parse_matrix(_matrix("auto"))
+    matrix = parse_scenario(_matrix("auto"))
     single, pair = matrix.configs
     # 100 senders x 2/s x rooms of 20 = 4,000 deliveries/s.
     assert matrix.load.offered_deliveries_per_s == 4_000
     chosen, why = matrix.processes_for(single, matrix.load)
     assert chosen == 1 and why is not None and "4,000 deliveries/s" in why
-    fixed = parse_matrix(_matrix(3))
+    fixed = parse_scenario(_matrix(3))
     assert fixed.processes_for(pair, fixed.load) == (3, None)
 
 
 @pytest.mark.parametrize("bad", ["many", -1, 65, 1.5])
 def test_anything_but_a_count_or_auto_is_an_error_naming_the_key(bad: object) -> None:
     with pytest.raises(ScenarioError, match="generator_processes"):
-        parse_matrix(_matrix(bad))
+        parse_scenario(_matrix(bad))

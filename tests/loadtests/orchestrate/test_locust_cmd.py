@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from loadtests.cluster.ports import port_in_use
+from loadtests.model.load import Load
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
-from loadtests.orchestrate.scenario import Scenario
 
 
 def _value(argv: list[str], option: str) -> str:
@@ -14,7 +14,7 @@ def _value(argv: list[str], option: str) -> str:
 
 
 def test_the_master_binds_loopback_on_a_free_port_its_workers_connect_to(tmp_path: Path) -> None:
-    run = LocustRun(Scenario(), ["http://127.0.0.1:9"], tmp_path / "r.json", processes=2)
+    run = LocustRun(Load(), ["http://127.0.0.1:9"], tmp_path / "r.json", processes=2)
     first = build_argv(run)
     assert _value(first, "--processes") == "2"
     assert _value(first, "--master-bind-host") == "127.0.0.1"
@@ -24,6 +24,6 @@ def test_the_master_binds_loopback_on_a_free_port_its_workers_connect_to(tmp_pat
 
 
 def test_a_single_process_run_has_no_master_socket(tmp_path: Path) -> None:
-    run = LocustRun(Scenario(), ["http://127.0.0.1:9"], tmp_path / "r.json", processes=0)
+    run = LocustRun(Load(), ["http://127.0.0.1:9"], tmp_path / "r.json", processes=0)
     argv = build_argv(run)
     assert "--processes" not in argv and "--master-bind-port" not in argv

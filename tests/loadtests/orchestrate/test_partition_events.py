@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from loadtests.measure.faults import analyse, describe
-from loadtests.orchestrate.matrix import load_matrix, parse_matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
+from loadtests.orchestrate.scenario_file import load_scenario, parse_scenario
 from loadtests.orchestrate.timeline import FaultEvent, LinkTarget, Timeline, check_sequence, fire
 
 WHERE = "<scenario> [[config]] #1 [[config.events]]"
@@ -38,7 +38,7 @@ def _doc(events: list[dict[str, Any]], **config: Any) -> dict[str, Any]:
 
 def _error(events: list[dict[str, Any]], **config: Any) -> str:
     with pytest.raises(ScenarioError) as err:
-        parse_matrix(_doc(events, **config))
+        parse_scenario(_doc(events, **config))
     return str(err.value)
 
 
@@ -47,7 +47,7 @@ HEAL = {"at_s": 9, "action": "heal", "between": ["node-1", "redis-server"]}
 
 
 def test_partition_and_heal_between_a_node_and_redis() -> None:
-    [config] = parse_matrix(_doc([CUT, HEAL])).configs
+    [config] = parse_scenario(_doc([CUT, HEAL])).configs
     assert config.test_hosts is True
     assert config.events == (
         FaultEvent(6.0, "partition", None, ("node-1", "redis-server")),
@@ -57,7 +57,7 @@ def test_partition_and_heal_between_a_node_and_redis() -> None:
     assert config.to_dict()["events"][0]["between"] == ["node-1", "redis-server"]
     assert config.cluster_spec().test_hosts is True
     # a node cut from the machine the clients run on
-    [config] = parse_matrix(_doc([{**CUT, "between": ["node-0", "load"]}])).configs
+    [config] = parse_scenario(_doc([{**CUT, "between": ["node-0", "load"]}])).configs
     assert config.events[0].between == ("node-0", "load")
 
 
@@ -99,7 +99,7 @@ def test_other_misuse_names_the_key() -> None:
     message = _error([{**CUT, "between": ["node-0", "redis-server"]}], nodes=1, queue="none")
     assert message.startswith(f"{WHERE} #1.between: no host 'redis-server'"), message
     with pytest.raises(ScenarioError, match=r"#1.test_hosts: set for a command"):
-        parse_matrix(
+        parse_scenario(
             {
                 "name": "t",
                 "config": [{"name": "x", "command": ["srv", "{port}"], "test_hosts": True}],
@@ -109,9 +109,9 @@ def test_other_misuse_names_the_key() -> None:
 
 def test_sequences_heal_only_what_was_cut() -> None:
     with pytest.raises(ScenarioError, match=r"#1.action: heal on node-1 \| redis-server at 9 s"):
-        parse_matrix(_doc([HEAL]))
+        parse_scenario(_doc([HEAL]))
     with pytest.raises(ScenarioError, match=r"#2.action: partition on node-1 \| redis-server"):
-        parse_matrix(_doc([CUT, {**CUT, "at_s": 7}]))
+        parse_scenario(_doc([CUT, {**CUT, "at_s": 7}]))
     # a cut and a node kill are independent targets
     check_sequence(
         [
@@ -236,7 +236,7 @@ def test_a_partition_is_costed_like_a_kill() -> None:
 
 
 def test_the_shipped_partition_scenario() -> None:
-    matrix = load_matrix(PARTITION)
+    matrix = load_scenario(PARTITION)
     [config] = matrix.configs
     assert config.test_hosts and config.nodes == 2 and config.queue == "redis"
     cut, heal = config.events

@@ -7,6 +7,7 @@ import pytest
 from loadtests.__main__ import main
 from loadtests.cluster.ports import free_port
 from loadtests.cluster.supervisor import RedisServer
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.redis_check import (
     TIMEOUT_S,
     RedisUrlError,
@@ -14,7 +15,6 @@ from loadtests.orchestrate.redis_check import (
     check_redis_url,
     message_queue_urls,
 )
-from loadtests.orchestrate.scenario import ScenarioError
 
 
 def test_a_closed_port_fails_at_once_naming_the_url_and_the_fix() -> None:

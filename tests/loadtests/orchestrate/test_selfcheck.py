@@ -7,20 +7,20 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.model.load import ScenarioError
 from loadtests.orchestrate import selfcheck
-from loadtests.orchestrate.matrix import parse_matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.orchestrate.scenario_file import parse_scenario
 from reports.gate.rules import load_rules
 from tests.reports.factory import write_json
 from tests.reports.gate.repeats import repeat_of
 
 
 def test_pool_matrix_adds_one_delayed_copy_of_the_base_per_delay() -> None:
-    matrix = parse_matrix(
+    matrix = parse_scenario(
         {"load": {"users": 4, "rooms": 1}, "config": [{"name": "base"}, {"name": "candidate"}]},
         "gate.toml",
     )
-    pool = selfcheck.pool_matrix(matrix)
+    pool = selfcheck.pool_scenario(matrix)
     assert [(c.name, c.inject_delay_ms) for c in pool.configs] == [
         ("base", 0.0),
         ("delay-1ms", 1.0),

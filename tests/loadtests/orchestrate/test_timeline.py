@@ -12,15 +12,8 @@ import pytest
 
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.watcher import ProcessWatcher
-from loadtests.orchestrate.timeline import (
-    FaultEvent,
-    Timeline,
-    due_ns,
-    fire,
-    ordered,
-    read_window_start_ns,
-    window_start_ns,
-)
+from loadtests.coordination.progress_file import read_window_start_ns, window_start_ns
+from loadtests.orchestrate.timeline import FaultEvent, Timeline, due_ns, fire, ordered
 
 S = 1_000_000_000
 

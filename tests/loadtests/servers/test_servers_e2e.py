@@ -25,9 +25,9 @@ import pytest
 
 from loadtests.cluster.command_node import CommandNode
 from loadtests.cluster.processes import ProcessError
-from loadtests.orchestrate.matrix import parse_matrix
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import RunOptions, run_config
+from loadtests.orchestrate.scenario_file import parse_scenario
 from loadtests.users.probe import MARKER
 
 pytestmark = pytest.mark.slow
@@ -57,7 +57,7 @@ SMALL = {
 
 def run(tmp_path: Path, config: dict[str, Any], **load: Any) -> dict[str, Any]:
     """One configuration through the runner; the completed results document."""
-    matrix = parse_matrix(
+    matrix = parse_scenario(
         {"name": "e2e", "load": {**SMALL, **load}, "config": [{"name": "srv", **config}]},
         str(tmp_path / "e2e.toml"),
     )

@@ -7,9 +7,9 @@ import time
 import gevent
 
 from loadtests.measure.accounting import Bucket, ReceiverLedger
+from loadtests.model.profile import REFERENCE, Protocol
 from loadtests.users.kinds import KINDS, kind_for
 from loadtests.users.probe import MARKER, ReceiveProbe, check_at_window_start
-from loadtests.users.protocol import REFERENCE, Protocol
 
 WRAPPED = Protocol.from_dict(
     {

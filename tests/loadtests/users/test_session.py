@@ -19,7 +19,7 @@ import pytest
 
 from loadtests.measure.accounting import AWAY, JOINED
 from loadtests.measure.recorder import Recorder
-from loadtests.orchestrate.scenario import Scenario
+from loadtests.model.load import Load
 from loadtests.units import NS_PER_S
 from loadtests.users.backoff import delay_s
 from loadtests.users.kinds import KINDS
@@ -142,7 +142,7 @@ def make_user(
 ) -> User:
     clock = FakeClock()
     nodes = FakeNodes(clock)
-    scenario = Scenario.from_dict(
+    scenario = Load.from_dict(
         {
             "users": 8,
             "rooms": 2,

@@ -6,7 +6,7 @@ repeat = 1                  # runs of each configuration, interleaved A B A B
 generator_processes = 1     # Locust worker processes (plus a master); 0 = one process;
                             # "auto": as many as the load needs (orchestrate.generator_size)
 
-[load]                      # orchestrate.scenario.Scenario: users, rooms, rates, window...
+[load]                      # model.load.Load: users, rooms, rates, window...
 users = 200
 
 [[config]]
@@ -64,12 +64,12 @@ from loadtests.abuse.spec import AbuseSpec, parse_abuse
 from loadtests.cluster import cpusets
 from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
+from loadtests.model.load import Load, ScenarioError
+from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from
 from loadtests.orchestrate import generator_size
 from loadtests.orchestrate.event_tables import parse_events
-from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.orchestrate.server_keys import server_keys
 from loadtests.orchestrate.timeline import FaultEvent
-from loadtests.users.protocol import REFERENCE, Protocol, ProtocolError, protocol_from
 from target_app.config import ASYNC_MODES, GC_MODES
 
 # The most runs (or capacity searches) of each configuration a scenario or --repeat may ask for.
@@ -96,7 +96,7 @@ class ConfigSpec:
     server_args: tuple[str, ...] = ()
     inject_delay_ms: float = 0.0
     inject_drop_rate: float = 0.0
-    load: Scenario | None = None
+    load: Load | None = None
     app_dir: Path | None = None
     events: tuple[FaultEvent, ...] = ()
     command: tuple[str, ...] = ()
@@ -157,7 +157,7 @@ class ConfigSpec:
 
 
 @dataclass(frozen=True)
-class Matrix:
+class Scenario:
     """A parsed scenario file.
 
     ``repeat`` default 1; ``generator_processes`` default 1: Locust runs a master and
@@ -166,7 +166,7 @@ class Matrix:
     """
 
     name: str
-    load: Scenario
+    load: Load
     configs: tuple[ConfigSpec, ...]
     repeat: int = 1
     generator_processes: int | str = 1
@@ -177,7 +177,7 @@ class Matrix:
         """Where ``config``'s servers and generator run (``cpu_sets``, else automatic)."""
         return cpusets.plan(self.cpu_sets, config.nodes + (config.queue == "redis"))
 
-    def with_cpu_sets(self, text: str | None) -> Matrix:
+    def with_cpu_sets(self, text: str | None) -> Scenario:
         """The same matrix split as ``--cpu-sets`` says (None: as is); checked now."""
         matrix = replace(self, cpu_sets=text or self.cpu_sets)
         try:
@@ -188,7 +188,7 @@ class Matrix:
         return matrix
 
     def processes_for(
-        self, config: ConfigSpec, load: Scenario, us_per_delivery: float | None = None
+        self, config: ConfigSpec, load: Load, us_per_delivery: float | None = None
     ) -> tuple[int, str | None]:
         """Worker processes for ``config`` at ``load``; with ``auto``, also why."""
         if isinstance(self.generator_processes, int):
@@ -199,13 +199,13 @@ class Matrix:
             load.offered_deliveries_per_s, servers, us_per_delivery, cpus
         )
 
-    def load_for(self, config: ConfigSpec) -> Scenario:
+    def load_for(self, config: ConfigSpec) -> Load:
         """The load ``config`` runs: its own ``load`` table applied over ``[load]``,
         spoken in its protocol."""
         load = config.load if config.load is not None else self.load
         return replace(load, protocol=config.protocol)
 
-    def with_protocol(self, protocol: Protocol) -> Matrix:
+    def with_protocol(self, protocol: Protocol) -> Scenario:
         """The same matrix with every configuration speaking ``protocol`` (``--profile``)."""
         configs = tuple(replace(c, protocol=protocol) for c in self.configs)
         return replace(self, load=replace(self.load, protocol=protocol), configs=configs)
@@ -214,14 +214,14 @@ class Matrix:
         """(configuration, repeat index) in run order: A B A B, so drift hits all alike."""
         return [(config, k) for k in range(self.repeat) for config in self.configs]
 
-    def with_repeat(self, repeat: int | None) -> Matrix:
+    def with_repeat(self, repeat: int | None) -> Scenario:
         """The same matrix, ``repeat`` runs of each configuration (``--repeat``; None: as is)."""
         if repeat is None:
             return self
         strict.in_range(repeat, 1, MAX_REPEAT, "--repeat", ScenarioError)
         return replace(self, repeat=repeat)
 
-    def only(self, names: list[str]) -> Matrix:
+    def only(self, names: list[str]) -> Scenario:
         """The same matrix restricted to the named configurations (unknown names are an error)."""
         known = {c.name for c in self.configs}
         unknown = [n for n in names if n not in known]
@@ -284,7 +284,7 @@ def parse_config(
     if "load" in table:
         overrides = strict.table_of(table["load"], f"{where}.load", ScenarioError)
         try:
-            values["load"] = Scenario.from_dict({**base_load, **overrides})
+            values["load"] = Load.from_dict({**base_load, **overrides})
         except ScenarioError as exc:
             raise ScenarioError(f"{where}.load: {exc}") from exc
     values.update(server_keys(table, where, base_dir, base_protocol))
@@ -310,7 +310,7 @@ def parse_config(
     strict.in_range(spec.inject_delay_ms, 0, 60_000, f"{where}.inject_delay_ms", ScenarioError)
     strict.in_range(spec.inject_drop_rate, 0, 1, f"{where}.inject_drop_rate", ScenarioError)
     if "events" in table:
-        load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
+        load = spec.load if spec.load is not None else Load.from_dict(base_load)
         events = parse_events(
             table["events"],
             f"{where} [[config.events]]",
@@ -321,7 +321,7 @@ def parse_config(
         )
         spec = replace(spec, events=events)
     if "abuse" in table:
-        load = spec.load if spec.load is not None else Scenario.from_dict(base_load)
+        load = spec.load if spec.load is not None else Load.from_dict(base_load)
         if not spec.protocol.is_reference:
             strict.fail(
                 f"{where}.abuse",
@@ -336,7 +336,7 @@ def parse_config(
     return spec
 
 
-def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
+def parse_scenario(doc: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a whole scenario document (already parsed from TOML)."""
     keys = {"name", "repeat", "generator_processes", "load", "config", "protocol", "cpu_sets"}
     strict.check_keys(doc, keys, source, ScenarioError)
@@ -352,7 +352,7 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
     load_table = strict.table_of(doc.get("load", {}), f"{source}.load", ScenarioError)
     base_load = {"name": name, **load_table}
     try:
-        load = Scenario.from_dict(base_load)
+        load = Load.from_dict(base_load)
     except ScenarioError as exc:
         raise ScenarioError(f"{source} [load]: {exc}") from exc
     base_protocol = REFERENCE
@@ -387,7 +387,7 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
             "distinct names",
             ScenarioError,
         )
-    matrix = Matrix(name, load, configs, repeat, processes, source)
+    matrix = Scenario(name, load, configs, repeat, processes, source)
     if "cpu_sets" not in doc:
         return matrix
     text = strict.typed(doc["cpu_sets"], str, f"{source}.cpu_sets", ScenarioError)
@@ -397,19 +397,19 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
         raise ScenarioError(str(exc).replace("--cpu-sets", f"{source}.cpu_sets", 1)) from exc
 
 
-def target_matrix(urls: list[str], pids: list[int]) -> Matrix:
+def target_scenario(urls: list[str], pids: list[int]) -> Scenario:
     """``roombench run --target URL...``: one configuration against running servers,
-    at the default load (``Scenario()``, as loadtests/scenarios/default.toml)."""
+    at the default load (``Load()``, as loadtests/scenarios/default.toml)."""
     config: dict[str, Any] = {"name": "target", "target": urls}
     if pids:
         config["target_pids"] = pids
     try:
-        return parse_matrix({"name": "target", "config": [config]}, "--target")
+        return parse_scenario({"name": "target", "config": [config]}, "--target")
     except ScenarioError as exc:
         message = str(exc).replace("--target [[config]] #1.", "--")
         raise ScenarioError(message.replace("--target_pids", "--target-pid")) from exc
 
 
-def load_matrix(path: Path) -> Matrix:
+def load_scenario(path: Path) -> Scenario:
     """Read and validate a scenario file; errors name the file and the key."""
-    return parse_matrix(strict.read_toml(path, ScenarioError, "scenario file"), str(path))
+    return parse_scenario(strict.read_toml(path, ScenarioError, "scenario file"), str(path))

@@ -1,15 +1,16 @@
-"""Scenario: defaults, strict parsing, round trip."""
+"""Load: defaults, strict parsing, round trip."""
 
 from __future__ import annotations
 
 import pytest
 
-from loadtests.orchestrate.scenario import Churn, Scenario, ScenarioError
+from loadtests.model.churn import Churn
+from loadtests.model.load import Load, ScenarioError
 
 
 def test_defaults_round_trip() -> None:
-    scenario = Scenario()
-    assert Scenario.from_dict(scenario.to_dict()) == scenario
+    scenario = Load()
+    assert Load.from_dict(scenario.to_dict()) == scenario
     assert scenario.to_dict()["churn"] == {
         "leave_rejoin_per_user_per_min": 0.0,
         "reconnect_per_user_per_min": 0.0,
@@ -17,7 +18,7 @@ def test_defaults_round_trip() -> None:
 
 
 def test_values_and_nested_churn() -> None:
-    scenario = Scenario.from_dict(
+    scenario = Load.from_dict(
         {
             "users": 20,
             "rooms": 2,
@@ -43,7 +44,7 @@ def test_values_and_nested_churn() -> None:
 )
 def test_unknown_key_is_named(doc: dict, named: str) -> None:
     with pytest.raises(ScenarioError, match=named):
-        Scenario.from_dict(doc)
+        Load.from_dict(doc)
 
 
 @pytest.mark.parametrize(
@@ -66,4 +67,4 @@ def test_unknown_key_is_named(doc: dict, named: str) -> None:
 )
 def test_bad_value_is_named(doc: dict, named: str) -> None:
     with pytest.raises(ScenarioError, match=named):
-        Scenario.from_dict(doc)
+        Load.from_dict(doc)

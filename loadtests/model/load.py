@@ -1,12 +1,12 @@
-"""The load one configuration run applies: the typed ``Scenario``.
+"""The load one configuration run applies: the typed ``Load``.
 
 Built once at the edge (a scenario file's ``[load]`` table, or the
 ``--roombench-scenario`` JSON given to the locustfile) and passed down as a
-frozen value. ``Scenario.from_dict`` is strict: an unknown key or a bad value
+frozen value. ``Load.from_dict`` is strict: an unknown key or a bad value
 raises ``ScenarioError`` naming it, so a typo never falls back to a default
 and silently measures something else.
 
-    >>> Scenario.from_dict({"users": 20, "rooms": 2, "churn": {"reconnect_per_user_per_min": 1}})
+    >>> Load.from_dict({"users": 20, "rooms": 2, "churn": {"reconnect_per_user_per_min": 1}})
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from loadtests import strict
-from loadtests.users.protocol import REFERENCE, Protocol, ProtocolError
+from loadtests.model.churn import Churn
+from loadtests.model.profile import REFERENCE, Protocol, ProtocolError
 
 USER_CLASSES = ("room", "broadcast", "echo")
 RECONNECT_TARGETS = ("same", "any")
@@ -31,24 +32,7 @@ class ScenarioError(strict.InputError):
 
 
 @dataclass(frozen=True)
-class Churn:
-    """Membership churn per user, as Poisson rates (0 = none, the default).
-
-    ``leave_rejoin_per_user_per_min``: leave one of the user's rooms and join it again.
-    ``reconnect_per_user_per_min``: close the connection, reconnect, re-join every room
-    (a new sid has no rooms).
-    """
-
-    leave_rejoin_per_user_per_min: float = 0.0
-    reconnect_per_user_per_min: float = 0.0
-
-    @property
-    def enabled(self) -> bool:
-        return self.leave_rejoin_per_user_per_min > 0 or self.reconnect_per_user_per_min > 0
-
-
-@dataclass(frozen=True)
-class Scenario:
+class Load:
     """One load. Defaults are those of ``loadtests/scenarios/default.toml``.
 
     ``user_class``: ``room`` (join rooms, send ``room_message``), ``broadcast``
@@ -65,7 +49,7 @@ class Scenario:
     (default "same") is where a user whose connection dropped reconnects: its
     own node, or "any" node, round robin from the next, as a load balancer would.
     ``protocol`` (default: the reference server's) is how users talk to the server
-    (``loadtests.users.protocol``); ``to_dict`` leaves it out when it is the
+    (``loadtests.model.profile``); ``to_dict`` leaves it out when it is the
     reference's, so those results and the locust command line stay as they were.
     """
 
@@ -87,8 +71,8 @@ class Scenario:
     protocol: Protocol = REFERENCE
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Any]) -> Scenario:
-        """Build and validate a Scenario; missing keys take their defaults.
+    def from_dict(cls, mapping: Mapping[str, Any]) -> Load:
+        """Build and validate a Load; missing keys take their defaults.
 
         ``senders`` defaults to every user, whatever ``users`` is.
         """

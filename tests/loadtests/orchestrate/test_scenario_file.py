@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.orchestrate.matrix import ConfigSpec, load_matrix, parse_matrix
-from loadtests.orchestrate.scenario import ScenarioError
+from loadtests.model.load import ScenarioError
+from loadtests.orchestrate.scenario_file import ConfigSpec, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "loadtests" / "scenarios"
 
@@ -24,7 +24,7 @@ def _doc(**overrides: object) -> dict[str, object]:
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.name)
 def test_every_shipped_scenario_parses(path: Path) -> None:
-    matrix = load_matrix(path)
+    matrix = load_scenario(path)
     assert matrix.configs
     for config in matrix.configs:
         load = matrix.load_for(config)
@@ -32,7 +32,7 @@ def test_every_shipped_scenario_parses(path: Path) -> None:
 
 
 def test_default_scenario_is_the_documented_comparison() -> None:
-    matrix = load_matrix(SCENARIOS / "default.toml")
+    matrix = load_scenario(SCENARIOS / "default.toml")
     assert [(c.name, c.nodes, c.queue, c.async_mode) for c in matrix.configs] == [
         ("single", 1, "none", "eventlet"),
         ("redis-2", 2, "redis", "eventlet"),
@@ -44,7 +44,7 @@ def test_default_scenario_is_the_documented_comparison() -> None:
 
 
 def test_room_sizes_keep_deliveries_per_second_equal() -> None:
-    matrix = load_matrix(SCENARIOS / "room-sizes.toml")
+    matrix = load_scenario(SCENARIOS / "room-sizes.toml")
     rates = set()
     for config in matrix.configs:
         load = matrix.load_for(config)
@@ -59,7 +59,7 @@ def test_room_sizes_keep_deliveries_per_second_equal() -> None:
 
 
 def test_plan_interleaves_configurations() -> None:
-    matrix = parse_matrix(_doc(repeat=3))
+    matrix = parse_scenario(_doc(repeat=3))
     assert [(c.name, k) for c, k in matrix.plan()] == [
         ("a", 0),
         ("b", 0),
@@ -71,7 +71,7 @@ def test_plan_interleaves_configurations() -> None:
 
 
 def test_only_restricts_and_rejects_unknown_names() -> None:
-    matrix = parse_matrix(_doc())
+    matrix = parse_scenario(_doc())
     assert [c.name for c in matrix.only(["b"]).configs] == ["b"]
     with pytest.raises(ScenarioError, match="--only nope: no such configuration"):
         matrix.only(["nope"])
@@ -119,12 +119,12 @@ def test_only_restricts_and_rejects_unknown_names() -> None:
 )
 def test_bad_scenarios_name_what_is_wrong(doc: dict[str, object], message: str) -> None:
     with pytest.raises(ScenarioError) as err:
-        parse_matrix(doc, "s.toml")
+        parse_scenario(doc, "s.toml")
     assert message in str(err.value)
 
 
 def test_config_load_overrides_the_shared_load() -> None:
-    matrix = parse_matrix(_doc(config=[{"name": "a", "load": {"rooms": 4}}, {"name": "b"}]))
+    matrix = parse_scenario(_doc(config=[{"name": "a", "load": {"rooms": 4}}, {"name": "b"}]))
     a, b = matrix.configs
     assert matrix.load_for(a).rooms == 4
     assert matrix.load_for(a).users == 20
@@ -148,8 +148,8 @@ def test_target_app_args_carry_gc_faults_and_extra_args() -> None:
 
 def test_unreadable_files_are_named(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="no such scenario file"):
-        load_matrix(tmp_path / "missing.toml")
+        load_scenario(tmp_path / "missing.toml")
     bad = tmp_path / "bad.toml"
     bad.write_text("name = \n")
     with pytest.raises(ScenarioError, match="not valid TOML"):
-        load_matrix(bad)
+        load_scenario(bad)

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from loadtests.orchestrate.matrix import load_matrix, parse_matrix
-from loadtests.orchestrate.scenario import ScenarioError
-from loadtests.users.protocol import REFERENCE, load_profile
+from loadtests.model.load import ScenarioError
+from loadtests.model.profile import REFERENCE, load_profile
+from loadtests.orchestrate.scenario_file import load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "loadtests" / "scenarios"
 CMD = ["{python}", "-m", "server", "--port", "{port}"]
@@ -21,7 +21,7 @@ def _doc(*configs: dict[str, Any], **top: Any) -> dict[str, Any]:
 
 
 def test_servers_scenario_compares_three_servers_through_their_profiles() -> None:
-    matrix = load_matrix(SCENARIOS / "servers.toml")
+    matrix = load_scenario(SCENARIOS / "servers.toml")
     by_name = {c.name: c for c in matrix.configs}
     assert list(by_name) == ["flask-socketio", "python-socketio", "node-socketio"]
     assert by_name["flask-socketio"].protocol == REFERENCE
@@ -38,7 +38,7 @@ def test_servers_scenario_compares_three_servers_through_their_profiles() -> Non
 
 
 def test_a_command_config_fills_python_and_here_and_keeps_start_placeholders() -> None:
-    matrix = parse_matrix(_doc({"name": "c", "command": CMD}), "/srv/x/s.toml")
+    matrix = parse_scenario(_doc({"name": "c", "command": CMD}), "/srv/x/s.toml")
     (config,) = matrix.configs
     assert config.command == (sys.executable, "-m", "server", "--port", "{port}")
     assert config.to_dict()["command"] == list(config.command)
@@ -76,13 +76,13 @@ def test_a_command_config_fills_python_and_here_and_keeps_start_placeholders() -
 )
 def test_bad_server_keys_are_errors_naming_them(config: dict[str, Any], message: str) -> None:
     with pytest.raises(ScenarioError) as caught:
-        parse_matrix(_doc({"name": "c", **config}), "s.toml")
+        parse_scenario(_doc({"name": "c", **config}), "s.toml")
     assert message in str(caught.value), str(caught.value)
     assert str(caught.value).startswith("s.toml [[config]] #1."), str(caught.value)
 
 
 def test_targets_make_the_nodes_and_pids_travel_to_the_cluster_spec() -> None:
-    matrix = parse_matrix(
+    matrix = parse_scenario(
         _doc(
             {
                 "name": "mine",
@@ -104,7 +104,7 @@ def test_targets_make_the_nodes_and_pids_travel_to_the_cluster_spec() -> None:
 
 
 def test_a_top_level_protocol_applies_to_every_config_unless_one_has_its_own() -> None:
-    matrix = parse_matrix(
+    matrix = parse_scenario(
         _doc(
             {"name": "a", "command": CMD},
             {"name": "b", "command": CMD, "protocol": "node-socketio-chat"},

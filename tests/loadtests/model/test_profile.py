@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.orchestrate.scenario import Scenario, ScenarioError
-from loadtests.users.protocol import (
+from loadtests.model.load import Load, ScenarioError
+from loadtests.model.profile import (
     REFERENCE,
     Protocol,
     ProtocolError,
@@ -165,13 +165,13 @@ def test_unknown_profile_name_lists_the_ready_made_ones(tmp_path: Path) -> None:
 
 
 def test_scenario_carries_a_profile_and_leaves_the_reference_out() -> None:
-    assert "protocol" not in Scenario().to_dict()
-    chat = Scenario.from_dict({"users": 4, "protocol": CHAT})
+    assert "protocol" not in Load().to_dict()
+    chat = Load.from_dict({"users": 4, "protocol": CHAT})
     doc = json.loads(json.dumps(chat.to_dict()))
     assert doc["protocol"]["name"] == "chat"
-    assert Scenario.from_dict(doc) == chat
+    assert Load.from_dict(doc) == chat
     with pytest.raises(ScenarioError, match=r"scenario.protocol.bogus: unknown key"):
-        Scenario.from_dict({"protocol": {"bogus": 1}})
+        Load.from_dict({"protocol": {"bogus": 1}})
 
 
 def test_summary_states_the_weaker_join_guarantee() -> None:

@@ -6,7 +6,7 @@ nothing on the wire changes: a ``join`` with ack, a flat ``room_message``
 Socket.IO server is described by a profile — a scenario file's ``[protocol]``
 table, a ``[[config]]``'s ``protocol``, ``--profile NAME|FILE`` or one of the
 ready-made ``loadtests/profiles/*.toml`` — built once at the edge and carried
-to every Locust process inside the ``Scenario``.
+to every Locust process inside the ``Load``.
 
     >>> p = Protocol.from_dict({"send_event": "chat", "receive_event": "chat_message",
     ...     "send_payload": {"room": "{room}", "body": {}}, "receive_path": "data._rb"})
@@ -31,14 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import strict
-from loadtests.users.protocol_checks import (
+from loadtests.model.profile_checks import (
     KEY_CHECKS,
     ProtocolError,
     count_whole,
     fail,
     render,
 )
-from loadtests.users.protocol_checks import placeholders as placeholders
+from loadtests.model.profile_checks import placeholders as placeholders
 
 PROFILES_DIR = Path(__file__).resolve().parents[1] / "profiles"
 
