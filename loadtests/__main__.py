@@ -254,7 +254,7 @@ def cmd_gate_selfcheck(args: argparse.Namespace) -> int:
             if args.app_ref:
                 app_dir = stack.enter_context(ab.worktree(args.app_ref))
                 matrix = replace(
-                    matrix, configs=tuple(replace(c, app_dir=app_dir) for c in matrix.configs)
+                    matrix, configs=tuple(ab.with_app_dir(c, app_dir) for c in matrix.configs)
                 )
             out_dir = _out_dir(args)
             options = RunOptions(out_dir, args.duration, args.redis_url, args.redis_server)

@@ -18,7 +18,8 @@ from loadtests.capacity.search import Answer, Search, Verdict
 from loadtests.measure import document as results_document
 from loadtests.measure import speed
 from loadtests.measure.results import SCHEMA_VERSION
-from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
+from loadtests.orchestrate.config_spec import ConfigSpec
+from loadtests.orchestrate.scenario_file import Scenario
 
 KIND = "roombench.capacity"
 

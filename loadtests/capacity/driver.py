@@ -37,10 +37,11 @@ from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results, speed
 from loadtests.model.load import Load
+from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
 from loadtests.orchestrate.locust_step import StepRun
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import add_protocol
-from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
+from loadtests.orchestrate.scenario_file import Scenario
 
 STEP_PROBE_REPEATS = 5  # a step's probe: shorter than a run's, it runs between windows
 
@@ -250,9 +251,13 @@ def run_capacity(
     try:
         for config, k in matrix.plan():
             of_n = f" (search {k + 1} of {matrix.repeat})" if matrix.repeat > 1 else ""
+            # target_app: its async mode, as always; another server: what it is
+            server = (
+                config.async_mode if isinstance(config, ReferenceServer) else config.server_text()
+            )
             say(
                 f"{config.name}{of_n}: {config.nodes} node(s), queue {config.queue}, "
-                f"{config.async_mode}; axis {options.axis.name}, SLO {options.slo_text}"
+                f"{server}; axis {options.axis.name}, SLO {options.slo_text}"
             )
             search_config(matrix, config, options, record, say, repeat=k + 1)
         doc["incomplete"] = any(c.get("incomplete") for c in doc["configs"])

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from loadtests.capacity.axes import Axis
 from loadtests.model.load import MAX_RATE_PER_SENDER_PER_S, Load
-from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
+from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
+from loadtests.orchestrate.scenario_file import Scenario
 from loadtests.strict import InputError
 from target_app.config import ServerConfig
 
@@ -39,7 +40,7 @@ def fixed_processes(matrix: Scenario) -> int:
 
 def server_connection_cap(config: ConfigSpec) -> int | None:
     """Connections the reference server accepts per node (``--max-connections``), or None."""
-    if not config.is_target_app or config.async_mode != "eventlet":
+    if not isinstance(config, ReferenceServer) or config.async_mode != "eventlet":
         return None  # gevent and threading have no cap; a foreign server's is unknown
     args = list(config.target_app_args())
     for flag, value in zip(args, args[1:], strict=False):

@@ -27,7 +27,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loadtests.model.load import ScenarioError
-from loadtests.orchestrate.scenario_file import MAX_REPEAT, ConfigSpec, Scenario
+from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
+from loadtests.orchestrate.scenario_file import MAX_REPEAT, Scenario
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 
 BASE, CANDIDATE = "base", "candidate"
@@ -112,8 +113,14 @@ def with_base_app(matrix: Scenario, app_dir: Path) -> Scenario:
             f"the base checkout {app_dir} has no target_app package: "
             "choose a --base-ref that has one"
         )
-    configs = tuple(replace(c, app_dir=app_dir) if c.name == BASE else c for c in matrix.configs)
+    configs = tuple(with_app_dir(c, app_dir) if c.name == BASE else c for c in matrix.configs)
     return replace(matrix, configs=configs)
+
+
+def with_app_dir(config: ConfigSpec, app_dir: Path) -> ConfigSpec:
+    """``config`` running ``app_dir``'s target_app; a command or a running target has no
+    target_app to swap, and stays as it is."""
+    return replace(config, app_dir=app_dir) if isinstance(config, ReferenceServer) else config
 
 
 @contextmanager

@@ -33,11 +33,12 @@ from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results, speed
 from loadtests.model.load import ScenarioError
 from loadtests.orchestrate import external_workers
+from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer, RunningTarget
 from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
 from loadtests.orchestrate.locust_step import run_budget_s, wait_for_locust
 from loadtests.orchestrate.progress import Progress
-from loadtests.orchestrate.scenario_file import ConfigSpec, Scenario
+from loadtests.orchestrate.scenario_file import Scenario
 from loadtests.orchestrate.supervision import Supervision
 from loadtests.orchestrate.timeline import check_window
 from loadtests.users.probe import MARKER as PROTOCOL_MISMATCH
@@ -123,12 +124,13 @@ def run_config(
     if external is not None:
         processes, why = external.count, f"external workers, master at {external.address}"
     budget_s = run_budget_s(load, processes) + (external.wait_s if external else 0.0)
+    own_doc = config.to_dict()  # every kind writes the fault keys (0 but for target_app)
     config_doc = {
-        **config.to_dict(),
+        **own_doc,
         "server_args": config.target_app_args(),
         "faults": {
-            "inject_delay_ms": config.inject_delay_ms,
-            "inject_drop_rate": config.inject_drop_rate,
+            "inject_delay_ms": own_doc["inject_delay_ms"],
+            "inject_drop_rate": own_doc["inject_drop_rate"],
         },
         "generator_processes": processes,
         **({"generator_processes_auto": why} if why else {}),
@@ -209,7 +211,9 @@ def run_config(
             redis_server_version(options.redis_binary) if config.queue == "redis" else None
         )
         add_protocol(doc, config, running.targets)
-        if config.inject_delay_ms or config.inject_drop_rate:
+        if isinstance(config, ReferenceServer) and (
+            config.inject_delay_ms or config.inject_drop_rate
+        ):
             doc["flags"]["faults_injected"] = (
                 f"inject_delay_ms={config.inject_delay_ms}, "
                 f"inject_drop_rate={config.inject_drop_rate}"
@@ -256,16 +260,10 @@ def run_scenario(
         load = matrix.load_for(config)
         per_run_s = load.warmup_s + (options.window_s or load.window_s) + load.drain_s
         label = f"[{index + 1}/{len(plan)}] {results_name(config, repeat_index, matrix.repeat)}"
-        server = (
-            f"{config.async_mode}, gc {config.gc}"
-            if config.is_target_app
-            else f"command {config.command[0]}"
-            if config.command
-            else f"running at {', '.join(config.target)}"
-        )
+        server = config.server_text()
         protocol = "" if config.protocol.is_reference else f", profile {config.protocol.name}"
         say(f"{label}: {config.nodes} node(s), queue {config.queue}, {server}{protocol}")
-        for url in config.target:
+        for url in config.target if isinstance(config, RunningTarget) else ():
             where = describe(url)
             if where is not None:
                 say(f"{label}: {where}")

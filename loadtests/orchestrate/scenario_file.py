@@ -48,112 +48,29 @@ node = 1                    # 0-based node index (node actions only)  kill_redis
 ```
 
 Parsing is strict: an unknown key or a bad value is an error that names it, so a
-typo never silently falls back to a default and measures the wrong thing.
+typo never silently falls back to a default and measures the wrong thing. Each
+``[[config]]`` is one of three kinds of server (``orchestrate/config_spec.py``),
+parsed in ``orchestrate/config_table.py``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from loadtests import strict
-from loadtests.abuse.spec import AbuseSpec, parse_abuse
 from loadtests.cluster import cpusets
 from loadtests.cluster.cpusets import CpuPlan
-from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from
 from loadtests.orchestrate import generator_size
-from loadtests.orchestrate.event_tables import parse_events
-from loadtests.orchestrate.server_keys import server_keys
-from loadtests.orchestrate.timeline import FaultEvent
-from target_app.config import ASYNC_MODES, GC_MODES
+from loadtests.orchestrate.config_spec import ConfigSpec
+from loadtests.orchestrate.config_table import parse_config
 
 # The most runs (or capacity searches) of each configuration a scenario or --repeat may ask for.
 MAX_REPEAT = 100
-
-MAX_NODES = 16
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class ConfigSpec:
-    """One server configuration to measure.
-
-    Defaults: 1 node, no queue, eventlet, gc ``freeze`` (target_app's own default:
-    gc.freeze() after start-up, measured to cut full-collection pauses from 20-57 ms
-    to 4-7 ms on this machine).
-    """
-
-    name: str
-    nodes: int = 1
-    queue: str = "none"
-    async_mode: str = "eventlet"
-    gc: str = "freeze"
-    server_args: tuple[str, ...] = ()
-    inject_delay_ms: float = 0.0
-    inject_drop_rate: float = 0.0
-    load: Load | None = None
-    app_dir: Path | None = None
-    events: tuple[FaultEvent, ...] = ()
-    command: tuple[str, ...] = ()
-    target: tuple[str, ...] = ()
-    target_pids: tuple[int, ...] = ()
-    protocol: Protocol = REFERENCE
-    abuse: AbuseSpec | None = None  # [config.abuse]: hostile clients beside the load
-    test_hosts: bool = False  # nodes and redis-server on test hosts (cluster.hosted; root)
-
-    @property
-    def is_target_app(self) -> bool:
-        return not self.command and not self.target
-
-    def cluster_spec(
-        self, redis_url: str | None = None, redis_binary: str | None = None
-    ) -> ClusterSpec:
-        """What the runner (and the capacity search) starts for this configuration."""
-        auth_free = self.protocol.connect_options(0)
-        return ClusterSpec(
-            nodes=self.nodes,
-            queue=self.queue,
-            async_mode=self.async_mode,
-            extra_args=tuple(self.target_app_args()),
-            redis_url=redis_url,
-            redis_binary=redis_binary,
-            app_dir=self.app_dir,
-            command=self.command,
-            targets=self.target,
-            target_pids=self.target_pids,
-            handshake_query=tuple(auth_free[1].items()),
-            handshake_headers=tuple(auth_free[2].items()),
-            test_hosts=self.test_hosts,
-        )
-
-    def target_app_args(self) -> list[str]:
-        """The extra ``python -m target_app`` arguments this configuration implies."""
-        if not self.is_target_app:
-            return []
-        args = ["--gc", self.gc]
-        if self.inject_delay_ms:
-            args += ["--inject-delay-ms", repr(self.inject_delay_ms)]
-        if self.inject_drop_rate:
-            args += ["--inject-drop-rate", repr(self.inject_drop_rate)]
-        return args + list(self.server_args)
-
-    def to_dict(self) -> dict[str, Any]:
-        doc = asdict(self)
-        doc["server_args"] = list(self.server_args)
-        doc["load"] = self.load.to_dict() if self.load is not None else None
-        doc["app_dir"] = str(self.app_dir) if self.app_dir is not None else None
-        doc["events"] = [event.to_dict() for event in self.events]
-        doc["command"] = list(self.command)
-        doc["target"] = list(self.target)
-        doc["target_pids"] = list(self.target_pids)
-        doc["protocol"] = self.protocol.to_dict()
-        doc["abuse"] = self.abuse.to_dict() if self.abuse is not None else None
-        return doc
 
 
 @dataclass(frozen=True)
@@ -230,110 +147,6 @@ class Scenario:
                 f"--only {', '.join(unknown)}: no such configuration (have {sorted(known)})"
             )
         return replace(self, configs=tuple(c for c in self.configs if c.name in names))
-
-
-def parse_config(
-    table: Mapping[str, Any],
-    where: str,
-    base_load: Mapping[str, Any],
-    base_dir: Path = Path("."),
-    base_protocol: Protocol = REFERENCE,
-) -> ConfigSpec:
-    """Validate one ``[[config]]`` table; its ``load`` table overrides ``base_load``.
-
-    A relative ``app_dir`` is relative to ``base_dir`` (the scenario file's folder).
-    """
-    fields = ConfigSpec.__dataclass_fields__
-    strict.check_keys(table, set(fields), where, ScenarioError)
-    if "name" not in table:
-        strict.fail(f"{where}.name", "missing key 'name'", "a configuration name", ScenarioError)
-    name = strict.typed(table["name"], str, f"{where}.name", ScenarioError)
-    if not _NAME.match(name):
-        strict.fail(
-            f"{where}.name",
-            f"{name!r} is not a valid name",
-            "1-64 of letters, digits, '_', '.', '-'",
-            ScenarioError,
-        )
-    values: dict[str, Any] = {"name": name}
-    for key, kind in (
-        ("nodes", int),
-        ("queue", str),
-        ("async_mode", str),
-        ("gc", str),
-        ("inject_delay_ms", float),
-        ("inject_drop_rate", float),
-        ("test_hosts", bool),
-    ):
-        if key in table:
-            values[key] = strict.typed(table[key], kind, f"{where}.{key}", ScenarioError)
-    if "server_args" in table:
-        values["server_args"] = strict.string_list(
-            table["server_args"], f"{where}.server_args", ScenarioError
-        )
-    if "app_dir" in table:
-        app_dir = base_dir / strict.typed(table["app_dir"], str, f"{where}.app_dir", ScenarioError)
-        if not (app_dir / "target_app" / "__main__.py").is_file():
-            strict.fail(
-                f"{where}.app_dir",
-                f"{app_dir} holds no target_app package",
-                "a checkout with target_app/__main__.py",
-                ScenarioError,
-            )
-        values["app_dir"] = app_dir
-    if "load" in table:
-        overrides = strict.table_of(table["load"], f"{where}.load", ScenarioError)
-        try:
-            values["load"] = Load.from_dict({**base_load, **overrides})
-        except ScenarioError as exc:
-            raise ScenarioError(f"{where}.load: {exc}") from exc
-    values.update(server_keys(table, where, base_dir, base_protocol))
-    spec = ConfigSpec(**values)
-    if spec.test_hosts and not spec.is_target_app:
-        strict.fail(
-            f"{where}.test_hosts",
-            "set for a command or a running target",
-            "test_hosts = true only for target_app nodes",
-            ScenarioError,
-        )
-    strict.one_of(spec.queue, QUEUES, f"{where}.queue", ScenarioError)
-    strict.one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode", ScenarioError)
-    strict.one_of(spec.gc, GC_MODES, f"{where}.gc", ScenarioError)
-    strict.in_range(spec.nodes, 1, MAX_NODES, f"{where}.nodes", ScenarioError)
-    try:
-        if not spec.target:
-            check_topology(spec.nodes, spec.queue)
-    except ValueError as exc:
-        strict.fail(
-            f"{where}.nodes", str(exc), 'queue = "redis" for 2 or more nodes', ScenarioError
-        )
-    strict.in_range(spec.inject_delay_ms, 0, 60_000, f"{where}.inject_delay_ms", ScenarioError)
-    strict.in_range(spec.inject_drop_rate, 0, 1, f"{where}.inject_drop_rate", ScenarioError)
-    if "events" in table:
-        load = spec.load if spec.load is not None else Load.from_dict(base_load)
-        events = parse_events(
-            table["events"],
-            f"{where} [[config.events]]",
-            spec.nodes,
-            spec.queue,
-            load.window_s,
-            spec.test_hosts,
-        )
-        spec = replace(spec, events=events)
-    if "abuse" in table:
-        load = spec.load if spec.load is not None else Load.from_dict(base_load)
-        if not spec.protocol.is_reference:
-            strict.fail(
-                f"{where}.abuse",
-                f"abusive clients speak the reference protocol, not {spec.protocol.name!r}",
-                "[config.abuse] only in a configuration with the reference protocol",
-                ScenarioError,
-            )
-        abuse = parse_abuse(
-            table["abuse"], f"{where}.abuse", load.window_s, load.rooms, ScenarioError
-        )
-        spec = replace(spec, abuse=abuse)
-    return spec
 
 
 def parse_scenario(doc: Mapping[str, Any], source: str = "<scenario>") -> Scenario:

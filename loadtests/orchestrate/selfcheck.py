@@ -42,6 +42,7 @@ from typing import Any
 
 from loadtests.model.load import ScenarioError
 from loadtests.orchestrate import ab
+from loadtests.orchestrate.config_spec import ReferenceServer
 from loadtests.orchestrate.runner import Manifest, RunOptions, run_scenario
 from loadtests.orchestrate.scenario_file import Scenario
 from reports.gate import binomial, power
@@ -62,6 +63,11 @@ def delayed_name(delay_ms: float) -> str:
 def pool_scenario(matrix: Scenario, delays_ms: Sequence[float] = DELAYS_MS) -> Scenario:
     """The gate scenario's base configuration, plus one copy per injected delay."""
     base = next(c for c in matrix.configs if c.name == ab.BASE)
+    if not isinstance(base, ReferenceServer):  # only target_app injects delays
+        raise ScenarioError(
+            f"{matrix.source}: the self-check injects delays into target_app, and the "
+            f"configuration {ab.BASE!r} is {base.server_text()}"
+        )
     delayed = tuple(replace(base, name=delayed_name(d), inject_delay_ms=d) for d in delays_ms)
     return replace(matrix, configs=(base, *delayed))
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from loadtests.model.load import ScenarioError
-from loadtests.orchestrate.scenario_file import ConfigSpec, load_scenario, parse_scenario
+from loadtests.orchestrate.config_spec import ReferenceServer
+from loadtests.orchestrate.scenario_file import load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "loadtests" / "scenarios"
 
@@ -132,7 +133,7 @@ def test_config_load_overrides_the_shared_load() -> None:
 
 
 def test_target_app_args_carry_gc_faults_and_extra_args() -> None:
-    spec = ConfigSpec(
+    spec = ReferenceServer(
         "x", gc="freeze", inject_delay_ms=5.0, inject_drop_rate=0.01, server_args=("--presence",)
     )
     assert spec.target_app_args() == [

@@ -10,6 +10,7 @@ import pytest
 
 from loadtests.model.load import ScenarioError
 from loadtests.model.profile import REFERENCE, load_profile
+from loadtests.orchestrate.config_spec import CommandServer, ReferenceServer
 from loadtests.orchestrate.scenario_file import load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[3] / "loadtests" / "scenarios"
@@ -25,8 +26,9 @@ def test_servers_scenario_compares_three_servers_through_their_profiles() -> Non
     by_name = {c.name: c for c in matrix.configs}
     assert list(by_name) == ["flask-socketio", "python-socketio", "node-socketio"]
     assert by_name["flask-socketio"].protocol == REFERENCE
-    assert by_name["flask-socketio"].is_target_app
+    assert isinstance(by_name["flask-socketio"], ReferenceServer)
     uvicorn, node = by_name["python-socketio"], by_name["node-socketio"]
+    assert isinstance(uvicorn, CommandServer) and isinstance(node, CommandServer)
     assert uvicorn.command[:3] == (sys.executable, "-m", "uvicorn")
     assert node.command[1] == str(
         SCENARIOS.resolve() / ".." / "servers" / "node_chat" / "server.js"
