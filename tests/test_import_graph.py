@@ -66,7 +66,9 @@ TOP = 6
 # Same-rank edges that are part of the design.
 SIDEWAYS: set[Edge] = {
     ("loadtests.webui", "loadtests.coordination"),  # the Fan-out tab reads the progress state
-    ("loadtests.abuse", "loadtests.users"),  # hostile clients spread like users (layout)
+    # a Locust user runs on its worker's Agent and senders follow its Pace (one way only:
+    # coordination reads the layout from model, not from users)
+    ("loadtests.users", "loadtests.coordination"),
     ("loadtests.abuse", "loadtests.coordination"),  # its clients start with the progress window
     ("loadtests.model", "loadtests.strict"),  # the shared words parse strictly (InputError)
 }
@@ -78,16 +80,6 @@ KNOWN_VIOLATIONS: dict[Edge, set[str]] = {
     # issue 25's one parser tree owns both commands and removes this.
     ("loadtests.orchestrate", "loadtests.locust_launch"): {
         "loadtests.orchestrate.external_workers -> loadtests.locust_launch",
-    },
-    # users and coordination import each other: the worker's Agent holds users.layout
-    # and users.schedule.Pace, and the Locust user asks coordination.agent for its Agent.
-    ("loadtests.users", "loadtests.coordination"): {
-        "loadtests.users.bench_user -> loadtests.coordination.agent",
-    },
-    ("loadtests.coordination", "loadtests.users"): {
-        "loadtests.coordination.agent -> loadtests.users.layout",
-        "loadtests.coordination.agent -> loadtests.users.schedule",
-        "loadtests.coordination.roster -> loadtests.users.layout",
     },
     # The gate's runs live in orchestrate, its judgement in reports.gate; issue 25 puts
     # them in one package reached from one side (and the exit codes at the bottom).

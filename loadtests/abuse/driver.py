@@ -41,8 +41,8 @@ from loadtests.abuse.plan import Plan
 from loadtests.abuse.spec import AbuseSpec
 from loadtests.atomic import write_text
 from loadtests.coordination.progress_file import read_window_start_ns
+from loadtests.model.layout import room_name
 from loadtests.units import NS_PER_S
-from loadtests.users.layout import room_name
 
 RUNS: dict[str, Callable[[Plan], None]] = {
     "slow_consumer": slow_consumer.run,

@@ -32,12 +32,12 @@ from loadtests.coordination.messages import (
     REPORT_KEY,
     TICK_S,
 )
+from loadtests.coordination.pace import Pace
 from loadtests.measure.recorder import Recorder, Sampler
 from loadtests.measure.window import Window
+from loadtests.model import layout
 from loadtests.model.load import Load
 from loadtests.units import NS_PER_S
-from loadtests.users import layout
-from loadtests.users.schedule import Pace
 from loadtests.wire import readpoll
 
 _READY_ATTR = "roombench_ready"

@@ -16,7 +16,7 @@ from typing import Any
 from locust.runners import STATE_MISSING, LocalRunner
 
 from loadtests.coordination.messages import LOCAL_ID
-from loadtests.users import layout
+from loadtests.model import layout
 
 
 class WorkerRoster:

@@ -30,7 +30,7 @@ Fan-out latencies between workers on different hosts hold the offset between
 their clocks. The master corrects them (``loadtests.measure.clocks``), which
 needs to know whose clock stamped each: only then (``split_workers`` = W > 1)
 does a receiver file fan-out latencies per sender worker rank (``g % W``,
-``users.layout``), and only then does the receive path pay one more branch.
+``model.layout``), and only then does the receive path pay one more branch.
 
 Every counter goes to the ``Bucket`` of the message's *send* second
 (``t_ns // 1e9``): the master sums the buckets of the window's seconds, so the

@@ -20,7 +20,7 @@ from locust import User, constant
 from locust.runners import WorkerRunner
 
 from loadtests.coordination.agent import Agent, agent_of
-from loadtests.users import layout
+from loadtests.model import layout
 from loadtests.users import probe as probes
 from loadtests.users.churn import run_churn
 from loadtests.users.kinds import kind_for

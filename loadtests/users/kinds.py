@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from loadtests.measure.accounting import ReceiverLedger
+from loadtests.model import layout
 from loadtests.model.load import Load
 from loadtests.model.profile import Protocol
-from loadtests.users import layout
 from loadtests.users.probe import ReceiveProbe
 
 ECHO_PREFIX = "Received: "

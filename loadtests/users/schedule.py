@@ -16,6 +16,7 @@ from typing import Any
 
 import gevent
 
+from loadtests.coordination.pace import Pace
 from loadtests.measure.recorder import Recorder
 from loadtests.model.load import Load
 from loadtests.users.kinds import Kind
@@ -24,22 +25,6 @@ from loadtests.wire import readpoll
 
 GOLDEN = 0.6180339887  # spreads sender phases evenly over one interval
 PACE_CHECK_NS = 250_000_000  # a sender waiting longer looks at the pace again this often
-
-
-class Pace:
-    """The process's current rate per sender; a stepped session changes it between steps.
-
-    Each sender re-phases on its next wake-up (at most ``PACE_CHECK_NS`` later)
-    onto the shared wall-clock grid of the new interval.
-    """
-
-    def __init__(self, rate_per_sender_per_s: float) -> None:
-        self.rate = rate_per_sender_per_s
-        self.epoch = 0
-
-    def set(self, rate_per_sender_per_s: float) -> None:
-        self.rate = rate_per_sender_per_s
-        self.epoch += 1
 
 
 def pad_for(payload_bytes: int, sample: dict[str, Any]) -> str:

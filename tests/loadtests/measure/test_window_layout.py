@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from loadtests.measure.window import NS_PER_S, Step, WindowPlanner, plan_window
-from loadtests.users import layout
+from loadtests.model import layout
 
 S = NS_PER_S
 
