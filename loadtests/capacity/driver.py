@@ -28,7 +28,7 @@ from typing import Any
 from loadtests.capacity import document, plan
 from loadtests.capacity.axes import Axis
 from loadtests.capacity.bracket import DEFAULT_BUDGET, Confirmation
-from loadtests.capacity.evaluate import evaluate
+from loadtests.capacity.evaluate import evaluate, machine_limited
 from loadtests.capacity.search import Outcome, Search
 from loadtests.capacity.session import StepRunner
 from loadtests.capacity.slo import Term
@@ -216,6 +216,8 @@ class _Windows:
             # a noisy failure may be the neighbour's, so it is measured again.
             noisy = "noisy_machine" in doc["flags"] and outcome is not Outcome.PASS
             again = noisy and self.noisy_left > 0
+            if not again:
+                outcome, reason = machine_limited(doc, outcome, reason)
             point = summarise(
                 load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
             )
