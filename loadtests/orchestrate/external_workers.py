@@ -182,7 +182,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="K",
         help="start no local Locust workers: wait for K started elsewhere with "
-        "`roombench worker --master ADDR[:PORT]` (needs --master-bind)",
+        "`roombench worker --master ADDR[:PORT]` (capacity: add --master-timeout 60, as it "
+        "starts a master a step) (needs --master-bind)",
     )
     parser.add_argument(
         "--master-bind",
@@ -195,7 +196,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="S",
-        help=f"how long a run waits for its external workers (default {DEFAULT_WAIT_S:g} s)",
+        help="how long a run (a capacity step) waits for its external workers "
+        f"(default {DEFAULT_WAIT_S:g} s)",
     )
 
 

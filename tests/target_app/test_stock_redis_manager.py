@@ -15,6 +15,7 @@ import socketio
 from target_app import managers
 from target_app.cli import parse_args
 from target_app.config import REDIS_MANAGERS, ServerConfig
+from target_app.redis_queue import QueueHealth
 from target_app.server import describe
 from target_app.stock_redis_queue import CountingLog, StockQueueHealth
 from tests.conftest import NodeFactory
@@ -91,6 +92,7 @@ def test_the_stock_managers_failure_lines_are_counted_with_their_cause(
         "resubscriptions": None,
     }
     assert not health.ready
+    assert QueueHealth(QUEUE, "flask-socketio").describe()["manager"] == "robust"
 
 
 @pytest.mark.slow
