@@ -36,6 +36,7 @@ from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results, speed
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_step import StepRun
 from loadtests.orchestrate.matrix import ConfigSpec, Matrix
 from loadtests.orchestrate.progress import Progress
@@ -62,6 +63,7 @@ class CapacityOptions:
     redis_binary: str | None = None
     confirm_windows: int = DEFAULT_BUDGET  # extra windows to confirm the knee (bracket.py)
     noisy_remeasures: int = 3  # windows measured again, a search, because the machine was noisy
+    external: ExternalWorkers | None = None  # every step's workers started elsewhere
 
 
 def raise_open_files_limit() -> int:
@@ -184,6 +186,9 @@ class _Windows:
             index = len(entry["steps"]) + 1
             scenario = axis.scenario(base, load)
             processes, why = self.matrix.processes_for(self.config, scenario, _measured_cost(entry))
+            external = self.options.external
+            if external is not None:
+                processes, why = external.count, f"external workers, master at {external.address}"
             step = StepRun(
                 out=self.options.out_dir / "steps",
                 stem=f"{stem}.step{index:02d}",
@@ -197,6 +202,7 @@ class _Windows:
                 },
                 processes=processes,
                 run_id=self.options.out_dir.name,
+                external=external,
             )
             probe = speed.probe_schema(f"step {index}", self.running.cpu_plan, STEP_PROBE_REPEATS)
             label = f"{document.label(entry)} step {index} ({load:,.0f} {axis.unit})"

@@ -15,6 +15,8 @@ nodes = 1
 queue = "none"              # or "redis": a private redis-server, nodes share it
 async_mode = "eventlet"     # eventlet | gevent | threading
 gc = "freeze"               # freeze (the server's default) | default | off
+redis_manager = "robust"    # queue = "redis" only: robust (target_app's) | stock
+                            # (python-socketio's RedisManager as shipped)
 server_args = []            # any other target_app option, verbatim
 inject_delay_ms = 0.0       # fault injection: only to prove the harness measures truly
 inject_drop_rate = 0.0
@@ -105,6 +107,7 @@ class ConfigSpec:
     protocol: Protocol = REFERENCE
     abuse: AbuseSpec | None = None  # [config.abuse]: hostile clients beside the load
     test_hosts: bool = False  # nodes and redis-server on test hosts (cluster.hosted; root)
+    redis_manager: str = "robust"  # target_app's --redis-manager (queue = "redis" only)
 
     @property
     def is_target_app(self) -> bool:
@@ -140,6 +143,8 @@ class ConfigSpec:
             args += ["--inject-delay-ms", repr(self.inject_delay_ms)]
         if self.inject_drop_rate:
             args += ["--inject-drop-rate", repr(self.inject_drop_rate)]
+        if self.redis_manager != "robust":
+            args += ["--redis-manager", self.redis_manager]
         return args + list(self.server_args)
 
     def to_dict(self) -> dict[str, Any]:

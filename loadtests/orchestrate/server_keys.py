@@ -1,4 +1,5 @@
-"""A ``[[config]]``'s server keys: ``command``, ``target``, ``target_pids``, ``protocol``.
+"""A ``[[config]]``'s server keys: ``command``, ``target``, ``target_pids``, ``protocol``,
+``redis_manager``.
 
 Which server a configuration measures, when it is not a target_app the
 harness starts itself: a ``command`` it starts (placeholders checked here,
@@ -20,6 +21,7 @@ from loadtests.cluster import command_node
 from loadtests.cluster.targets import TargetURLError, target_url
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.users.protocol import Protocol, ProtocolError, protocol_from
+from target_app.config import REDIS_MANAGERS
 
 # Keys that only mean something for target_app nodes the harness starts itself.
 TARGET_APP_KEYS = (
@@ -29,6 +31,7 @@ TARGET_APP_KEYS = (
     "inject_delay_ms",
     "inject_drop_rate",
     "app_dir",
+    "redis_manager",
 )
 
 
@@ -122,7 +125,24 @@ def server_keys(
                 ScenarioError,
             )
         values["target_pids"] = tuple(pids)
+    if "redis_manager" in table:
+        values["redis_manager"] = _redis_manager(table, where)
     return values
+
+
+def _redis_manager(table: Mapping[str, Any], where: str) -> str:
+    """target_app's ``--redis-manager``: robust (its own) or stock (python-socketio's)."""
+    key = f"{where}.redis_manager"
+    name = strict.typed(table["redis_manager"], str, key, ScenarioError)
+    strict.one_of(name, REDIS_MANAGERS, key, ScenarioError)
+    if name != "robust" and table.get("queue", "none") != "redis":
+        strict.fail(
+            key,
+            f"{name!r} without a Redis queue",
+            'queue = "redis" (or leave redis_manager out)',
+            ScenarioError,
+        )
+    return name
 
 
 def _command(table: Mapping[str, Any], where: str, base_dir: Path) -> tuple[str, ...]:
