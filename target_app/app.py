@@ -20,6 +20,7 @@ from target_app.json_modules import json_module
 from target_app.managers import build_manager
 from target_app.redis_queue import RobustRedisManager
 from target_app.state import NodeState
+from target_app.stock_redis_queue import StockRedisManager
 
 EXTENSION_KEY = "roombench"
 
@@ -38,7 +39,7 @@ def create_app(config: ServerConfig | None = None) -> tuple[Flask, SocketIO]:
     faults = FaultInjector(config.faults) if config.faults.active else None
     state = NodeState(config=config, faults=faults)
     manager = build_manager(config, state.counters, faults)
-    if isinstance(manager, RobustRedisManager):
+    if isinstance(manager, (RobustRedisManager, StockRedisManager)):
         state.queue = manager.health
 
     app = Flask("target_app")

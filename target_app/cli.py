@@ -14,6 +14,7 @@ from target_app.config import (
     DISPATCHES,
     GC_MODES,
     LOG_LEVELS,
+    REDIS_MANAGERS,
     ConnectionGuards,
     FaultPlan,
     Limits,
@@ -52,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="Redis channel of the message queue (needs --message-queue); nodes on different "
         "channels do not hear each other. Flask-SocketIO's own default lets its nodes share one",
+    )
+    add(
+        "--redis-manager",
+        choices=REDIS_MANAGERS,
+        default=d.redis_manager,
+        help="with --message-queue: robust = the reference server's own Redis manager "
+        "(target_app/redis_queue.py: sized pools, no duplicate on a timeout, loud failures), "
+        "stock = python-socketio's socketio.RedisManager as shipped, to compare them",
     )
     add(
         "--presence",
@@ -254,6 +263,7 @@ def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:
             node_id=ns.node_id,
             message_queue=ns.message_queue or None,
             queue_channel=ns.queue_channel,
+            redis_manager=ns.redis_manager,
             presence=ns.presence,
             limits=Limits(
                 max_room_chars=ns.max_room_chars,

@@ -23,6 +23,9 @@ DEFAULT_QUEUE_CHANNEL = "flask-socketio"  # Flask-SocketIO's own, so its nodes c
 # event, what the reference server ships) or python-socketio's server directly.
 DISPATCHES = ("flask-socketio", "socketio")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Which Redis manager a queued node runs: the reference server's own (redis_queue) or
+# python-socketio's RedisManager unchanged (stock_redis_queue), to measure the difference.
+REDIS_MANAGERS = ("robust", "stock")
 
 
 @dataclass(frozen=True)
@@ -145,7 +148,9 @@ class ServerConfig:
     surface; docs/target_app-hardening.md) and, in threading mode, at most
     ``max_threading_sessions`` (default 500) Engine.IO sessions at once (each
     costs about four threads; past that a mass disconnect left the node
-    unanswering for a minute).
+    unanswering for a minute). With a queue, ``redis_manager`` (default "robust")
+    picks the Redis manager: "robust" = ``redis_queue.RobustRedisManager``, "stock" =
+    python-socketio's ``RedisManager`` as shipped (``stock_redis_queue``).
     """
 
     host: str = "127.0.0.1"
@@ -154,6 +159,7 @@ class ServerConfig:
     node_id: str = "node"
     message_queue: str | None = None
     queue_channel: str = DEFAULT_QUEUE_CHANNEL
+    redis_manager: str = "robust"
     presence: bool = False
     limits: Limits = field(default_factory=Limits)
     max_connections: int = 100_000
@@ -219,6 +225,13 @@ def config_problems(config: ServerConfig) -> list[str]:
         problems.append(
             f"--queue-channel needs --message-queue ({config.queue_channel!r} names a Redis "
             "channel): pass --message-queue redis://HOST:PORT/DB or drop --queue-channel"
+        )
+    if config.redis_manager not in REDIS_MANAGERS:
+        problems.append(f"--redis-manager must be one of {', '.join(REDIS_MANAGERS)}")
+    elif config.message_queue is None and config.redis_manager != "robust":
+        problems.append(
+            f"--redis-manager {config.redis_manager} needs --message-queue: pass "
+            "--message-queue redis://HOST:PORT/DB or drop --redis-manager"
         )
     limits = config.limits
     for name in (

@@ -6,7 +6,9 @@ manager whose local fan-out is a ``FanoutManager``. Its MRO is
 RedisFanoutManager -> RobustRedisManager -> RedisManager -> PubSubManager ->
 FanoutManager -> Manager, so ``PubSubManager``'s ``super().emit`` (the local
 delivery of every emit, local or received from Redis) goes through
-``FanoutManager.emit``.
+``FanoutManager.emit``. ``--redis-manager stock`` swaps the robust manager for
+python-socketio's own (``StockRedisFanoutManager``, the same MRO with
+``StockRedisManager`` in its place).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from target_app.fanout import FanoutManager
 from target_app.faults import FaultInjector
 from target_app.redis_queue import RobustRedisManager
 from target_app.stats import Counters
+from target_app.stock_redis_queue import StockRedisManager
 
 
 class RedisFanoutManager(RobustRedisManager, FanoutManager):
@@ -37,6 +40,18 @@ class RedisFanoutManager(RobustRedisManager, FanoutManager):
         self.faults = faults
 
 
+class StockRedisFanoutManager(StockRedisManager, FanoutManager):
+    """python-socketio's Redis queue as shipped + counted, fault-injectable local fan-out."""
+
+    def __init__(
+        self, config: ServerConfig, counters: Counters, faults: FaultInjector | None
+    ) -> None:
+        assert config.message_queue is not None
+        super().__init__(config.message_queue, channel=config.queue_channel)
+        self.counters = counters
+        self.faults = faults
+
+
 ManagerFactory = Callable[[ServerConfig, Counters, "FaultInjector | None"], socketio.Manager]
 
 
@@ -46,10 +61,17 @@ def _local(
     return FanoutManager(counters, faults)
 
 
+# --redis-manager: which Redis manager a queued node runs
+REDIS_MANAGERS: dict[str, ManagerFactory] = {
+    "robust": RedisFanoutManager,
+    "stock": StockRedisFanoutManager,
+}
+
+
 def _redis(
     config: ServerConfig, counters: Counters, faults: FaultInjector | None
 ) -> socketio.Manager:
-    return RedisFanoutManager(config, counters, faults)
+    return REDIS_MANAGERS[config.redis_manager](config, counters, faults)
 
 
 MANAGERS: dict[str, ManagerFactory] = {"": _local, "redis": _redis, "rediss": _redis}

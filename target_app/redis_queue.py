@@ -89,6 +89,11 @@ class QueueHealth:
     resubscriptions: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @property
+    def ready(self) -> bool:
+        """Subscribed now: every publish reaches this node (``/healthz``)."""
+        return self.subscribed
+
     def count(self, name: str) -> None:
         with self._lock:
             setattr(self, name, getattr(self, name) + 1)
@@ -96,6 +101,7 @@ class QueueHealth:
     def describe(self) -> dict[str, Any]:
         with self._lock:
             return {
+                "manager": "robust",
                 "url": redact(self.url),
                 "channel": self.channel,
                 "subscribed": self.subscribed,

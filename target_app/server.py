@@ -57,7 +57,8 @@ def _exit_now(signum: int, frame: FrameType | None) -> None:
 def describe(config: ServerConfig) -> str:
     """The one start-up line: node, address, every setting that moves capacity, faults."""
     queue = (
-        f"{redact(config.message_queue)} (channel {config.queue_channel})"
+        f"{redact(config.message_queue)} (channel {config.queue_channel}) "
+        f"redis_manager={config.redis_manager}"
         if config.message_queue
         else "none"
     )

@@ -13,6 +13,7 @@ from target_app.membership import Membership
 from target_app.protocol import BAD_HTTP
 from target_app.redis_queue import QueueHealth
 from target_app.stats import Counters, ProcessClock, stats_document
+from target_app.stock_redis_queue import StockQueueHealth
 
 
 @dataclass
@@ -24,7 +25,7 @@ class NodeState:
     membership: Membership = field(default_factory=Membership)
     clock: ProcessClock = field(default_factory=ProcessClock)
     faults: FaultInjector | None = None
-    queue: QueueHealth | None = None
+    queue: QueueHealth | StockQueueHealth | None = None
     log: RateLimitedLog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,7 +46,7 @@ class NodeState:
 
     def healthy(self) -> bool:
         """Ready to serve: always without a queue, once subscribed with one."""
-        return self.queue is None or self.queue.subscribed
+        return self.queue is None or self.queue.ready
 
     def stats(self) -> dict[str, Any]:
         return stats_document(

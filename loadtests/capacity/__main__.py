@@ -19,6 +19,7 @@ from loadtests.capacity.plan import check_plan, fixed_processes
 from loadtests.capacity.precision import precision_lines
 from loadtests.capacity.slo import parse_slo
 from loadtests.interrupts import stop_on_interrupts
+from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.cli_args import add_cpu_sets
 from loadtests.orchestrate.rundir import new_run_dir, point_latest
 from loadtests.orchestrate.scenario_file import load_scenario
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     add_cpu_sets(parser)
     parser.add_argument("--redis-server", default=None, metavar="PATH")
     parser.add_argument("--redis-url", default=None)
+    external_workers.add_options(parser)
     return parser
 
 
@@ -80,9 +82,18 @@ def main(argv: list[str] | None = None) -> int:
             base = matrix.load_for(config)
             start = args.start if args.start is not None else axis.start(base)
             check_plan(axis, base, config, start, fixed_processes(matrix))
+        external = external_workers.from_args(
+            args.external_workers, args.master_bind, args.workers_timeout, InputError
+        )
     except InputError as exc:
         print(f"roombench capacity: {exc}", file=sys.stderr)
         return 2
+    if external is not None:  # a master a step: the workers follow them (worker_loop)
+        external = external.following(external_workers.DEFAULT_MASTER_TIMEOUT_S)
+        print(
+            f"roombench capacity: every step waits for {external.count} worker(s) at "
+            f"{external.address}; start each with `{external.worker_command}`"
+        )
     out = args.out or new_run_dir()
     options = CapacityOptions(
         out_dir=out,
@@ -93,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         start=args.start,
         redis_url=args.redis_url,
         redis_binary=args.redis_server,
+        external=external,
     )
     try:
         doc = run_capacity(matrix, options)

@@ -28,7 +28,7 @@ from typing import Any
 from loadtests.capacity import document, plan
 from loadtests.capacity.axes import Axis
 from loadtests.capacity.bracket import DEFAULT_BUDGET, Confirmation
-from loadtests.capacity.evaluate import evaluate
+from loadtests.capacity.evaluate import evaluate, machine_limited
 from loadtests.capacity.search import Outcome, Search
 from loadtests.capacity.session import StepRunner
 from loadtests.capacity.slo import Term
@@ -38,6 +38,7 @@ from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results, speed
 from loadtests.model.load import Load
 from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_step import StepRun
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.runner import add_protocol
@@ -63,6 +64,7 @@ class CapacityOptions:
     redis_binary: str | None = None
     confirm_windows: int = DEFAULT_BUDGET  # extra windows to confirm the knee (bracket.py)
     noisy_remeasures: int = 3  # windows measured again, a search, because the machine was noisy
+    external: ExternalWorkers | None = None  # every step's workers started elsewhere
 
 
 def raise_open_files_limit() -> int:
@@ -185,6 +187,9 @@ class _Windows:
             index = len(entry["steps"]) + 1
             scenario = axis.scenario(base, load)
             processes, why = self.matrix.processes_for(self.config, scenario, _measured_cost(entry))
+            external = self.options.external
+            if external is not None:
+                processes, why = external.count, f"external workers, master at {external.address}"
             step = StepRun(
                 out=self.options.out_dir / "steps",
                 stem=f"{stem}.step{index:02d}",
@@ -198,6 +203,7 @@ class _Windows:
                 },
                 processes=processes,
                 run_id=self.options.out_dir.name,
+                external=external,
             )
             probe = speed.probe_schema(f"step {index}", self.running.cpu_plan, STEP_PROBE_REPEATS)
             label = f"{document.label(entry)} step {index} ({load:,.0f} {axis.unit})"
@@ -217,6 +223,8 @@ class _Windows:
             # a noisy failure may be the neighbour's, so it is measured again.
             noisy = "noisy_machine" in doc["flags"] and outcome is not Outcome.PASS
             again = noisy and self.noisy_left > 0
+            if not again:
+                outcome, reason = machine_limited(doc, outcome, reason)
             point = summarise(
                 load, scenario, doc, outcome, reason, f"steps/{step.results_path.name}"
             )

@@ -70,3 +70,22 @@ def evaluate(doc: Mapping[str, Any], terms: list[Term]) -> tuple[Outcome, str]:
     if undecided:  # nothing failed for sure; one term could not be decided
         return Outcome.GENERATOR_LIMITED, undecided
     return Outcome.PASS, ""
+
+
+# A failure the machine may have caused is not the node's (issue 22): the generator on
+# the servers' CPUs, or other work on the machine, can only slow a window down.
+MACHINE_FLAGS = ("shared_cpus", "noisy_machine")
+
+
+def machine_limited(doc: Mapping[str, Any], outcome: Outcome, reason: str) -> tuple[Outcome, str]:
+    """``outcome`` unless it is a failure on a machine that may have caused it: then the
+    step is limited (never a capacity), naming the flag and the failure it hides."""
+    if outcome is not Outcome.FAIL:
+        return outcome, reason
+    for flag in MACHINE_FLAGS:
+        if flag in doc["flags"]:
+            return (
+                Outcome.GENERATOR_LIMITED,
+                f"{flag}: {doc['flags'][flag]} (failed: {reason}; not the node's alone)",
+            )
+    return outcome, reason

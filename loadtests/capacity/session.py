@@ -24,6 +24,7 @@ from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.coordination.stepping import COMMAND, step_path
 from loadtests.model.load import Load
+from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.locust_step import (
     StepRun,
     node_stats,
@@ -102,11 +103,15 @@ class SteppedSession:
         path = step_path(self.control_dir, index)
         if index == 1:  # Locust starts; every user connects and joins
             budget_s = run_budget_s(scenario, self.run.processes) + STEP_ALLOWANCE_S
+            budget_s += self.run.budget_extra_s
         else:
             budget_s = scenario.warmup_s + scenario.window_s + scenario.drain_s + STEP_ALLOWANCE_S
         deadline = time.monotonic() + budget_s
         while not path.exists():
             if not locust.alive():
+                never_came = external_workers.failure(self.run.external, locust.log_path)
+                if never_came is not None:
+                    raise never_came
                 raise locust.failure(
                     f"exited (code {locust.stop()}) before step {index} was measured"
                 )

@@ -1,7 +1,8 @@
 """One ``[[config]]`` of a scenario file: which server to measure, as one of three kinds.
 
 - ``ReferenceServer``: target_app nodes the harness starts itself (nodes, queue,
-  async_mode, gc, server_args, fault injection, app_dir, test_hosts, events);
+  async_mode, gc, server_args, fault injection, app_dir, test_hosts, events,
+  redis_manager);
 - ``CommandServer``: any other Socket.IO server the harness starts from a
   ``command`` (nodes, queue, events);
 - ``RunningTarget``: servers already running at ``target`` URLs, nothing started
@@ -29,8 +30,8 @@ from loadtests.orchestrate.timeline import FaultEvent
 
 MAX_NODES = 16
 
-# The config document's server keys in their order, at the values a kind that does not
-# have the key is written with (the reference server's defaults; ReferenceServer's own).
+# The config document's keys in their order, at the values a kind that does not have
+# the key is written with (the reference server's defaults; ReferenceServer's own).
 _DOC_DEFAULTS: dict[str, Any] = {
     "nodes": 1,
     "queue": "none",
@@ -45,6 +46,10 @@ _DOC_DEFAULTS: dict[str, Any] = {
     "command": [],
     "target": [],
     "target_pids": [],
+    "protocol": None,
+    "abuse": None,
+    "test_hosts": False,
+    "redis_manager": "robust",
 }
 
 
@@ -131,6 +136,7 @@ class ReferenceServer(ConfigSpec):
     app_dir: Path | None = None  # run target_app from this checkout (None: this one)
     events: tuple[FaultEvent, ...] = ()
     test_hosts: bool = False  # nodes and redis-server on test hosts (cluster.hosted; root)
+    redis_manager: str = "robust"  # target_app's --redis-manager (queue = "redis" only)
 
     def server_text(self) -> str:
         return f"{self.async_mode}, gc {self.gc}"
@@ -141,6 +147,8 @@ class ReferenceServer(ConfigSpec):
             args += ["--inject-delay-ms", repr(self.inject_delay_ms)]
         if self.inject_drop_rate:
             args += ["--inject-drop-rate", repr(self.inject_drop_rate)]
+        if self.redis_manager != "robust":
+            args += ["--redis-manager", self.redis_manager]
         return args + list(self.server_args)
 
     def _cluster_keys(self) -> dict[str, Any]:
@@ -159,6 +167,7 @@ class ReferenceServer(ConfigSpec):
             "inject_delay_ms": self.inject_delay_ms,
             "inject_drop_rate": self.inject_drop_rate,
             "app_dir": str(self.app_dir) if self.app_dir is not None else None,
+            "redis_manager": self.redis_manager,
         }
 
 

@@ -32,7 +32,7 @@ from loadtests.orchestrate.config_spec import (
     RunningTarget,
 )
 from loadtests.orchestrate.event_tables import parse_events
-from target_app.config import ASYNC_MODES, GC_MODES
+from target_app.config import ASYNC_MODES, GC_MODES, REDIS_MANAGERS
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # Every key a [[config]] may have, whatever its kind (an unknown one is named with these).
@@ -204,6 +204,8 @@ def _reference_server(
                 ScenarioError,
             )
         values["app_dir"] = app_dir
+    if "redis_manager" in table:
+        values["redis_manager"] = _redis_manager(table, where)
     spec = ReferenceServer(**common, **values)
     strict.one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode", ScenarioError)
     strict.one_of(spec.gc, GC_MODES, f"{where}.gc", ScenarioError)
@@ -211,6 +213,21 @@ def _reference_server(
     strict.in_range(spec.inject_delay_ms, 0, 60_000, f"{where}.inject_delay_ms", ScenarioError)
     strict.in_range(spec.inject_drop_rate, 0, 1, f"{where}.inject_drop_rate", ScenarioError)
     return spec
+
+
+def _redis_manager(table: Mapping[str, Any], where: str) -> str:
+    """target_app's ``--redis-manager``: robust (its own) or stock (python-socketio's)."""
+    key = f"{where}.redis_manager"
+    name = strict.typed(table["redis_manager"], str, key, ScenarioError)
+    strict.one_of(name, REDIS_MANAGERS, key, ScenarioError)
+    if name != "robust" and table.get("queue", "none") != "redis":
+        strict.fail(
+            key,
+            f"{name!r} without a Redis queue",
+            'queue = "redis" (or leave redis_manager out)',
+            ScenarioError,
+        )
+    return name
 
 
 def _command_server(

@@ -9,7 +9,9 @@ reach; default port 5557), and waits up to ``--workers-timeout`` seconds
 ADDR:PORT`` on any host with this checkout and its virtualenv. A count that
 never arrives ends that run with an error saying how many came and how to
 start the rest; an address the machine does not have is refused before
-anything starts.
+anything starts. A capacity search starts a master for every step (or stepped
+session) on the same address; its workers follow them with ``--master-timeout
+S`` (``worker_loop``) and exit by themselves when the search is over.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import socket
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
 
 from loadtests import strict
 from loadtests.cluster.processes import ProcessError
+from loadtests.interrupts import stop_on_interrupts
+from loadtests.orchestrate import worker_loop
 
 DEFAULT_MASTER_PORT = 5557  # Locust's own default
 DEFAULT_WAIT_S = 60.0
@@ -44,10 +48,21 @@ class ExternalWorkers:
     host: str
     port: int = DEFAULT_MASTER_PORT
     wait_s: float = DEFAULT_WAIT_S
+    follow_s: float | None = None  # capacity: workers follow its masters (--master-timeout)
 
     @property
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+    @property
+    def worker_command(self) -> str:
+        """What to start on each worker host."""
+        command = f"roombench worker --master {self.address}"
+        return command if self.follow_s is None else f"{command} --master-timeout {self.follow_s:g}"
+
+    def following(self, master_timeout_s: float) -> ExternalWorkers:
+        """The same workers, asked to follow one master after another (a capacity search)."""
+        return replace(self, follow_s=master_timeout_s)
 
     def locust_args(self) -> list[str]:
         """The master's Locust options: no local workers, wait for ``count`` of them."""
@@ -76,7 +91,7 @@ class ExternalWorkers:
         return (
             f"--external-workers {self.count}: {came} of {self.count} worker(s) connected to "
             f"{self.address} within {self.wait_s:g} s (--workers-timeout); start each with "
-            f"`roombench worker --master {self.address}` on a host that reaches it"
+            f"`{self.worker_command}` on a host that reaches it"
         )
 
 
@@ -167,7 +182,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="K",
         help="start no local Locust workers: wait for K started elsewhere with "
-        "`roombench worker --master ADDR[:PORT]` (needs --master-bind)",
+        "`roombench worker --master ADDR[:PORT]` (capacity: add --master-timeout 60, as it "
+        "starts a master a step) (needs --master-bind)",
     )
     parser.add_argument(
         "--master-bind",
@@ -180,7 +196,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=None,
         metavar="S",
-        help=f"how long a run waits for its external workers (default {DEFAULT_WAIT_S:g} s)",
+        help="how long a run (a capacity step) waits for its external workers "
+        f"(default {DEFAULT_WAIT_S:g} s)",
     )
 
 
@@ -191,21 +208,25 @@ def worker_argv(master: str, rest: Sequence[str]) -> list[str]:
 
 
 MAX_RUNS = 1000
+DEFAULT_MASTER_TIMEOUT_S = 60.0  # what the runner suggests: a capacity search's gaps are seconds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``roombench worker --master HOST[:PORT] [--runs N] [LOCUST OPTIONS]``.
+    """``roombench worker --master HOST[:PORT] [--runs N] [--master-timeout S] [LOCUST OPTIONS]``.
 
     A Locust worker exits when its master's run ends, and the runner starts a new
     master for every run: ``--runs N`` serves N runs in turn (a matrix's
     configurations and repeats), one worker process after another.
+    ``--master-timeout S`` follows masters until none has listened at the address
+    for S seconds (a capacity search, whose number of masters is not known), at
+    most ``--runs`` of them (default then 1000): ``worker_loop``.
     """
     parser = argparse.ArgumentParser(
         prog="roombench worker",
         description="A Locust worker (roombench's locustfile) for a run whose master is "
-        "elsewhere: `roombench run ... --external-workers K --master-bind ADDR` there, or "
-        "`locust --master` by hand. It takes no roombench options: the master sends the "
-        "scenario. Other options go to Locust (e.g. --processes N: N workers).",
+        "elsewhere: `roombench run|gate|capacity ... --external-workers K --master-bind ADDR` "
+        "there, or `locust --master` by hand. It takes no roombench options: the master sends "
+        "the scenario. Other options go to Locust (e.g. --processes N: N workers).",
     )
     parser.add_argument(
         "--master",
@@ -216,24 +237,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--runs",
         type=int,
-        default=1,
+        default=None,
         metavar="N",
-        help="serve N runs one after another (default 1: the runner starts a master a run)",
+        help="serve N runs one after another (default 1: the runner starts a master a run; "
+        f"with --master-timeout, {MAX_RUNS})",
+    )
+    parser.add_argument(
+        "--master-timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="follow the runner's masters (a capacity search's steps) and exit by itself once "
+        f"none has listened at --master for S seconds (e.g. {DEFAULT_MASTER_TIMEOUT_S:g})",
     )
     args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     try:
         locust_argv = worker_argv(args.master, rest)
-        strict.in_range(args.runs, 1, MAX_RUNS, "--runs", strict.InputError)
+        runs = args.runs if args.runs is not None else MAX_RUNS if args.master_timeout else 1
+        strict.in_range(runs, 1, MAX_RUNS, "--runs", strict.InputError)
+        if args.master_timeout is not None:
+            strict.in_range(args.master_timeout, 1, 3600, "--master-timeout", strict.InputError)
     except strict.InputError as exc:
         print(f"roombench worker: {exc}", file=sys.stderr)
         return 2
-    if args.runs == 1:
+    command = [sys.executable, "-m", "loadtests.locust_launch", *locust_argv]
+    if args.master_timeout is not None:
+        host, port = split_host_port(args.master, "--master", strict.InputError)
+        stop_on_interrupts()  # SIGTERM too: the loop then stops its worker before it exits
+        try:
+            return worker_loop.serve(
+                worker_loop.Follow(host, port, runs, args.master_timeout), command
+            )
+        except KeyboardInterrupt:
+            return 130
+    if runs == 1:
         from loadtests import locust_launch  # Locust patches the standard library on import
 
         return locust_launch.main(locust_argv)
     code = 0
-    for _ in range(args.runs):  # each its own process: Locust's state is per process
-        command = [sys.executable, "-m", "loadtests.locust_launch", *locust_argv]
+    for _ in range(runs):  # each its own process: Locust's state is per process
         code = max(code, subprocess.run(command, check=False).returncode)
     return code
 

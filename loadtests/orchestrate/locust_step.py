@@ -20,6 +20,8 @@ from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.measure import results
 from loadtests.model.load import Load
+from loadtests.orchestrate import external_workers
+from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import MAX_SPAWN_RATE_PER_PROCESS, LocustRun, build_argv
 from loadtests.orchestrate.progress import Progress
 from loadtests.orchestrate.supervision import Supervision
@@ -48,6 +50,12 @@ class StepRun:
     processes: int = 1
     run_id: str | None = None
     repeat: int = 0
+    external: ExternalWorkers | None = None  # workers started elsewhere (``processes`` of them)
+
+    @property
+    def budget_extra_s(self) -> float:
+        """Beyond ``run_budget_s``: the master's wait for external workers."""
+        return self.external.wait_s if self.external is not None else 0.0
 
     @property
     def results_path(self) -> Path:
@@ -79,6 +87,7 @@ def start_supervised(
         run_id=step.run_id,
         repeat=step.repeat,
         control_dir=control_dir,
+        external=step.external,
     )
     locust = ManagedProcess(
         f"locust ({step.stem})", build_argv(run), step.log_dir / f"{step.stem}.locust.log"
@@ -94,11 +103,14 @@ def run_on_cluster(
     running: Cluster, load: Load, step: StepRun, progress: Progress
 ) -> dict[str, Any]:
     """Run Locust with ``load`` against ``running``; return the completed results document."""
-    budget_s = run_budget_s(load, step.processes)
+    budget_s = run_budget_s(load, step.processes) + step.budget_extra_s
     with ExitStack() as stack:
         supervision, locust = start_supervised(stack, running, load, step)
         code = wait_for_locust(locust, progress, step.progress_path, budget_s)
         supervision.stop()
+        never_came = external_workers.failure(step.external, locust.log_path)
+        if never_came is not None:
+            raise never_came
         if not step.results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {step.results_path}")
         doc: dict[str, Any] = json.loads(step.results_path.read_text())

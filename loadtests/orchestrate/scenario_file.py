@@ -15,6 +15,8 @@ nodes = 1
 queue = "none"              # or "redis": a private redis-server, nodes share it
 async_mode = "eventlet"     # eventlet | gevent | threading
 gc = "freeze"               # freeze (the server's default) | default | off
+redis_manager = "robust"    # queue = "redis" only: robust (target_app's) | stock
+                            # (python-socketio's RedisManager as shipped)
 server_args = []            # any other target_app option, verbatim
 inject_delay_ms = 0.0       # fault injection: only to prove the harness measures truly
 inject_drop_rate = 0.0

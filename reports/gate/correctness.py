@@ -10,8 +10,9 @@ Fast and wrong is not a pass, so these come before any statistics:
   ``incomplete``, or a configuration missing from the candidate fails. So do
   ``node_died``, ``redis_died`` and ``connections_dropped`` unless the run
   planned fault events (its ``events`` list is not empty).
-* **Comparability.** ``generator_starved``, ``generator_saturated`` or
-  ``server_saturated`` on either side, a broken baseline run, or scenarios
+* **Comparability.** ``generator_starved``, ``generator_saturated``,
+  ``server_saturated`` or ``noisy_machine`` (CPU outside the run, or steal, above
+  the watcher's threshold: loadtests/measure/machine_noise.py) on either side, a broken baseline run, or scenarios
   that differ make the timing inconclusive (exit 3), never a regression.
 
 Flags are read generically from each run's ``flags`` mapping: a flag named
@@ -32,9 +33,15 @@ from reports.loading import InputError
 
 FAILS_ALWAYS = ("incomplete",)
 FAILS_UNLESS_PLANNED = ("node_died", "redis_died", "connections_dropped")
-# A run that was saturated, starved, or deliberately abused ([config.abuse]) cannot
-# speak for the server's timing.
-TIMING_UNJUDGEABLE = ("generator_starved", "generator_saturated", "server_saturated", "abuse")
+# A run that was saturated, starved, disturbed by other work on the machine, or
+# deliberately abused ([config.abuse]) cannot speak for the server's timing.
+TIMING_UNJUDGEABLE = (
+    "generator_starved",
+    "generator_saturated",
+    "server_saturated",
+    "noisy_machine",
+    "abuse",
+)
 # Set by the runner whenever a configuration injects faults: the counters rule covers it.
 EXPECTED_FLAGS = ("faults_injected",)
 

@@ -68,6 +68,9 @@ class FaultRow:
     whole_again: str
     duplicates_after: str
     p99_max: str
+    late_window: str
+    timely_again: str
+    was_late: bool
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,25 @@ def _whole_again(row: dict[str, Any]) -> str:
     return f"{row['whole_again_t_s']} s (+{row['recovery_s']:.1f} s)"
 
 
+def _late_window(row: dict[str, Any]) -> str:
+    """Send seconds whose fan-out p99 was above the event's late threshold."""
+    threshold_us = row.get("late_threshold_us")
+    if threshold_us is None:
+        return "not measured"
+    late = row.get("late_window_s")
+    if late is None:
+        return "—"
+    return f"{late[0]}–{late[1]} s (p99 > {threshold_us / 1000:,.1f} ms)"
+
+
+def _timely_again(row: dict[str, Any]) -> str:
+    if row.get("late_threshold_us") is None:
+        return "not measured"
+    if row.get("timely_again_t_s") is None:
+        return f"not before {row['segment_s'][1]} s"
+    return f"{row['timely_again_t_s']} s (+{row['timely_recovery_s']:.1f} s)"
+
+
 def fault_row(label: str, repeat: int, row: dict[str, Any]) -> FaultRow:
     window = row.get("loss_window_s")
     return FaultRow(
@@ -120,6 +142,9 @@ def fault_row(label: str, repeat: int, row: dict[str, Any]) -> FaultRow:
         whole_again=_whole_again(row),
         duplicates_after=_n(row.get("duplicated_after_recovery")),
         p99_max="—" if row.get("p99_max_us") is None else f"{row['p99_max_us'] / 1000:,.1f}",
+        late_window=_late_window(row),
+        timely_again=_timely_again(row),
+        was_late=row.get("late_window_s") is not None,
     )
 
 

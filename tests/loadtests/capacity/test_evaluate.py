@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadtests.capacity.evaluate import evaluate
+from loadtests.capacity.evaluate import evaluate, machine_limited
 from loadtests.capacity.search import Outcome
 from loadtests.capacity.slo import parse_slo
 from loadtests.capacity.steps import lowest_true_us, stamp_error_bound_us
@@ -90,3 +90,19 @@ def test_a_miss_the_shared_stamps_could_explain_cannot_decide() -> None:
     assert evaluate(saturated, TERMS)[0] is Outcome.FAIL
     # A measured pass is a pass however many stamps were shared (they only overstate).
     assert evaluate(_doc(p99_us=9_000, shared=500), TERMS) == (Outcome.PASS, "")
+
+
+def test_a_failure_on_a_shared_or_noisy_machine_is_never_the_nodes_capacity() -> None:
+    for flag in ("shared_cpus", "noisy_machine"):
+        doc = _doc(p99_us=12_000, **{flag: "servers and generator on CPU 0"})
+        outcome, reason = machine_limited(doc, *evaluate(doc, TERMS))
+        assert outcome is Outcome.GENERATOR_LIMITED
+        assert reason.startswith(f"{flag}: servers and generator on CPU 0 (failed: fanout_p99")
+
+
+def test_a_pass_or_a_clean_failure_keeps_its_outcome() -> None:
+    passed = _doc(shared_cpus="servers and generator on CPU 0")
+    assert machine_limited(passed, *evaluate(passed, TERMS)) == (Outcome.PASS, "")
+    failed = _doc(p99_us=12_000)
+    outcome, reason = machine_limited(failed, *evaluate(failed, TERMS))
+    assert outcome is Outcome.FAIL and reason.startswith("fanout_p99 <= 10 ms")

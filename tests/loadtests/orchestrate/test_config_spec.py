@@ -41,6 +41,7 @@ DOC_KEYS = [
     "protocol",
     "abuse",
     "test_hosts",
+    "redis_manager",
 ]
 COMMON = {"name", "load", "protocol", "abuse"}
 
@@ -67,6 +68,7 @@ def test_each_kind_holds_only_its_own_keys() -> None:
         "app_dir",
         "events",
         "test_hosts",
+        "redis_manager",
     }
     assert _keys(CommandServer) - COMMON == {"command", "nodes", "queue", "events"}
     assert _keys(RunningTarget) - COMMON == {"target", "target_pids"}

@@ -215,7 +215,9 @@ def test_adaptive_looks_split_alpha() -> None:
 
 
 @pytest.mark.parametrize("side", ["base", "cand"])
-@pytest.mark.parametrize("flag", ["generator_saturated", "generator_starved", "server_saturated"])
+@pytest.mark.parametrize(
+    "flag", ["generator_saturated", "generator_starved", "server_saturated", "noisy_machine"]
+)
 def test_saturation_makes_timing_inconclusive(side: str, flag: str) -> None:
     flags = {flag: "worker-1 above 90 % CPU for 14 % of the window"}
     base = _side(flags=flags if side == "base" else None)

@@ -11,6 +11,7 @@ import pytest
 
 from loadtests.measure import faults, hdr
 from reports.__main__ import main
+from reports.html.faults import fault_row
 from tests.reports.factory import make_results, write_json
 
 KILL_T_S = 6.02
@@ -27,6 +28,9 @@ def _with_faults(doc: dict[str, Any]) -> dict[str, Any]:
     reconnects = hdr.new_histogram()
     reconnects.record_value(5_600_000)
     series["reconnect_hdr"] = [hdr.encode(reconnects) if t == 6 else None for t in t_s]
+    # 2 ms before the kill, 50 ms while its losses last, then 2 ms: the late threshold
+    # is 10 x the 2 ms median, the send seconds 6 to 9 are late
+    series["p99_us"] = [None if not 0 <= t < 20 else 50_000 if 6 <= t < 10 else 2_000 for t in t_s]
     doc["events"] = [
         {
             "action": "kill_node",
@@ -123,14 +127,40 @@ def test_the_fault_table_gives_each_events_cost(page: str) -> None:
     assert kill[6] == "not measured"  # no msgs_lost column in these results
     assert (kill[7], kill[9], kill[10]) == ("20", "5.60 / 5.60 (1)", "10 s (+4.0 s)")
     assert (start[8], start[10]) == ("20", "11 s (+0.0 s)")
-    series = make_results("failover", nodes=2, queue="redis")["timeseries"]
-    p99 = [v for t, v in zip(series["t_s"], series["p99_us"], strict=True) if 6 <= t < 11]
-    assert kill[12] == f"{max(v for v in p99 if v is not None) / 1000:,.1f}"
+    assert (kill[12], start[12]) == ("50.0", "2.0")
+    # the late window and when delivery was timely again, as the terminal gives them
+    assert (kill[13], kill[14]) == ("6–10 s (p99 &gt; 20.0 ms)", "10 s (+4.0 s)")
+    assert (start[13], start[14]) == ("—", "11 s (+0.0 s)")
+    assert re.search(r'<td class="num loss">6–10 s \(p99', table.group(0))
     exits = re.search(r'<table id="process-exits".*?</table>', page, re.S)
     assert exits is not None
     assert (
         '<td>redis-server</td><td class="num">15.3</td><td>SIGSEGV</td><td><b>no</b></td>'
         in exits.group(0)
+    )
+
+
+def test_results_without_a_late_threshold_say_not_measured() -> None:
+    row = {
+        "action": "partition",
+        "target": "node-1 | redis-server",
+        "t_s": 6.0,
+        "ok": True,
+        "segment_s": [6, 9],
+        "late_threshold_us": 3_000,
+        "late_window_s": [6, 9],
+        "timely_again_t_s": None,
+        "timely_recovery_s": None,
+    }
+    late = fault_row("cut", 0, row)
+    assert (late.late_window, late.timely_again) == ("6–9 s (p99 > 3.0 ms)", "not before 9 s")
+    older = fault_row(
+        "cut", 0, {k: v for k, v in row.items() if not k.startswith(("late", "timely"))}
+    )
+    assert (older.late_window, older.timely_again, older.was_late) == (
+        "not measured",
+        "not measured",
+        False,
     )
 
 
