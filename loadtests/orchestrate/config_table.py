@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from loadtests import strict
 from loadtests.abuse.spec import parse_abuse
@@ -61,19 +61,20 @@ def parse_config(
     file's folder).
     """
     strict.check_keys(table, CONFIG_KEYS, where, ScenarioError)
-    common: dict[str, Any] = {"name": _name(table, where)}
+    name, protocol = _name(table, where), base_protocol
+    own_load: Load | None = None  # this configuration's load table over [load]
     if "load" in table:
         overrides = strict.table_of(table["load"], f"{where}.load", ScenarioError)
         try:
-            common["load"] = Load.from_dict({**base_load, **overrides})
+            own_load = Load.from_dict({**base_load, **overrides})
         except ScenarioError as exc:
             raise ScenarioError(f"{where}.load: {exc}") from exc
-    common["protocol"] = base_protocol
     if "protocol" in table:
         try:
-            common["protocol"] = protocol_from(table["protocol"], f"{where}.protocol", base_dir)
+            protocol = protocol_from(table["protocol"], f"{where}.protocol", base_dir)
         except ProtocolError as exc:
             raise ScenarioError(str(exc)) from exc
+    common = _Common(name, own_load, protocol)
     if "command" in table and "target" in table:
         strict.fail(
             f"{where}.command",
@@ -88,6 +89,8 @@ def parse_config(
         spec = _command_server(table, where, base_dir, common)
     else:
         spec = _reference_server(table, where, base_dir, common)
+    if "events" not in table and "abuse" not in table:
+        return spec
     load = spec.load if spec.load is not None else Load.from_dict(base_load)
     if "events" in table and isinstance(spec, (ReferenceServer, CommandServer)):
         events = parse_events(
@@ -114,6 +117,14 @@ def parse_config(
     return spec
 
 
+class _Common(NamedTuple):
+    """What every kind has, read before the kind's own keys."""
+
+    name: str
+    load: Load | None
+    protocol: Protocol
+
+
 def _name(table: Mapping[str, Any], where: str) -> str:
     if "name" not in table:
         strict.fail(f"{where}.name", "missing key 'name'", "a configuration name", ScenarioError)
@@ -128,7 +139,9 @@ def _name(table: Mapping[str, Any], where: str) -> str:
     return name
 
 
-def _typed(table: Mapping[str, Any], where: str, keys: tuple[tuple[str, type], ...]) -> dict:
+def _typed(
+    table: Mapping[str, Any], where: str, keys: tuple[tuple[str, type], ...]
+) -> dict[str, Any]:  # a kind's keyword arguments, each checked against its type here
     return {
         key: strict.typed(table[key], kind, f"{where}.{key}", ScenarioError)
         for key, kind in keys
@@ -174,7 +187,7 @@ def _check_nodes_and_queue(nodes: int, queue: str, where: str) -> None:
 
 
 def _reference_server(
-    table: Mapping[str, Any], where: str, base_dir: Path, common: dict[str, Any]
+    table: Mapping[str, Any], where: str, base_dir: Path, common: _Common
 ) -> ReferenceServer:
     _refuse_target_pids(table, where)
     values = _typed(
@@ -206,7 +219,7 @@ def _reference_server(
         values["app_dir"] = app_dir
     if "redis_manager" in table:
         values["redis_manager"] = _redis_manager(table, where)
-    spec = ReferenceServer(**common, **values)
+    spec = ReferenceServer(**common._asdict(), **values)
     strict.one_of(spec.async_mode, ASYNC_MODES, f"{where}.async_mode", ScenarioError)
     strict.one_of(spec.gc, GC_MODES, f"{where}.gc", ScenarioError)
     _check_nodes_and_queue(spec.nodes, spec.queue, where)
@@ -231,13 +244,13 @@ def _redis_manager(table: Mapping[str, Any], where: str) -> str:
 
 
 def _command_server(
-    table: Mapping[str, Any], where: str, base_dir: Path, common: dict[str, Any]
+    table: Mapping[str, Any], where: str, base_dir: Path, common: _Common
 ) -> CommandServer:
     _refuse_reference_keys(table, where, "command")
     command = _command(table, where, base_dir)
     _refuse_target_pids(table, where)
     values = _typed(table, where, (("nodes", int), ("queue", str)))
-    spec = CommandServer(**common, command=command, **values)
+    spec = CommandServer(**common._asdict(), command=command, **values)
     _check_nodes_and_queue(spec.nodes, spec.queue, where)
     return spec
 
@@ -271,7 +284,7 @@ def _command(table: Mapping[str, Any], where: str, base_dir: Path) -> tuple[str,
     return tuple(command_node.fill(command, {"python": sys.executable, "here": here}))
 
 
-def _running_target(table: Mapping[str, Any], where: str, common: dict[str, Any]) -> RunningTarget:
+def _running_target(table: Mapping[str, Any], where: str, common: _Common) -> RunningTarget:
     _refuse_reference_keys(table, where, "target")
     nodes = _typed(table, where, (("nodes", int),)).get("nodes")
     raw = table["target"]
@@ -305,7 +318,9 @@ def _running_target(table: Mapping[str, Any], where: str, common: dict[str, Any]
             "command (or target_app) for fault events",
             ScenarioError,
         )
-    spec = RunningTarget(**common, target=target, target_pids=_target_pids(table, where, target))
+    spec = RunningTarget(
+        **common._asdict(), target=target, target_pids=_target_pids(table, where, target)
+    )
     strict.in_range(spec.nodes, 1, MAX_NODES, f"{where}.nodes", ScenarioError)
     return spec
 
