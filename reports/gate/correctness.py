@@ -12,8 +12,9 @@ Fast and wrong is not a pass, so these come before any statistics:
   planned fault events (its ``events`` list is not empty).
 * **Comparability.** ``generator_starved``, ``generator_saturated``,
   ``server_saturated`` or ``noisy_machine`` (CPU outside the run, or steal, above
-  the watcher's threshold: loadtests/measure/machine_noise.py) on either side, a broken baseline run, or scenarios
-  that differ make the timing inconclusive (exit 3), never a regression.
+  the watcher's threshold: loadtests/measure/machine_noise.py) on either side, a
+  broken baseline run, or scenarios that differ make the timing inconclusive (exit 3),
+  never a regression.
 
 Flags are read generically from each run's ``flags`` mapping: a flag named
 here has its rule, any other is shown as a note.
