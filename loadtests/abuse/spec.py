@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from loadtests import strict
+from loadtests.model.json_object import JsonObject
 
 KINDS = (
     "slow_consumer",
@@ -101,7 +102,7 @@ class AbuseSpec:
     stage: str = "partial_headers"
     frame_bytes: int = 60_000
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Only the keys this kind uses (what the results' ``config.abuse`` shows)."""
         doc = asdict(self)
         keep = set(COMMON_KEYS) | set(KIND_KEYS[self.kind])

@@ -21,11 +21,12 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import psutil
 
 from loadtests.measure import schedstat
+from loadtests.model.results import HostSeries as HostSeriesDoc
+from loadtests.model.results import ResourceSeries
 from loadtests.periodic import Periodic
 
 
@@ -83,7 +84,7 @@ class ProcessSeries:
         last = min(bisect_left(self.t_ns, end_ns), len(self.t_ns) - 1)
         return max(0.0, self.cpu_s[last] - self.cpu_s[first])
 
-    def to_schema(self, window_start_ns: int, window_end_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int, window_end_ns: int) -> ResourceSeries:
         """The ``resources[]`` entry of docs/results-schema.md, times relative to the window."""
         cpu_percent = [0.0] + [
             round(
@@ -94,18 +95,10 @@ class ProcessSeries:
             )
             for i in range(1, len(self.t_ns))
         ]
-        restarted = {"pids": list(self.pids)} if len(self.pids) > 1 else {}
-        return {
+        entry: ResourceSeries = {
             "role": self.role,
             "name": self.name,
             "pid": self.pid,
-            **({"host": self.host} if self.host is not None else {}),
-            **restarted,
-            **(
-                {"source": "stats", "connections": self.connections, "errors": self.errors}
-                if self.source == "stats"
-                else {}
-            ),
             "t_s": [round((t - window_start_ns) / 1e9, 3) for t in self.t_ns],
             "cpu_percent": cpu_percent[: len(self.t_ns)],
             "rss_bytes": list(self.rss_bytes),
@@ -113,6 +106,15 @@ class ProcessSeries:
             "wait_s_window": _rounded(self.wait_s_between(window_start_ns, window_end_ns)),
             "peak_rss_bytes": max(self.rss_bytes, default=0),
         }
+        if self.host is not None:
+            entry["host"] = self.host
+        if len(self.pids) > 1:  # restarted
+            entry["pids"] = list(self.pids)
+        if self.source == "stats":
+            entry["source"] = "stats"
+            entry["connections"] = self.connections
+            entry["errors"] = self.errors
+        return entry
 
     def busy_fraction(
         self, window_start_ns: int, window_end_ns: int, above_percent: float
@@ -159,7 +161,7 @@ class HostSeries:
             return None
         return 100.0 * (self.cpu_steal[last] - self.cpu_steal[first]) / total
 
-    def to_schema(self, window_start_ns: int, window_end_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int, window_end_ns: int) -> HostSeriesDoc:
         """The ``host`` object of docs/results-schema.md, times relative to the window."""
         inside = [
             load

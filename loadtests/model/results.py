@@ -9,7 +9,7 @@ so a key added here is added everywhere. Keys added within ``schema_version`` 1 
 
 # No ``from __future__ import annotations`` here: TypedDict must see ``NotRequired``
 # itself to tell required keys from optional ones.
-from typing import NotRequired, TypedDict
+from typing import Literal, NotRequired, TypedDict, final
 
 from loadtests.model.json_object import JsonObject
 from loadtests.model.machine import Machine, Noise
@@ -91,6 +91,10 @@ class ResourceSeries(TypedDict):
     wait_s_window: NotRequired[float | None]  # run-queue wait (schedstat)
     pids: NotRequired[list[int]]  # every pid the process had, in order (restarts)
     host: NotRequired[str]  # where it ran: host name, test host or target address
+    # a target_app node the runner did not start, sampled through its GET /stats:
+    source: NotRequired[str]  # "stats"
+    connections: NotRequired[list[int]]  # cumulative, per sample
+    errors: NotRequired[list[int]]
 
 
 class WorkerClock(TypedDict):
@@ -128,6 +132,7 @@ class AbuseServer(TypedDict):
     protocol_errors: int
     errors: int
     slow_consumer_disconnects: int
+    inbound_flood_disconnects: int
     accept_errors: int
 
 
@@ -137,8 +142,28 @@ class AbuseResources(TypedDict):
     abuse_cpu_s_window: float | None  # the abuse process itself (role "abuse")
 
 
-class Abuse(TypedDict):
-    """``[config.abuse]`` clients (loadtests/abuse): what they did and what it cost."""
+class AbuseTally(TypedDict):
+    """What the abuse process did (``loadtests.abuse.conn.Tally``)."""
+
+    connections_opened: int
+    handshakes: int
+    connect_failures: int
+    bytes_sent: int
+    bytes_received: int
+    frames_sent: int
+    closed_by_server: int
+    errors: int
+    sends_stalled: int
+    storms: int
+    reconnects: int
+    requests_unanswered: int
+    by_variant: dict[str, int]
+    last_error: str
+
+
+# total=False: a report the runner could not read is a stand-in with ``status`` only.
+class AbuseOutcome(TypedDict, total=False):
+    """The abuse process's report as the results keep it: what ran, when, what it did."""
 
     kind: str
     spec: JsonObject  # the [config.abuse] table as parsed (loadtests.abuse.spec)
@@ -157,8 +182,22 @@ class Abuse(TypedDict):
     sends_stalled: int
     storms: int
     reconnects: int
+    requests_unanswered: int
     by_variant: dict[str, int]
     last_error: str
+
+
+class AbuseReport(AbuseOutcome, total=False):
+    """The abuse process's report file (``loadtests.abuse.driver``): the outcome plus each
+    node's ``GET /stats`` just before the first abusive byte and its peaks while it ran."""
+
+    stats_before: list[JsonObject]
+    stats_peak: list[dict[str, int]]
+
+
+class Abuse(AbuseOutcome):
+    """``[config.abuse]`` clients (loadtests/abuse): what they did and what it cost."""
+
     server: AbuseServer
     resources: AbuseResources
     measured_fanout_p99_us: int | None
@@ -199,11 +238,11 @@ class HostSeries(TypedDict):
 class ProcessExit(TypedDict):
     """``process_exits[]``: an exit of a process the runner started."""
 
-    role: str  # node, redis, locust
     name: str
+    role: str  # node, redis, locust
     pid: int
-    returncode: int
     t_ns: int
+    returncode: int
     planned: bool  # the harness caused it
     t_s: float  # relative to the window start
     signal: str | None  # None: it exited by itself
@@ -322,3 +361,91 @@ class ResultsDoc(TypedDict):
     clocks: NotRequired[Clocks]  # distributed runs: each worker's clock offset
     abuse: NotRequired[Abuse]  # a configuration with [config.abuse]: hostile clients beside it
     noise: NotRequired[Noise]  # what else used the machine in the window (issue 22)
+
+
+# The worker->master delta (``loadtests.measure.recorder`` -> ``Aggregate.add``): what one
+# generator process measured since its last delta, msgpack-able. Every part is additive.
+
+# A second's counters (``accounting.COUNT_NAMES``, in that order): message counters by
+# send second; ``dropped``, ``rejoined`` by the second of the drop or re-join.
+CountName = Literal[
+    "sent",
+    "strict",
+    "optional",
+    "duplicated",
+    "leaked",
+    "reordered",
+    "away_delivered",
+    "skipped",
+    "dropped",
+    "rejoined",
+    "shared_stamp",
+]
+LatencyKind = Literal["fanout", "self", "lag", "reconnect"]  # a second's latencies
+
+
+class DeltaCounts(TypedDict):
+    sent: int
+    strict: int
+    optional: int
+    duplicated: int
+    leaked: int
+    reordered: int
+    away_delivered: int  # delivered although sent while the receiver was away
+    skipped: int  # sends the schedule skipped: the sender was not connected
+    dropped: int
+    rejoined: int
+    shared_stamp: int  # fan-out receipts whose read's kernel stamp may be late
+
+
+class DeltaBucket(DeltaCounts, total=False):
+    """One second of a delta: its counts, and each latency kind recorded, HDR-encoded (µs)."""
+
+    fanout: str
+    self: str
+    lag: str
+    reconnect: str
+    range: dict[str, list[int]]  # kind -> [below 0, above the range]: values clamped
+    fanout_split: dict[str, list[str]]  # sender rank -> hdr.signed (>= 0, minus the < 0)
+
+
+class DeltaSamples(TypedDict):
+    """The process's own CPU and RSS samples since the last delta."""
+
+    t_ns: list[int]
+    cpu_s: list[float]
+    rss_bytes: list[int]
+    wait_s: list[float | None]  # None: schedstat unreadable
+
+
+# (receiver, room, start_ns, end_ns): accounting.Interval as msgpack sends it
+IntervalRow = list[int | str]
+
+
+class Delta(TypedDict):
+    name: str
+    role: str  # generator, master
+    rank: int  # the receiver side of split fan-out
+    pid: int
+    host: str
+    buckets: dict[str, DeltaBucket]  # by second (str: msgpack map keys)
+    connect: str  # HDR-encoded (µs), "" when none
+    join: str
+    connect_range: list[int]
+    join_range: list[int]
+    counters: dict[str, int]  # recorder.COUNTER_NAMES, whole run
+    sends: dict[str, bytes]  # room -> send times (array("q") bytes)
+    intervals: list[IntervalRow]  # closed memberships
+    away_intervals: list[IntervalRow]
+    open_intervals: list[IntervalRow]  # a snapshot of those still open
+    open_away: list[IntervalRow]
+    connected: dict[str, int]  # second -> connected users sampled
+    samples: DeltaSamples
+    joined: int  # users that completed their first join
+    receive: dict[str, int]  # wire.readpoll.ReceiveStats since the last delta
+    final: bool
+
+
+@final
+class EmptyDelta(TypedDict):
+    """What a closed recorder hands out: nothing (``{}``)."""

@@ -40,6 +40,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate import ab
 from loadtests.orchestrate.matrix import Matrix
 from loadtests.orchestrate.runner import Manifest, RunOptions, run_matrix
@@ -120,28 +121,28 @@ class FamilyResult:
     interval: tuple[float, float]  # 95 % Wilson interval of ``regression``, n = ``disjoint``
 
 
-def _by_config(pool_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    docs: dict[str, list[dict[str, Any]]] = {}
+def _by_config(pool_dir: Path) -> dict[str, list[ResultsDoc]]:
+    docs: dict[str, list[ResultsDoc]] = {}
     for doc in load_inputs([pool_dir], warn=None).results:
         docs.setdefault(str(doc["config_name"]), []).append(doc)
     return docs
 
 
-def _as_side(docs: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+def _as_side(docs: Sequence[ResultsDoc], name: str) -> list[ResultsDoc]:
     """Copies renamed to one side of an A/B gate (the gate pairs one configuration a side)."""
     return [{**d, "config_name": name} for d in docs]
 
 
-Draw = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+Draw = tuple[list[ResultsDoc], list[ResultsDoc]]
 
 
-def _start(doc: dict[str, Any]) -> int:
+def _start(doc: ResultsDoc) -> int:
     return int(doc["window"]["start_ns"])
 
 
 def random_draws(
-    base_pool: Sequence[dict[str, Any]],
-    cand_pool: Sequence[dict[str, Any]] | None,
+    base_pool: Sequence[ResultsDoc],
+    cand_pool: Sequence[ResultsDoc] | None,
     repeats: int,
     resamples: int,
     seed: int,
@@ -161,8 +162,8 @@ def random_draws(
 
 
 def ordered_draws(
-    base_pool: Sequence[dict[str, Any]],
-    cand_pool: Sequence[dict[str, Any]] | None,
+    base_pool: Sequence[ResultsDoc],
+    cand_pool: Sequence[ResultsDoc] | None,
     repeats: int,
 ) -> list[Draw]:
     """Gates as ``make gate`` runs them: consecutive runs in time, so drift stays in.

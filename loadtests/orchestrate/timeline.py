@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.model.results import TimelineEvent
 from loadtests.units import NS_PER_S
 
 
@@ -197,7 +198,7 @@ class EventRecord:
     ok: bool = False
     detail: str = ""
 
-    def to_schema(self, window_start_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int) -> TimelineEvent:
         """The ``events[]`` entry of docs/results-schema.md."""
         return {
             "action": self.action,

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import strict
+from loadtests.model.results import ProtocolSummary
 from loadtests.users.protocol_checks import (
     KEY_CHECKS,
     ProtocolError,
@@ -136,7 +137,7 @@ class Protocol:
     def is_reference(self) -> bool:
         return self == REFERENCE
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ProtocolSummary:
         """The results' ``protocol`` section: what was spoken and what it guarantees."""
         guarantee = (
             "join acknowledged by the server"

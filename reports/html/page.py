@@ -45,6 +45,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
 from reports.html import clocks, faults, machine, sections
 from reports.html.templating import Section, render
@@ -56,7 +57,7 @@ from reports.verdict_line import verdict_line
 def _downloads(
     configs: Sequence[ConfigRuns],
     result_paths: Sequence[Path],
-    results: Sequence[dict[str, Any]],
+    results: Sequence[ResultsDoc],
     benches: Sequence[BenchDoc],
 ) -> list[dict[str, str]]:
     items = [
@@ -106,7 +107,7 @@ def embed_json(value: Any) -> Markup:
 
 def _has_clock_story(configs: Sequence[ConfigRuns]) -> bool:
     """Whether any run had a worker on another host than the master (a clock to correct)."""
-    return any((d.get("clocks") or {}).get("cross_host") for c in configs for d in c.docs)
+    return any(clocks["cross_host"] for c in configs for d in c.docs if (clocks := d.get("clocks")))
 
 
 def _has_fault_story(configs: Sequence[ConfigRuns]) -> bool:
@@ -201,7 +202,7 @@ def render_page(
     table: SummaryTable | None,
     benches: Sequence[BenchDoc],
     result_paths: Sequence[Path],
-    results: Sequence[dict[str, Any]],
+    results: Sequence[ResultsDoc],
     generated_utc: str,
     gate: dict[str, Any] | None = None,
 ) -> str:
