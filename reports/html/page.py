@@ -47,6 +47,7 @@ from markupsafe import Markup
 
 from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
+from reports.gate.verdict import GateDoc
 from reports.html import clocks, faults, machine, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
@@ -152,7 +153,7 @@ def _sections(
     benches: Sequence[BenchDoc],
     results: int,
     generated_utc: str,
-    gate: dict[str, Any] | None,
+    gate: GateDoc | None,
 ) -> list[Section]:
     """The page's sections in page order; one with nothing to show is one line."""
     head = [sections.generated(generated_utc, results, len(benches))]
@@ -204,7 +205,7 @@ def render_page(
     result_paths: Sequence[Path],
     results: Sequence[ResultsDoc],
     generated_utc: str,
-    gate: dict[str, Any] | None = None,
+    gate: GateDoc | None = None,
 ) -> str:
     """The whole page as one string; ``gate`` is the folder's gate verdict, if any."""
     data = {"downloads": _downloads(configs, result_paths, results, benches)}
