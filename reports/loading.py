@@ -31,10 +31,10 @@ class BenchDoc:
 
     path: Path
     label: str
-    doc: dict[str, Any]
+    doc: dict[str, Any]  # pytest-benchmark's JSON: typed with the bench document, not here
 
     @property
-    def benchmarks(self) -> list[dict[str, Any]]:
+    def benchmarks(self) -> list[dict[str, Any]]:  # pytest-benchmark's entries, as above
         return list(self.doc.get("benchmarks", []))
 
 
@@ -69,7 +69,7 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: not JSON ({exc})") from exc
 
 
-def _bench_label(path: Path, doc: dict[str, Any]) -> str:
+def _bench_label(path: Path, doc: JsonObject) -> str:
     """Short enough for a chart legend: the directory, and the file name if not bench.json."""
     where = path.parent.name or str(path.parent)
     return where if path.name == "bench.json" else f"{where}/{path.stem}"

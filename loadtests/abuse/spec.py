@@ -144,7 +144,7 @@ def parse_abuse(
     strict.check_keys(table, COMMON_KEYS + KIND_KEYS[kind], where, error)
     if "clients" not in table:
         strict.fail(f"{where}.clients", "missing key 'clients'", f"1..{MAX_CLIENTS}", error)
-    values: dict[str, Any] = {"kind": kind}
+    values: dict[str, Any] = {"kind": kind}  # AbuseSpec's fields, each checked as it is read
     values["clients"] = _number(table, "clients", int, where, error)
     strict.in_range(values["clients"], 1, MAX_CLIENTS, f"{where}.clients", error)
     if "rate_per_s" in table:

@@ -75,7 +75,7 @@ class Manifest:
 
     run_id: str
     scenario_file: str
-    matrix: dict[str, Any]
+    matrix: JsonObject  # the scenario file as parsed (Matrix.to_dict)
     command: list[str]
     started_utc: str
     finished_utc: str | None = None

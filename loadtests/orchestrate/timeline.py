@@ -33,6 +33,7 @@ from typing import Any, Protocol
 
 from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.model.json_object import JsonObject
 from loadtests.model.results import TimelineEvent
 from loadtests.units import NS_PER_S
 
@@ -107,8 +108,8 @@ class FaultEvent:
             return " | ".join(self.between)
         return "redis-server" if self.node is None else f"node-{self.node}"
 
-    def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"at_s": self.at_s, "action": self.action, "node": self.node}
+    def to_dict(self) -> JsonObject:
+        doc: JsonObject = {"at_s": self.at_s, "action": self.action, "node": self.node}
         if self.between is not None:
             doc["between"] = list(self.between)
         return doc
