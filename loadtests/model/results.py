@@ -222,8 +222,9 @@ class Generator(TypedDict):
     processes: int  # worker processes (the master does no I/O)
     cpu_s: float  # all generator processes, in the window
     cpu_us_per_delivery: float | None  # None: nothing delivered
-    receive: dict[str, int]  # the receive path's counts over the whole run (wire.readpoll)
-    shared_stamp_fanout: int  # window fan-out receipts whose kernel stamp may be late
+    # added within version 1 (older results lack them):
+    receive: NotRequired[dict[str, int]]  # the receive path's counts, whole run (wire.readpoll)
+    shared_stamp_fanout: NotRequired[int]  # window fan-out receipts whose stamp may be late
 
 
 class HostSeries(TypedDict):
