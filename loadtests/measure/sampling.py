@@ -21,6 +21,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import psutil
 
@@ -28,6 +29,20 @@ from loadtests.measure import schedstat
 from loadtests.model.results import HostSeries as HostSeriesDoc
 from loadtests.model.results import ResourceSeries
 from loadtests.periodic import Periodic
+
+
+class _Host(TypedDict, total=False):
+    host: str
+
+
+class _Restarted(TypedDict, total=False):
+    pids: list[int]
+
+
+class _Stats(TypedDict, total=False):
+    source: str
+    connections: list[int]
+    errors: list[int]
 
 
 @dataclass
@@ -95,10 +110,21 @@ class ProcessSeries:
             )
             for i in range(1, len(self.t_ns))
         ]
-        entry: ResourceSeries = {
+        # the optional keys, in the entry's key order (after pid)
+        host: _Host = {"host": self.host} if self.host is not None else {}
+        restarted: _Restarted = {"pids": list(self.pids)} if len(self.pids) > 1 else {}
+        stats: _Stats = (
+            {"source": "stats", "connections": self.connections, "errors": self.errors}
+            if self.source == "stats"
+            else {}
+        )
+        return {
             "role": self.role,
             "name": self.name,
             "pid": self.pid,
+            **host,
+            **restarted,
+            **stats,
             "t_s": [round((t - window_start_ns) / 1e9, 3) for t in self.t_ns],
             "cpu_percent": cpu_percent[: len(self.t_ns)],
             "rss_bytes": list(self.rss_bytes),
@@ -106,15 +132,6 @@ class ProcessSeries:
             "wait_s_window": _rounded(self.wait_s_between(window_start_ns, window_end_ns)),
             "peak_rss_bytes": max(self.rss_bytes, default=0),
         }
-        if self.host is not None:
-            entry["host"] = self.host
-        if len(self.pids) > 1:  # restarted
-            entry["pids"] = list(self.pids)
-        if self.source == "stats":
-            entry["source"] = "stats"
-            entry["connections"] = self.connections
-            entry["errors"] = self.errors
-        return entry
 
     def busy_fraction(
         self, window_start_ns: int, window_end_ns: int, above_percent: float
