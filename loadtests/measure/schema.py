@@ -7,16 +7,42 @@ from them here, so a key added there is added everywhere.
 
 from typing import Any, NotRequired, get_args, get_origin
 
+# Every TypedDict that lived here before loadtests/model, still importable from here.
+from loadtests.model.machine import CpuSets, MachineSpeed, Noise, SpeedProbe
 from loadtests.model.results import (
     Abuse,
+    AbuseResources,
+    AbuseServer,
+    Clocks,
     Counters,
     Latency,
     LatencySummary,
+    ResourceSeries,
     ResultsDoc,
     TimeSeries,
+    WorkerClock,
 )
 
-__all__ = ["ResultsDoc", "TimeSeries", "json_type", "optional", "required"]
+__all__ = [
+    "Abuse",
+    "AbuseResources",
+    "AbuseServer",
+    "Clocks",
+    "Counters",
+    "CpuSets",
+    "Latency",
+    "LatencySummary",
+    "MachineSpeed",
+    "Noise",
+    "ResourceSeries",
+    "ResultsDoc",
+    "SpeedProbe",
+    "TimeSeries",
+    "WorkerClock",
+    "json_type",
+    "optional",
+    "required",
+]
 
 
 def required(typed: Any) -> tuple[str, ...]:
