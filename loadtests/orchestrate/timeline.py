@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.model.json_object import JsonObject
+from loadtests.model.progress import ProgressState
 from loadtests.model.results import TimelineEvent
 from loadtests.units import NS_PER_S
 
@@ -155,7 +156,7 @@ def check_window(
             )
 
 
-def window_start_ns(progress: Mapping[str, Any]) -> int | None:
+def window_start_ns(progress: ProgressState) -> int | None:
     """The planned window's start from the master's progress document, None until planned."""
     window = progress.get("window")
     if not isinstance(window, Mapping):
@@ -169,7 +170,7 @@ def window_start_ns(progress: Mapping[str, Any]) -> int | None:
 def read_window_start_ns(progress_path: Path) -> int | None:
     """``window_start_ns`` of the progress file; None while it is missing or half-written."""
     try:
-        doc = json.loads(progress_path.read_text())
+        doc: ProgressState = json.loads(progress_path.read_text())  # checked below
     except (OSError, json.JSONDecodeError):
         return None
     return window_start_ns(doc) if isinstance(doc, Mapping) else None

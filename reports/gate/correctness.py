@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
 from reports.gate.binomial import loss_bounds
 from reports.gate.rules import GateRules
@@ -141,7 +142,7 @@ def counters(cand: ConfigRuns, rules: GateRules) -> list[Check]:
     ]
 
 
-def _planned_events(doc: Mapping[str, Any]) -> bool:
+def _planned_events(doc: ResultsDoc) -> bool:
     events = doc.get("events")
     return isinstance(events, list) and len(events) > 0
 
