@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from loadtests.atomic import write_text
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.window import WindowPlanner
+from loadtests.model.progress import ProgressState
 from loadtests.units import NS_PER_S
 
 
@@ -27,8 +27,8 @@ def phase_of(planner: WindowPlanner, now_ns: int) -> str:
     return planner.window.phase(now_ns // NS_PER_S)
 
 
-def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) -> dict[str, Any]:
-    state: dict[str, Any] = {
+def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) -> ProgressState:
+    state: ProgressState = {
         "phase": phase_of(planner, now_ns),
         "joined": planner.joined_total,
         "users": planner.users,
@@ -44,7 +44,7 @@ def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) ->
     return state
 
 
-def write_progress(path: Path, state: dict[str, Any]) -> None:
+def write_progress(path: Path, state: ProgressState) -> None:
     try:
         write_text(path, json.dumps(state))
     except OSError:

@@ -66,6 +66,7 @@ from loadtests.abuse.spec import AbuseSpec, parse_abuse
 from loadtests.cluster import cpusets
 from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.supervisor import QUEUES, ClusterSpec, check_topology
+from loadtests.model.json_object import JsonObject
 from loadtests.orchestrate import generator_size
 from loadtests.orchestrate.event_tables import parse_events
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
@@ -147,8 +148,8 @@ class ConfigSpec:
             args += ["--redis-manager", self.redis_manager]
         return args + list(self.server_args)
 
-    def to_dict(self) -> dict[str, Any]:
-        doc = asdict(self)
+    def to_dict(self) -> JsonObject:
+        doc: JsonObject = asdict(self)
         doc["server_args"] = list(self.server_args)
         doc["load"] = self.load.to_dict() if self.load is not None else None
         doc["app_dir"] = str(self.app_dir) if self.app_dir is not None else None
@@ -260,7 +261,7 @@ def parse_config(
             "1-64 of letters, digits, '_', '.', '-'",
             ScenarioError,
         )
-    values: dict[str, Any] = {"name": name}
+    values: dict[str, Any] = {"name": name}  # ConfigSpec's fields, each checked as it is read
     for key, kind in (
         ("nodes", int),
         ("queue", str),
@@ -405,7 +406,7 @@ def parse_matrix(doc: Mapping[str, Any], source: str = "<scenario>") -> Matrix:
 def target_matrix(urls: list[str], pids: list[int]) -> Matrix:
     """``roombench run --target URL...``: one configuration against running servers,
     at the default load (``Scenario()``, as loadtests/scenarios/default.toml)."""
-    config: dict[str, Any] = {"name": "target", "target": urls}
+    config: JsonObject = {"name": "target", "target": urls}
     if pids:
         config["target_pids"] = pids
     try:

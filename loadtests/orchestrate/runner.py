@@ -31,6 +31,8 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
 from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results, speed
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import LocustRun, build_argv
@@ -73,7 +75,7 @@ class Manifest:
 
     run_id: str
     scenario_file: str
-    matrix: dict[str, Any]
+    matrix: JsonObject  # the scenario file as parsed (Matrix.to_dict)
     command: list[str]
     started_utc: str
     finished_utc: str | None = None
@@ -180,8 +182,8 @@ def run_config(
             raise never_came
         if not results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {results_path}")
-        doc = json.loads(results_path.read_text())
-        node_stats = []
+        doc: ResultsDoc = json.loads(results_path.read_text())  # dump() validates it
+        node_stats: list[JsonObject] = []
         for node in running.nodes:
             try:
                 node_stats.append({"node": f"node-{node.index}", **node.stats()})
@@ -218,7 +220,7 @@ def run_config(
     return results_path
 
 
-def add_protocol(doc: dict[str, Any], config: ConfigSpec, targets: list[Any]) -> None:
+def add_protocol(doc: ResultsDoc, config: ConfigSpec, targets: list[Any]) -> None:
     """The results' ``protocol`` section, and flags for what a foreign server leaves unmeasured."""
     protocol = config.protocol
     doc["protocol"] = summary = protocol.summary()

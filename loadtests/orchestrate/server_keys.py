@@ -37,9 +37,9 @@ TARGET_APP_KEYS = (
 
 def server_keys(
     table: Mapping[str, Any], where: str, base_dir: Path, base_protocol: Protocol
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # ConfigSpec keyword arguments, each checked here
     """The ``command`` / ``target`` / ``target_pids`` / ``protocol`` of one configuration."""
-    values: dict[str, Any] = {"protocol": base_protocol}
+    values: dict[str, Any] = {"protocol": base_protocol}  # the return value, key by key
     if "protocol" in table:
         try:
             values["protocol"] = protocol_from(table["protocol"], f"{where}.protocol", base_dir)

@@ -33,6 +33,9 @@ from typing import Any, Protocol
 
 from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.model.json_object import JsonObject
+from loadtests.model.progress import ProgressState
+from loadtests.model.results import TimelineEvent
 from loadtests.units import NS_PER_S
 
 
@@ -106,8 +109,8 @@ class FaultEvent:
             return " | ".join(self.between)
         return "redis-server" if self.node is None else f"node-{self.node}"
 
-    def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"at_s": self.at_s, "action": self.action, "node": self.node}
+    def to_dict(self) -> JsonObject:
+        doc: JsonObject = {"at_s": self.at_s, "action": self.action, "node": self.node}
         if self.between is not None:
             doc["between"] = list(self.between)
         return doc
@@ -153,7 +156,7 @@ def check_window(
             )
 
 
-def window_start_ns(progress: Mapping[str, Any]) -> int | None:
+def window_start_ns(progress: ProgressState) -> int | None:
     """The planned window's start from the master's progress document, None until planned."""
     window = progress.get("window")
     if not isinstance(window, Mapping):
@@ -167,7 +170,7 @@ def window_start_ns(progress: Mapping[str, Any]) -> int | None:
 def read_window_start_ns(progress_path: Path) -> int | None:
     """``window_start_ns`` of the progress file; None while it is missing or half-written."""
     try:
-        doc = json.loads(progress_path.read_text())
+        doc: ProgressState = json.loads(progress_path.read_text())  # checked below
     except (OSError, json.JSONDecodeError):
         return None
     return window_start_ns(doc) if isinstance(doc, Mapping) else None
@@ -197,7 +200,7 @@ class EventRecord:
     ok: bool = False
     detail: str = ""
 
-    def to_schema(self, window_start_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int) -> TimelineEvent:
         """The ``events[]`` entry of docs/results-schema.md."""
         return {
             "action": self.action,

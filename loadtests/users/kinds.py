@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from loadtests.measure.accounting import ReceiverLedger
+from loadtests.model.stamp import Stamp
 from loadtests.orchestrate.scenario import Scenario
 from loadtests.users import layout
 from loadtests.users.probe import ReceiveProbe
@@ -86,7 +87,7 @@ def _probed(
     return receiver
 
 
-def _as_is(message: dict[str, Any]) -> Any:
+def _as_is(message: Stamp) -> object:
     return message
 
 
@@ -105,7 +106,7 @@ class Kind:
     joins_rooms: bool
     rooms: Callable[[int, Scenario], list[str]]
     receiver: Callable[[ReceiverLedger, Callable[[str], None]], Handler]
-    encode: Callable[[dict[str, Any]], Any]
+    encode: Callable[[Stamp], object]
 
 
 KINDS: dict[str, Kind] = {
