@@ -44,6 +44,7 @@ from loadtests.coordination.clock_exchange import with_test_clock
 from loadtests.coordination.coordinator import Coordinator
 from loadtests.coordination.messages import RunSettings
 from loadtests.csv_writer_stop import stop_csv_writer
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import ProtocolError, load_profile
 from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
@@ -162,7 +163,7 @@ def settings_from(options: Any) -> RunSettings:
     )
 
 
-def _json_option(text: str, option: str) -> dict[str, Any]:
+def _json_option(text: str, option: str) -> JsonObject:
     try:
         value = json.loads(text or "{}")
     except json.JSONDecodeError as exc:

@@ -110,7 +110,7 @@ def string_list(value: Any, key: str, error: type[InputError] = InputError) -> t
 
 def read_toml(
     path: Path, error: type[InputError] = InputError, what: str = "TOML file"
-) -> dict[str, Any]:
+) -> dict[str, Any]:  # tomllib's own type: readers check each value with this module
     """Read a TOML file; a missing file or bad syntax is ``error`` naming the file."""
     try:
         text = path.read_text()

@@ -8,12 +8,13 @@ repeats needs one value per repeat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadtests.model.results import ResourceSeries, ResultsDoc
 from reports import hdr_view
 
 
@@ -23,11 +24,11 @@ class ConfigRuns:
 
     label: str
     config_name: str
-    docs: list[dict[str, Any]]
+    docs: list[ResultsDoc]
     _histograms: dict[str, HdrHistogram] = field(default_factory=dict, repr=False)
 
     @property
-    def first(self) -> dict[str, Any]:
+    def first(self) -> ResultsDoc:
         return self.docs[0]
 
     @property
@@ -37,11 +38,13 @@ class ConfigRuns:
     def histogram(self, name: str) -> HdrHistogram:
         """The merged histogram of latency ``name`` (fanout, self, connect, join, schedule_lag)."""
         if name not in self._histograms:
-            self._histograms[name] = hdr_view.merge(d["latency"][name]["hdr"] for d in self.docs)
+            self._histograms[name] = hdr_view.merge(
+                by_name(d["latency"])[name]["hdr"] for d in self.docs
+            )
         return self._histograms[name]
 
     def counter(self, key: str) -> int:
-        return sum(int(d["counters"][key]) for d in self.docs)
+        return sum(int(by_name(d["counters"])[key]) for d in self.docs)
 
     def window_s(self) -> float:
         """Seconds of measurement window over all repeats."""
@@ -62,13 +65,13 @@ class ConfigRuns:
         """
         values: list[float] = []
         for doc in self.docs:
-            series = doc["timeseries"]
+            series = by_name(doc["timeseries"])
             for phase, value in zip(series["phase"], series[column], strict=False):
                 if phase == "window" and value is not None:
                     values.append(float(value))
         return values
 
-    def resources(self, role: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    def resources(self, role: str) -> list[tuple[ResultsDoc, ResourceSeries]]:
         """(document, resource entry) for every process of ``role`` in every repeat."""
         return [(d, r) for d in self.docs for r in d.get("resources", []) if r.get("role") == role]
 
@@ -77,20 +80,27 @@ class ConfigRuns:
         values: list[float] = []
         for doc, res in self.resources(role):
             duration_s = float(doc["window"]["duration_s"])
-            for t, value in zip(res.get("t_s", []), res.get(column, []), strict=False):
+            columns = by_name(res)
+            for t, value in zip(res.get("t_s", []), columns.get(column, []), strict=False):
                 if 0 <= t < duration_s and value is not None:
                     values.append(float(value))
         return values
 
 
-def group_configs(docs: Sequence[dict[str, Any]], by_run: bool = True) -> list[ConfigRuns]:
+def by_name(section: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A section read by a key the caller names at run time (a metric's column, a counter):
+    a TypedDict only answers literal keys."""
+    return section
+
+
+def group_configs(docs: Sequence[ResultsDoc], by_run: bool = True) -> list[ConfigRuns]:
     """Group results documents into configurations, in the order they were run.
 
     With ``by_run`` the same configuration from two runs stays two entries
     (labelled ``name (run_id)``), so a report can put runs side by side; the
     gate passes False, pooling whatever it was given per side.
     """
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[ResultsDoc]] = {}
     for doc in docs:
         key = (str(doc["run_id"]) if by_run else "", str(doc["config_name"]))
         groups.setdefault(key, []).append(doc)

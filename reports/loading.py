@@ -14,9 +14,11 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeGuard
 
 from loadtests.measure.results import KIND, SchemaError, validate
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 
 
 class InputError(ValueError):
@@ -29,10 +31,10 @@ class BenchDoc:
 
     path: Path
     label: str
-    doc: dict[str, Any]
+    doc: dict[str, Any]  # pytest-benchmark's JSON: typed with the bench document, not here
 
     @property
-    def benchmarks(self) -> list[dict[str, Any]]:
+    def benchmarks(self) -> list[dict[str, Any]]:  # pytest-benchmark's entries, as above
         return list(self.doc.get("benchmarks", []))
 
 
@@ -40,20 +42,21 @@ class BenchDoc:
 class Inputs:
     """Everything read from the paths given: results documents and bench files."""
 
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[ResultsDoc] = field(default_factory=list)
     result_paths: list[Path] = field(default_factory=list)
     bench: list[BenchDoc] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
 
-def is_bench(doc: Any) -> bool:
+def is_bench(doc: object) -> TypeGuard[JsonObject]:
     """pytest-benchmark output: a ``benchmarks`` list beside ``machine_info``."""
     return (
         isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list) and "machine_info" in doc
     )
 
 
-def is_results(doc: Any) -> bool:
+def is_results(doc: object) -> TypeGuard[ResultsDoc]:
+    """A results document by its ``kind`` (``validate`` checks the rest where it is read)."""
     return isinstance(doc, dict) and doc.get("kind") == KIND
 
 
@@ -66,7 +69,7 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: not JSON ({exc})") from exc
 
 
-def _bench_label(path: Path, doc: dict[str, Any]) -> str:
+def _bench_label(path: Path, doc: JsonObject) -> str:
     """Short enough for a chart legend: the directory, and the file name if not bench.json."""
     where = path.parent.name or str(path.parent)
     return where if path.name == "bench.json" else f"{where}/{path.stem}"

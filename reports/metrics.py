@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reports.configs import ConfigRuns
+from loadtests.model.results import ResultsDoc
+from reports.configs import ConfigRuns, by_name
 
 MIB = 1024 * 1024
 
 Pooled = Callable[[ConfigRuns], "float | None"]
-PerRepeat = Callable[[dict[str, Any]], "float | None"]
+PerRepeat = Callable[[ResultsDoc], "float | None"]
 
 # Column groups, in table order.
 THROUGHPUT, LATENCY, DELIVERY, COST = "throughput", "latency", "delivery", "cost"
@@ -68,8 +69,8 @@ def _latency(name: str, pct_key: str) -> tuple[Pooled, PerRepeat]:
             return float(hist.get_max_value())
         return float(hist.get_value_at_percentile(percentile))
 
-    def per_repeat(doc: dict[str, Any]) -> float | None:
-        summary = doc["latency"][name]
+    def per_repeat(doc: ResultsDoc) -> float | None:
+        summary = by_name(doc["latency"])[name]
         return float(summary[pct_key]) if summary["count"] else None
 
     return pooled, per_repeat
@@ -95,14 +96,14 @@ def _pooled_mean(per_repeat: PerRepeat) -> Pooled:
     return lambda config: _mean([v for v in map(per_repeat, config.docs) if v is not None])
 
 
-def _window_cpu_s(doc: dict[str, Any], roles: tuple[str, ...]) -> list[float]:
+def _window_cpu_s(doc: ResultsDoc, roles: tuple[str, ...]) -> list[float]:
     return [float(r["cpu_s_window"]) for r in doc.get("resources", []) if r.get("role") in roles]
 
 
 def _role_cpu_pct(role: str) -> PerRepeat:
     """Mean CPU % of one core over the window, averaged over the processes of ``role``."""
 
-    def per_repeat(doc: dict[str, Any]) -> float | None:
+    def per_repeat(doc: ResultsDoc) -> float | None:
         duration_s = float(doc["window"]["duration_s"])
         cpu = _window_cpu_s(doc, (role,))
         if not cpu or not duration_s:
@@ -115,7 +116,7 @@ def _role_cpu_pct(role: str) -> PerRepeat:
 def _total_cpu_pct(roles: tuple[str, ...]) -> PerRepeat:
     """CPU of every process of ``roles`` together over the window, % of one core."""
 
-    def per_repeat(doc: dict[str, Any]) -> float | None:
+    def per_repeat(doc: ResultsDoc) -> float | None:
         duration_s = float(doc["window"]["duration_s"])
         cpu = _window_cpu_s(doc, roles)
         return sum(cpu) / duration_s * 100 if cpu and duration_s else None
@@ -123,7 +124,7 @@ def _total_cpu_pct(roles: tuple[str, ...]) -> PerRepeat:
     return per_repeat
 
 
-def server_cpu_us_per_delivery(doc: dict[str, Any]) -> float | None:
+def server_cpu_us_per_delivery(doc: ResultsDoc) -> float | None:
     """Server CPU (every node and redis-server, window only) per delivery counted, µs."""
     cpu = _window_cpu_s(doc, SERVER_ROLES)
     delivered = int(doc["counters"]["delivered"])
@@ -136,7 +137,7 @@ def _server_cpu_us_pooled(config: ConfigRuns) -> float | None:
     return cpu_s * 1e6 / delivered if cpu_s and delivered else None
 
 
-def server_rss_mib(doc: dict[str, Any]) -> float | None:
+def server_rss_mib(doc: ResultsDoc) -> float | None:
     """Peak of the summed RSS of every node and redis-server over the window's seconds, MiB.
 
     The sum is taken second by second (processes peak at different times);
@@ -156,7 +157,7 @@ def server_rss_mib(doc: dict[str, Any]) -> float | None:
     return sum(int(r["peak_rss_bytes"]) for r in servers) / MIB
 
 
-def _node_rss(doc: dict[str, Any]) -> float | None:
+def _node_rss(doc: ResultsDoc) -> float | None:
     """Peak RSS of the largest node, MiB."""
     peaks = [int(r["peak_rss_bytes"]) for r in doc.get("resources", []) if r.get("role") == "node"]
     return max(peaks) / MIB if peaks else None
@@ -169,7 +170,7 @@ def _counter(key: str, group: str, label: str = "", default: bool = False) -> Me
         unit="count",
         higher_is_better=False,
         pooled=lambda c: float(c.counter(key)),
-        per_repeat=lambda d: float(d["counters"][key]),
+        per_repeat=lambda d: float(by_name(d["counters"])[key]),
         kind="count",
         group=group,
         default=default,

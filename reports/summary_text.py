@@ -16,7 +16,7 @@ import json
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from reports import machine_view
 from reports.metrics import Metric, format_value, shown_unit
@@ -240,11 +240,50 @@ def render_markdown(table: SummaryTable) -> str:
     return "\n".join(lines) + "\n"
 
 
-def table_json(table: SummaryTable) -> dict[str, Any]:
+class CellDoc(TypedDict):
+    value: float | None
+    unit: str
+    group: str
+    partial: bool
+    invalid: bool
+    change_pct: float | None  # None: no comparison (the baseline row)
+    tested: bool | None
+    outcome: str | None
+    significant: bool | None
+    p_value: float | None
+    samples: str | None
+
+
+class FlagDoc(TypedDict):
+    repeat: int
+    flag: str
+    why: str
+
+
+class RowDoc(TypedDict):
+    configuration: str
+    baseline: bool
+    repeats: int
+    flags: list[FlagDoc]
+    metrics: dict[str, CellDoc]  # by metric key
+
+
+class SummaryDoc(TypedDict):
+    """``summary.json``: the summary table as data (``table_json``)."""
+
+    baseline: str
+    alpha: float
+    statistic: str
+    min_repeats: int
+    tests: str
+    rows: list[RowDoc]
+
+
+def table_json(table: SummaryTable) -> SummaryDoc:
     """The table as data: values in the metrics' own units, changes and p-values."""
-    rows = []
+    rows: list[RowDoc] = []
     for row in table.rows:
-        cells: dict[str, Any] = {}
+        cells: dict[str, CellDoc] = {}
         for cell in row.cells:
             comp = cell.comparison
             cells[cell.metric.key] = {

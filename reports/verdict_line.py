@@ -12,10 +12,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reports.configs import ConfigRuns
-from reports.gate.verdict import KIND
+from reports.gate.verdict import KIND, GateDoc
 from reports.table import SummaryTable
 
 GATE_FILE = "gate.json"
@@ -33,18 +32,18 @@ class VerdictLine:
         return "; ".join(self.parts)
 
 
-def read_gate(folder: Path | None) -> dict[str, Any] | None:
+def read_gate(folder: Path | None) -> GateDoc | None:
     """The gate verdict stored in ``folder``, or None when there is none (or it is unreadable)."""
     if folder is None:
         return None
     try:
-        doc = json.loads((folder / GATE_FILE).read_text())
+        doc: GateDoc = json.loads((folder / GATE_FILE).read_text())  # checked below
     except (OSError, ValueError):
         return None
     return doc if isinstance(doc, dict) and doc.get("kind") == KIND else None
 
 
-def _gate_part(gate: dict[str, Any] | None) -> str:
+def _gate_part(gate: GateDoc | None) -> str:
     if gate is None:
         return "gate: not run on this folder"
     outcome = str(gate.get("outcome", "?"))
@@ -56,7 +55,7 @@ def _count(value: int) -> str:
 
 
 def verdict_line(
-    configs: Sequence[ConfigRuns], table: SummaryTable | None, gate: dict[str, Any] | None
+    configs: Sequence[ConfigRuns], table: SummaryTable | None, gate: GateDoc | None
 ) -> VerdictLine:
     """Flags, loss, counts, the statistics note and the gate, as one line."""
     flags = sorted({flag for c in configs for _repeat, flag, _why in c.flags()})

@@ -11,10 +11,10 @@ from __future__ import annotations
 import socket
 import struct
 import time
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from loadtests.abuse import frames
+from loadtests.model.results import AbuseTally
 from loadtests.wire.wsclose import ProtocolError
 from loadtests.wire.wsframe import OP_CLOSE, OP_PING, OP_PONG, FrameParser, check_handshake_response
 
@@ -47,8 +47,23 @@ class Tally:
         self.errors += 1
         self.last_error = f"{type(exc).__name__}: {exc}"[:300]
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def to_dict(self) -> AbuseTally:
+        return {
+            "connections_opened": self.connections_opened,
+            "handshakes": self.handshakes,
+            "connect_failures": self.connect_failures,
+            "bytes_sent": self.bytes_sent,
+            "bytes_received": self.bytes_received,
+            "frames_sent": self.frames_sent,
+            "closed_by_server": self.closed_by_server,
+            "errors": self.errors,
+            "sends_stalled": self.sends_stalled,
+            "storms": self.storms,
+            "reconnects": self.reconnects,
+            "requests_unanswered": self.requests_unanswered,
+            "by_variant": dict(self.by_variant),
+            "last_error": self.last_error,
+        }
 
 
 class ServerClosed(Exception):

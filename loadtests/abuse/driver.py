@@ -26,7 +26,6 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any
 from urllib.parse import urlsplit
 
 from loadtests.abuse import (
@@ -41,7 +40,9 @@ from loadtests.abuse.plan import Plan
 from loadtests.abuse.spec import AbuseSpec
 from loadtests.atomic import write_text
 from loadtests.coordination.progress_file import read_window_start_ns
+from loadtests.model.json_object import JsonObject
 from loadtests.model.layout import room_name
+from loadtests.model.results import AbuseReport
 from loadtests.units import NS_PER_S
 
 RUNS: dict[str, Callable[[Plan], None]] = {
@@ -96,7 +97,7 @@ def loopback_port(url: str) -> int:
     return parts.port
 
 
-def node_stats(url: str) -> dict[str, Any]:
+def node_stats(url: str) -> JsonObject:
     """``GET /stats`` of one node (``{"error": ...}`` when it does not answer)."""
     try:
         with urllib.request.urlopen(f"{url}/stats", timeout=STATS_TIMEOUT_S) as response:
@@ -166,12 +167,12 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signal.Signals(signum).name)
 
 
-def run(ns: argparse.Namespace) -> dict[str, Any]:
+def run(ns: argparse.Namespace) -> AbuseReport:
     """Everything after argument parsing; returns the report (also when stopped early)."""
     spec = AbuseSpec.from_dict(json.loads(ns.spec))
     ports = [loopback_port(url) for url in ns.node]
     plan = Plan(spec, ports, [room_name(i) for i in range(ns.rooms)], stop_mono=0.0)
-    report: dict[str, Any] = {"kind": spec.kind, "spec": spec.to_dict(), "status": "waiting"}
+    report: AbuseReport = {"kind": spec.kind, "spec": spec.to_dict(), "status": "waiting"}
     report["window_start_ns"] = None
     report["started_ns"] = report["stopped_ns"] = None
     report["stats_before"] = []

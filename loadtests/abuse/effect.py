@@ -21,6 +21,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import (
+    Abuse,
+    AbuseOutcome,
+    AbuseReport,
+    AbuseResources,
+    AbuseServer,
+    ResultsDoc,
+)
+
 MIB = 1024 * 1024
 COUNTED = ("protocol_errors", "errors", "accept_errors")  # dictionaries of counts
 LEVELS = ("connections", "open_fds", "threads", "rss_bytes")  # sampled, before -> after
@@ -28,10 +38,11 @@ LEVELS = ("connections", "open_fds", "threads", "rss_bytes")  # sampled, before 
 DISCONNECTS = ("slow_consumer_disconnects", "inbound_flood_disconnects")
 
 
-def read_report(path: Path) -> dict[str, Any]:
+def read_report(path: Path) -> AbuseReport:
     """The abuse process's report, or a stand-in saying why there is none."""
     try:
-        doc = json.loads(path.read_text())
+        # the abuse process's own report (driver.run): an AbuseReport once it is an object
+        doc: AbuseReport = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         return {"status": f"no report from the abuse process ({type(exc).__name__}: {exc})"}
     return doc if isinstance(doc, dict) else {"status": "the abuse report is not a JSON object"}
@@ -44,11 +55,11 @@ def _counts(stats: Mapping[str, Any], key: str) -> dict[str, int]:
     return {k: v for k, v in value.items() if isinstance(v, int) and not isinstance(v, bool)}
 
 
-def node_delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+def node_delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> JsonObject:
     """One node's counters moved (after - before, zeros left out) and levels before -> after."""
     if "error" in before or "error" in after or "not_measured" in after:
         return {"error": before.get("error") or after.get("error") or after.get("not_measured")}
-    delta: dict[str, Any] = {}
+    delta: JsonObject = {}
     for key in COUNTED:
         start, end = _counts(before, key), _counts(after, key)
         moved = {k: end.get(k, 0) - start.get(k, 0) for k in sorted(set(start) | set(end))}
@@ -60,7 +71,7 @@ def node_delta(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str,
     return delta
 
 
-def _total(nodes: list[dict[str, Any]], key: str) -> int:
+def _total(nodes: list[JsonObject], key: str) -> int:
     total = 0
     for node in nodes:
         value = node.get(key)
@@ -71,7 +82,7 @@ def _total(nodes: list[dict[str, Any]], key: str) -> int:
     return total
 
 
-def _resources(doc: Mapping[str, Any]) -> dict[str, Any]:
+def _resources(doc: ResultsDoc) -> AbuseResources:
     nodes = [r for r in doc.get("resources", []) if r.get("role") == "node"]
     abusers = [r for r in doc.get("resources", []) if r.get("role") == "abuse"]
     return {
@@ -85,12 +96,12 @@ def _resources(doc: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def section(doc: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]:
+def section(doc: ResultsDoc, report: AbuseReport) -> Abuse:
     """The results' ``abuse`` section (docs/results-schema.md)."""
     before = report.get("stats_before") or []
     after = doc.get("server_stats") or []
     peaks = report.get("stats_peak") or []
-    nodes = [
+    nodes: list[JsonObject] = [
         {
             "node": a.get("node", f"node-{i}"),
             **node_delta(b, a),
@@ -98,7 +109,7 @@ def section(doc: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]
         }
         for i, (b, a) in enumerate(zip(before, after, strict=False))
     ]
-    server = {
+    server: AbuseServer = {
         "nodes": nodes,
         "protocol_errors": _total(nodes, "protocol_errors"),
         "errors": _total(nodes, "errors"),
@@ -106,13 +117,15 @@ def section(doc: Mapping[str, Any], report: Mapping[str, Any]) -> dict[str, Any]
         "inbound_flood_disconnects": _total(nodes, "inbound_flood_disconnects"),
         "accept_errors": _total(nodes, "accept_errors"),
     }
-    did = {k: v for k, v in report.items() if k not in ("stats_before", "stats_peak")}
-    fanout = doc.get("latency", {}).get("fanout", {})
+    outcome = report.copy()
+    outcome.pop("stats_before", None)
+    outcome.pop("stats_peak", None)
+    did: AbuseOutcome = outcome  # the report without the two stats lists
     return {
         **did,
         "server": server,
         "resources": _resources(doc),
-        "measured_fanout_p99_us": fanout.get("p99"),
+        "measured_fanout_p99_us": doc["latency"]["fanout"]["p99"],
     }
 
 
@@ -143,7 +156,7 @@ def flag_text(abuse: Mapping[str, Any]) -> str:
     return "deliberately hostile run: " + "; ".join(parts)
 
 
-def fold(doc: dict[str, Any], report: Mapping[str, Any]) -> dict[str, Any]:
+def fold(doc: ResultsDoc, report: AbuseReport) -> ResultsDoc:
     """Add ``abuse`` and the ``abuse`` flag to ``doc`` (after server_stats and resources)."""
     doc["abuse"] = section(doc, report)
     doc["flags"]["abuse"] = flag_text(doc["abuse"])

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from loadtests.abuse import driver
 from loadtests.abuse.effect import read_report
 from loadtests.abuse.spec import AbuseSpec
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.model.load import Load
+from loadtests.model.results import AbuseReport
 
 FINISH_GRACE_S = 10.0
 
@@ -45,7 +45,7 @@ class AbuseProcess(ManagedProcess):
         super().start()
         return self
 
-    def finish(self) -> dict[str, Any]:
+    def finish(self) -> AbuseReport:
         """Wait for it to end by itself (bounded), stop it in any case, return its report."""
         self.wait_exit(FINISH_GRACE_S)
         self.stop()

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from loadtests import strict
+from loadtests.model.json_object import JsonObject
 
 KINDS = (
     "slow_consumer",
@@ -101,7 +102,7 @@ class AbuseSpec:
     stage: str = "partial_headers"
     frame_bytes: int = 60_000
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         """Only the keys this kind uses (what the results' ``config.abuse`` shows)."""
         doc = asdict(self)
         keep = set(COMMON_KEYS) | set(KIND_KEYS[self.kind])
@@ -143,7 +144,7 @@ def parse_abuse(
     strict.check_keys(table, COMMON_KEYS + KIND_KEYS[kind], where, error)
     if "clients" not in table:
         strict.fail(f"{where}.clients", "missing key 'clients'", f"1..{MAX_CLIENTS}", error)
-    values: dict[str, Any] = {"kind": kind}
+    values: dict[str, Any] = {"kind": kind}  # AbuseSpec's fields, each checked as it is read
     values["clients"] = _number(table, "clients", int, where, error)
     strict.in_range(values["clients"], 1, MAX_CLIENTS, f"{where}.clients", error)
     if "rate_per_s" in table:

@@ -23,7 +23,9 @@ from loadtests import atomic
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.coordination.stepping import COMMAND, step_path
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.locust_step import (
     StepRun,
@@ -85,9 +87,7 @@ class SteppedSession:
         finally:
             self._stack.close()
 
-    def measure(
-        self, scenario: Load, config_doc: dict[str, Any], progress: Progress
-    ) -> dict[str, Any]:
+    def measure(self, scenario: Load, config_doc: JsonObject, progress: Progress) -> ResultsDoc:
         """Step at ``scenario``'s rate for its ``window_s``; the completed results document."""
         assert self._locust is not None and self._supervision is not None
         locust = self._locust
@@ -119,7 +119,7 @@ class SteppedSession:
                 raise locust.failure(f"step {index} was not measured within {budget_s:.0f} s")
             progress.tick(self.run.progress_path)
             time.sleep(POLL_S)
-        doc: dict[str, Any] = json.loads(path.read_text())
+        doc: ResultsDoc = json.loads(path.read_text())  # dump() validates it
         self._supervision.complete(doc)
         doc["server_stats"] = [node_stats(node) for node in self.running.nodes]
         doc["config"] = {**doc.get("config", {}), **config_doc, "session_step": index}
@@ -151,7 +151,7 @@ class StepRunner:
 
     def measure(
         self, scenario: Load, step: StepRun, progress: Progress, keep_users: bool
-    ) -> dict[str, Any]:
+    ) -> ResultsDoc:
         """The completed results document of one step."""
         if not self.reuse_users:
             return run_on_cluster(self.running, scenario, step, progress)

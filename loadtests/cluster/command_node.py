@@ -17,11 +17,11 @@ import re
 import socket
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from loadtests.cluster import handshake
 from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
 from loadtests.cluster.processes import ManagedProcess, ProcessError
+from loadtests.model.json_object import JsonObject
 
 START_PLACEHOLDERS = ("port", "node", "redis_url")
 PARSE_PLACEHOLDERS = ("python", "here")
@@ -86,7 +86,7 @@ class CommandNode:
     def healthy(self) -> bool:
         return handshake.answers(self.url, self.query, self.headers)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> JsonObject:
         """No ``/stats`` outside target_app: say so instead of guessing."""
         return {"not_measured": "server counters: only target_app serves /stats"}
 

@@ -29,8 +29,8 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from loadtests.model.machine import CpuSets
 from loadtests.strict import InputError
 
 AUTO = "auto"
@@ -53,7 +53,7 @@ class CpuPlan:
         """True when a server and a generator process may run on the same CPU."""
         return not self.pinned or bool(self.servers & self.generator)
 
-    def to_schema(self) -> dict[str, Any]:
+    def to_schema(self) -> CpuSets:
         """``machine.cpu_sets`` (docs/results-schema.md)."""
         return {
             "servers": sorted(self.servers),

@@ -26,6 +26,7 @@ from loadtests.cluster.ports import LOOPBACK, free_port, port_in_use
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.cluster.targets import ExternalTarget, check_pid, serves_stats
 from loadtests.cluster.testhosts import TestHosts
+from loadtests.model.json_object import JsonObject
 
 REDIS_INSTALL_HINT = (
     "install it (Debian: apt-get install redis-server), pass --redis-server PATH, "
@@ -205,9 +206,9 @@ class TargetNode:
     def healthy(self) -> bool:
         return bool(_http_json(f"{self.url}/healthz", timeout_s=1.0).get("ok"))
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> JsonObject:
         """The node's ``GET /stats`` document."""
-        result: dict[str, Any] = _http_json(f"{self.url}/stats")
+        result: JsonObject = _http_json(f"{self.url}/stats")
         return result
 
     def stop(self) -> None:

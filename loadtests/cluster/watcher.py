@@ -19,10 +19,10 @@ import subprocess
 import threading
 import time
 from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from loadtests.cluster.processes import ManagedProcess
+from loadtests.model.results import ProcessExit as ProcessExitDoc
 from loadtests.periodic import Periodic
 
 DEFAULT_INTERVAL_S = 0.15
@@ -53,12 +53,18 @@ class ProcessExit:
         how = self.signal_name or f"exit code {self.returncode}"
         return f"{self.name} (pid {self.pid}) ended: {how}"
 
-    def to_schema(self, window_start_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int) -> ProcessExitDoc:
         """The ``process_exits[]`` entry of docs/results-schema.md."""
-        doc = asdict(self)
-        doc["t_s"] = round((self.t_ns - window_start_ns) / 1e9, 3)
-        doc["signal"] = self.signal_name
-        return doc
+        return {
+            "name": self.name,
+            "role": self.role,
+            "pid": self.pid,
+            "t_ns": self.t_ns,
+            "returncode": self.returncode,
+            "planned": self.planned,
+            "t_s": round((self.t_ns - window_start_ns) / 1e9, 3),
+            "signal": self.signal_name,
+        }
 
 
 @dataclass

@@ -214,6 +214,7 @@ def install_worker(environment: Environment, layout_timeout_s: float = 60.0) -> 
     if isinstance(runner, WorkerRunner):
         install_pong(runner)
 
+        # Locust's report to the master: Locust's own keys; ours goes under REPORT_KEY
         def on_report(client_id: str, data: dict[str, Any]) -> None:
             agent = local_agent(environment)
             if agent is not None and not agent.recorder.closed:

@@ -36,7 +36,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import gevent
 
@@ -115,6 +115,13 @@ def split_workers(slots: Mapping[str, list[int]], simulated: Mapping[int, int]) 
     return 0
 
 
+class ClockPlan(TypedDict):
+    """The layout message's ``clock`` part (master -> workers; ``agent`` reads it)."""
+
+    split_workers: int  # file fan-out per sender rank when above 0
+    simulated_offset_ns: dict[str, int]  # worker rank -> test-only clock offset
+
+
 class ClockExchange:
     """The master's side: pings each worker in rounds and keeps what came back."""
 
@@ -128,7 +135,7 @@ class ClockExchange:
         self._rounds = itertools.count()
         self._greenlets: list[gevent.Greenlet] = []
 
-    def plan(self, slots: Mapping[str, list[int]]) -> dict[str, Any]:
+    def plan(self, slots: Mapping[str, list[int]]) -> ClockPlan:
         """The layout message's ``clock`` part: split or not, and the simulated offsets."""
         simulated = dict(self.settings.simulated_clock_offsets_ns)
         self.split = split_workers(slots, simulated)

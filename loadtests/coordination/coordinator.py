@@ -56,6 +56,7 @@ from loadtests.coordination.stepping import StepAction, Stepper, step_path
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.recorder import Recorder
 from loadtests.measure.window import Step, WindowPlanner
+from loadtests.model.progress import ProgressState
 from loadtests.units import NS_PER_S
 
 log = logging.getLogger("roombench")
@@ -192,6 +193,7 @@ class Coordinator:
         if self.planner is not None:
             self.planner.on_joined(msg.node_id, msg.data["joined"])
 
+    # Locust's worker report: Locust's own keys, ours (a Delta) under REPORT_KEY
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         delta = data.get(REPORT_KEY)
         if delta and client_id not in self.aggregate.finals:
@@ -362,7 +364,7 @@ class Coordinator:
                 self._step_progress(state, now_ns)
             write_progress(path, state)
 
-    def _step_progress(self, state: dict[str, Any], now_ns: int) -> None:
+    def _step_progress(self, state: ProgressState, now_ns: int) -> None:
         """A stepped session's progress is the step's, not the long run window's."""
         assert self.stepper is not None and self.planner is not None
         if self.planner.flush_sent_ns is not None:
@@ -372,5 +374,6 @@ class Coordinator:
             state.pop("window", None)
             state["phase"] = "between steps"
             return
-        state.update(step=step.index, window=step.window.to_dict())
+        state["step"] = step.index
+        state["window"] = step.window.to_dict()
         state["phase"] = step.window.phase(now_ns // NS_PER_S)

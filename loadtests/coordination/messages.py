@@ -31,8 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load
 
 MSG_LAYOUT = "rb_layout"  # master -> workers
@@ -66,7 +66,7 @@ class RunSettings:
 
     scenario: Load
     node_urls: tuple[str, ...]
-    config: dict[str, Any]
+    config: JsonObject  # the configuration as the results document records it
     results_path: Path
     progress_path: Path | None = None
     run_id: str | None = None

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from loadtests.atomic import write_text
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.window import WindowPlanner
+from loadtests.model.progress import ProgressState
 from loadtests.units import NS_PER_S
 
 
@@ -30,8 +30,8 @@ def phase_of(planner: WindowPlanner, now_ns: int) -> str:
     return planner.window.phase(now_ns // NS_PER_S)
 
 
-def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) -> dict[str, Any]:
-    state: dict[str, Any] = {
+def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) -> ProgressState:
+    state: ProgressState = {
         "phase": phase_of(planner, now_ns),
         "joined": planner.joined_total,
         "users": planner.users,
@@ -47,14 +47,14 @@ def progress_state(planner: WindowPlanner, aggregate: Aggregate, now_ns: int) ->
     return state
 
 
-def write_progress(path: Path, state: dict[str, Any]) -> None:
+def write_progress(path: Path, state: ProgressState) -> None:
     try:
         write_text(path, json.dumps(state))
     except OSError:
         pass
 
 
-def window_start_ns(progress: Mapping[str, Any]) -> int | None:
+def window_start_ns(progress: ProgressState) -> int | None:
     """The planned window's start from the master's progress document, None until planned."""
     window = progress.get("window")
     if not isinstance(window, Mapping):
@@ -68,7 +68,7 @@ def window_start_ns(progress: Mapping[str, Any]) -> int | None:
 def read_window_start_ns(progress_path: Path) -> int | None:
     """``window_start_ns`` of the progress file; None while it is missing or half-written."""
     try:
-        doc = json.loads(progress_path.read_text())
+        doc: ProgressState = json.loads(progress_path.read_text())  # checked below
     except (OSError, json.JSONDecodeError):
         return None
     return window_start_ns(doc) if isinstance(doc, Mapping) else None

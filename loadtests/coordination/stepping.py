@@ -33,10 +33,11 @@ import logging
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 from loadtests.measure.window import Window, plan_window
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import MAX_RATE_PER_SENDER_PER_S
+from loadtests.model.progress import StepCommand
 from loadtests.units import NS_PER_S
 
 log = logging.getLogger("roombench")
@@ -63,7 +64,7 @@ class StepAction(Enum):
 class StepState:
     index: int
     rate: float
-    config: dict[str, Any]
+    config: JsonObject
     window: Window
     sync_sent_ns: int | None = None
     expecting: set[str] = field(default_factory=set)
@@ -147,11 +148,11 @@ class Stepper:
         )
         return StepAction.START
 
-    def _read_command(self) -> dict[str, Any] | None:
+    def _read_command(self) -> StepCommand | None:
         """The runner's command if it is new (a stop, or a step after the last), else None."""
         path = self.control_dir / COMMAND
         try:
-            command = json.loads(path.read_text())
+            command: StepCommand = json.loads(path.read_text())  # checked below
         except FileNotFoundError:
             return None
         except json.JSONDecodeError as exc:

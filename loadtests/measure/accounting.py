@@ -53,6 +53,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
+from loadtests.model.results import CountName, DeltaCounts
 from loadtests.units import NS_PER_S
 
 OPEN_END_NS = 2**62  # the end of a membership still open at the flush
@@ -70,7 +71,7 @@ EXPECTING = (JOINED, AWAY, REJOINING)  # states whose strict interval is open
 # Message counters are keyed by the message's send second; ``dropped`` (connections
 # the harness did not close), ``rejoined`` and ``reconnect_us`` by the second of the
 # drop or re-join.
-COUNT_NAMES = (
+COUNT_NAMES: tuple[CountName, ...] = (
     "sent",
     "strict",
     "optional",
@@ -121,8 +122,20 @@ class Bucket:
             found = split[rank] = array("q")
         return found
 
-    def counts(self) -> dict[str, int]:
-        return {name: getattr(self, name) for name in COUNT_NAMES}
+    def counts(self) -> DeltaCounts:
+        return {
+            "sent": self.sent,
+            "strict": self.strict,
+            "optional": self.optional,
+            "duplicated": self.duplicated,
+            "leaked": self.leaked,
+            "reordered": self.reordered,
+            "away_delivered": self.away_delivered,
+            "skipped": self.skipped,
+            "dropped": self.dropped,
+            "rejoined": self.rejoined,
+            "shared_stamp": self.shared_stamp,
+        }
 
 
 def bucket(buckets: dict[int, Bucket], second: int) -> Bucket:

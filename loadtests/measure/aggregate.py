@@ -36,8 +36,17 @@ from loadtests.measure.sampling import ProcessSeries
 from loadtests.measure.second import DENSE_SECONDS, Second
 from loadtests.measure.timeseries import timeseries
 from loadtests.measure.window import Window
+from loadtests.model.results import (
+    Counters,
+    Delta,
+    EmptyDelta,
+    Latency,
+    LatencyKind,
+    LatencySummary,
+    Measured,
+)
 
-LATENCY_KINDS = ("fanout", "self", "lag", "reconnect")
+LATENCY_KINDS: tuple[LatencyKind, ...] = ("fanout", "self", "lag", "reconnect")
 SUMMARY_KINDS = {"fanout": "fanout", "self": "self", "lag": "schedule_lag"}
 
 
@@ -81,8 +90,8 @@ class Aggregate:
         self.connect_clamped = hdr.OutOfRange()
         self.join_clamped = hdr.OutOfRange()
 
-    def add(self, delta: dict[str, Any]) -> None:
-        if not delta:
+    def add(self, delta: Delta | EmptyDelta) -> None:
+        if not delta or "name" not in delta:  # a closed recorder's empty delta
             return
         name = delta["name"]
         for key, entry in delta["buckets"].items():
@@ -96,8 +105,8 @@ class Aggregate:
                     hdr.add_encoded(second.histogram(kind), entry[kind])
             if entry.get("fanout"):
                 hdr.add_encoded(second.histogram("fanout_plain"), entry["fanout"])
-            for kind, raw in entry.get("range", {}).items():
-                second.out_of_range(kind).add(hdr.OutOfRange.from_list(raw))
+            for clamped_kind, clamped in entry.get("range", {}).items():
+                second.out_of_range(clamped_kind).add(hdr.OutOfRange.from_list(clamped))
             receiver = int(delta.get("rank", 0))
             for sender, encoded in entry.get("fanout_split", {}).items():
                 pair = hdr.decode_signed(encoded)
@@ -155,7 +164,7 @@ class Aggregate:
         return {room: sorted(t for log in logs for t in log) for room, logs in self.sends.items()}
 
     def window_counts(self, window: Window) -> dict[str, int]:
-        totals = dict.fromkeys(COUNT_NAMES, 0)
+        totals: dict[str, int] = dict.fromkeys(COUNT_NAMES, 0)
         for second in range(window.start_s, window.end_s):
             found = self.seconds.get(second)
             if found is not None:
@@ -202,7 +211,7 @@ class Aggregate:
 
     def measured(
         self, window: Window, incomplete: list[str], clocks: ClockTable | None = None
-    ) -> dict[str, Any]:
+    ) -> Measured:
         """The results sections this aggregate determines, for ``window``.
 
         ``clocks`` (distributed runs) corrects cross-host fan-out and adds the
@@ -230,7 +239,7 @@ class Aggregate:
         reconnect_clamped = hdr.OutOfRange()
         for found in self.seconds.values():
             reconnect_clamped.add(found.clamped.get("reconnect", hdr.OutOfRange()))
-        latency = {
+        latency: Latency = {
             "fanout": _summary(fanout, fanout_clamped),
             "self": _summary(
                 self.window_histogram("self", window), self.window_out_of_range("self", window)
@@ -242,7 +251,7 @@ class Aggregate:
             ),
             "reconnect": _summary(self.whole_run_histogram("reconnect"), reconnect_clamped),
         }
-        counters = {
+        counters: Counters = {
             "sent": counts["sent"],
             "expected": expected,
             "delivered": delivered,
@@ -254,12 +263,18 @@ class Aggregate:
             "reordered": counts["reordered"],
             "sends_skipped": counts["skipped"],
             "rejoins": sum(found.counts["rejoined"] for found in self.seconds.values()),
-            **self.counters,
+            # the whole-run counters (recorder.COUNTER_NAMES), in that order
+            "errors": self.counters["errors"],
+            "connects": self.counters["connects"],
+            "disconnects": self.counters["disconnects"],
+            "unexpected_disconnects": self.counters["unexpected_disconnects"],
+            "reconnects": self.counters["reconnects"],
+            "reconnect_failures": self.counters["reconnect_failures"],
         }
         duration_s = window.duration_s
         generator_series = [s for s in self.processes.values() if s.role in ("generator", "master")]
         cpu_s = sum(s.cpu_s_between(window.start_ns, window.end_ns) for s in generator_series)
-        doc: dict[str, Any] = {
+        doc: Measured = {
             "latency": latency,
             "counters": counters,
             "rates": {
@@ -282,8 +297,8 @@ class Aggregate:
             "resources": [
                 s.to_schema(window.start_ns, window.end_ns) for s in self.processes.values()
             ],
+            "flags": run_flags(window, counters, latency, generator_series, incomplete),
         }
-        doc["flags"] = run_flags(window, counters, latency, generator_series, incomplete)
         if clocks is not None:
             doc["clocks"] = clocks.to_schema()
             why = clocks.uncertain(latency["fanout"]["p50"])
@@ -303,7 +318,7 @@ def check_accounting(expected: int, delivered: int, lost_disconnected: int) -> N
         )
 
 
-def _summary(histogram: HdrHistogram, clamped: hdr.OutOfRange) -> dict[str, Any]:
+def _summary(histogram: HdrHistogram, clamped: hdr.OutOfRange) -> LatencySummary:
     """``hdr.summary`` plus how many of its values were clamped into the range."""
     doc = hdr.summary(histogram)
     doc["negative"] = clamped.negative

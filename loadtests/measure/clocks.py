@@ -31,8 +31,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
+from loadtests.model.results import Clocks
+from loadtests.model.results import WorkerClock as WorkerClockDoc
 from loadtests.units import NS_PER_S, NS_PER_US
 
 UNCERTAIN_FRACTION_OF_P50 = 0.10  # clock_uncertain above 10 % of fan-out p50
@@ -242,9 +243,9 @@ class ClockTable:
             )
         return "; ".join(reasons) or None
 
-    def to_schema(self) -> dict[str, Any]:
+    def to_schema(self) -> Clocks:
         """The results' ``clocks`` section (docs/results-schema.md)."""
-        workers = []
+        workers: list[WorkerClockDoc] = []
         for rank in sorted(self.workers):
             w = self.workers[rank]
             found = w.best

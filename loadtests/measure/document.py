@@ -14,13 +14,15 @@ import platform
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
 
 import psutil
 
 from loadtests.measure import results
 from loadtests.measure.window import Window
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load
+from loadtests.model.machine import Machine
+from loadtests.model.results import Git, Measured, ResultsDoc
 
 PACKAGES = (
     "flask",
@@ -48,7 +50,7 @@ def versions() -> dict[str, str | None]:
     return found
 
 
-def git_state(root: Path = REPO_ROOT) -> dict[str, Any]:
+def git_state(root: Path = REPO_ROOT) -> Git:
     """``{"commit": sha | None, "dirty": bool | None}`` of the checkout (None outside one)."""
     try:
         commit = subprocess.run(
@@ -78,7 +80,7 @@ def cpu_model() -> str | None:
     return platform.processor() or None
 
 
-def machine() -> dict[str, Any]:
+def machine() -> Machine:
     return {
         "cores": os.cpu_count(),
         "cpu_model": cpu_model(),
@@ -93,21 +95,22 @@ def utc_stamp(t_s: float | None = None, compact: bool = False) -> str:
 
 
 def build(
-    measured: dict[str, Any],
+    measured: Measured,
     scenario: Load,
     window: Window,
-    config: dict[str, Any] | None = None,
+    config: JsonObject | None = None,
     run_id: str | None = None,
     config_name: str | None = None,
     repeat: int = 0,
-) -> dict[str, Any]:
+) -> ResultsDoc:
     """A complete, validated results document."""
     config = dict(config or {})
-    doc: dict[str, Any] = {
+    name = config.get("name")
+    doc: ResultsDoc = {
         "schema_version": results.SCHEMA_VERSION,
         "kind": results.KIND,
         "run_id": run_id or utc_stamp(compact=True),
-        "config_name": config_name or config.get("name") or scenario.name,
+        "config_name": config_name or (name if isinstance(name, str) and name else scenario.name),
         "repeat": repeat,
         "created_utc": utc_stamp(),
         "git": git_state(),
@@ -116,10 +119,12 @@ def build(
         "scenario": scenario.to_dict(),
         "config": config,
         "window": window.to_dict(),
-        **{
-            key: measured[key]
-            for key in ("latency", "counters", "rates", "generator", "timeseries", "resources")
-        },
+        "latency": measured["latency"],
+        "counters": measured["counters"],
+        "rates": measured["rates"],
+        "generator": measured["generator"],
+        "timeseries": measured["timeseries"],
+        "resources": measured["resources"],
         "server_stats": [],
         "flags": measured["flags"],
     }

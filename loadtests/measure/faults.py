@@ -35,12 +35,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from loadtests.measure import hdr
+from loadtests.model.results import (
+    FaultLateness,
+    FaultReconnects,
+    FaultRow,
+    TimelineEvent,
+    TimeSeries,
+)
 
 LATE_FACTOR = 10  # a late second: fan-out p99 above 10 x the pre-fault median p99
 COLUMNS = ("expected", "lost", "duplicated", "dropped", "rejoined", "msgs_lost", "reconnect_hdr")
 
 
-def _start_s(event: Mapping[str, Any]) -> float:
+def _start_s(event: TimelineEvent) -> float:
     """When the event happened, relative to the window: fired time, else its planned offset."""
     fired = event.get("t_s")
     return float(fired) if fired is not None else float(event["at_s"])
@@ -52,7 +59,7 @@ def _sum(column: Sequence[Any] | None, rows: list[int]) -> int | None:
     return int(sum(column[i] or 0 for i in rows))
 
 
-def _reconnects(column: Sequence[Any] | None, rows: list[int]) -> dict[str, int | None]:
+def _reconnects(column: Sequence[Any] | None, rows: list[int]) -> FaultReconnects:
     if column is None:
         return {"reconnects": None, "reconnect_p50_us": None, "reconnect_p99_us": None}
     merged = hdr.new_histogram()
@@ -67,25 +74,27 @@ def _reconnects(column: Sequence[Any] | None, rows: list[int]) -> dict[str, int 
     }
 
 
-def late_threshold_us(timeseries: Mapping[str, Sequence[Any]], first_event_s: float) -> int | None:
+def late_threshold_us(timeseries: TimeSeries, first_event_s: float) -> int | None:
     """``LATE_FACTOR`` x the median fan-out p99 of the window's seconds before the first
     event; None when no such second has a p99."""
     p99 = timeseries.get("p99_us")
     if p99 is None:
         return None
     t_s = timeseries.get("t_s", [])
-    before = [p99[i] for i, t in enumerate(t_s) if 0 <= t < math.floor(first_event_s) and p99[i]]
+    before = [
+        us for i, t in enumerate(t_s) if 0 <= t < math.floor(first_event_s) and (us := p99[i])
+    ]
     return round(LATE_FACTOR * statistics.median(before)) if before else None
 
 
 def _lateness(
     rows: list[int],
-    timeseries: Mapping[str, Sequence[Any]],
+    timeseries: TimeSeries,
     segment: tuple[int, int],
     start_s: float,
     threshold_us: int | None,
-) -> dict[str, Any]:
-    row: dict[str, Any] = {
+) -> FaultLateness:
+    row: FaultLateness = {
         "late_threshold_us": threshold_us,
         "late_window_s": None,
         "timely_again_t_s": None,
@@ -95,7 +104,7 @@ def _lateness(
     if threshold_us is None or p99 is None:
         return row
     t_s = timeseries["t_s"]
-    late = [int(t_s[i]) for i in rows if p99[i] is not None and p99[i] > threshold_us]
+    late = [int(t_s[i]) for i in rows if (us := p99[i]) is not None and us > threshold_us]
     timely = late[-1] + 1 if late else segment[0]
     if late:
         row["late_window_s"] = [late[0], timely]
@@ -107,19 +116,23 @@ def _lateness(
 
 
 def analyse_event(
-    event: Mapping[str, Any],
+    event: TimelineEvent,
     segment: tuple[int, int],
-    timeseries: Mapping[str, Sequence[Any]],
+    timeseries: TimeSeries,
     late_threshold: int | None = None,
-) -> dict[str, Any]:
+) -> FaultRow:
     """The ``faults[]`` row of one event over the window seconds ``[segment[0], segment[1])``
     (``late_threshold``: fan-out p99 in µs above which a second is late; None: not judged)."""
     t_s = timeseries.get("t_s", [])
     rows = [i for i, t in enumerate(t_s) if segment[0] <= t < segment[1]]
-    columns = {name: timeseries.get(name) for name in COLUMNS}
+    # by name: COLUMNS holds one the TypedDict does not (msgs_lost: not measured today)
+    by_name: Mapping[str, Sequence[Any]] = {
+        k: v for k, v in timeseries.items() if isinstance(v, list)
+    }
+    columns = {name: by_name.get(name) for name in COLUMNS}
     lost = columns["lost"]
     start_s = _start_s(event)
-    row: dict[str, Any] = {
+    row: FaultRow = {
         "action": event["action"],
         "target": event["target"],
         "t_s": round(start_s, 3),
@@ -133,7 +146,7 @@ def analyse_event(
         **_reconnects(columns["reconnect_hdr"], rows),
         "duplicated": _sum(columns["duplicated"], rows),
         "p99_max_us": max(
-            (p99[i] for i in rows if p99[i] is not None),
+            (us for i in rows if (us := p99[i]) is not None),
             default=None,
         )
         if (p99 := timeseries.get("p99_us")) is not None
@@ -165,10 +178,10 @@ def analyse_event(
 
 
 def analyse(
-    events: Sequence[Mapping[str, Any]],
-    timeseries: Mapping[str, Sequence[Any]],
+    events: Sequence[TimelineEvent],
+    timeseries: TimeSeries,
     window_s: float,
-) -> list[dict[str, Any]]:
+) -> list[FaultRow]:
     """One row per event, in time order; segments end where the next event begins."""
     timed = sorted(events, key=_start_s)
     end = math.ceil(window_s)
@@ -186,7 +199,7 @@ def _s(value_us: int) -> str:
     return f"{value_us / 1e6:.1f} s"
 
 
-def describe(row: Mapping[str, Any]) -> str:
+def describe(row: FaultRow) -> str:
     """One terminal line: the event, its loss window, what was lost, and the recovery."""
     head = f"{row['action']} {row['target']} at {row['t_s']:.1f} s"
     if not row["ok"]:
@@ -207,10 +220,9 @@ def describe(row: Mapping[str, Any]) -> str:
         )
     if row["users_dropped"]:
         dropped = f"{row['users_dropped']} users dropped"
-        if row["reconnects"]:
-            dropped += (
-                f" (reconnect p50 {_s(row['reconnect_p50_us'])}, p99 {_s(row['reconnect_p99_us'])})"
-            )
+        p50_us, p99_us = row["reconnect_p50_us"], row["reconnect_p99_us"]
+        if row["reconnects"] and p50_us is not None and p99_us is not None:  # set together
+            dropped += f" (reconnect p50 {_s(p50_us)}, p99 {_s(p99_us)})"
         parts.append(dropped)
     if row["users_rejoined"]:
         parts.append(f"{row['users_rejoined']} re-joined")
@@ -219,10 +231,10 @@ def describe(row: Mapping[str, Any]) -> str:
     elif window is not None:
         parts.append(f"whole again at {row['whole_again_t_s']} s ({row['recovery_s']:.1f} s after)")
     late = row.get("late_window_s")
-    if late is not None:
+    threshold_us = row.get("late_threshold_us")
+    if late is not None and threshold_us is not None:  # a late window needs its threshold
         parts.append(
-            f"late window {late[0]}-{late[1]} s (fan-out p99 above "
-            f"{row['late_threshold_us'] / 1000:,.1f} ms)"
+            f"late window {late[0]}-{late[1]} s (fan-out p99 above {threshold_us / 1000:,.1f} ms)"
         )
         if row["timely_again_t_s"] is None:
             parts.append(f"not timely again before {row['segment_s'][1]} s")
@@ -233,6 +245,7 @@ def describe(row: Mapping[str, Any]) -> str:
             )
     if row["duplicated_after_recovery"]:
         parts.append(f"{row['duplicated_after_recovery']} duplicates after recovery")
-    if row.get("p99_max_us") is not None:
-        parts.append(f"fan-out p99 up to {row['p99_max_us'] / 1000:,.1f} ms")
+    p99_max_us = row.get("p99_max_us")
+    if p99_max_us is not None:
+        parts.append(f"fan-out p99 up to {p99_max_us / 1000:,.1f} ms")
     return f"{head}: " + ", ".join(parts)

@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from hdrh.histogram import HdrHistogram
+
+from loadtests.model.results import LatencySummary
 
 LOWEST_US = 1
 HIGHEST_US = 60_000_000
@@ -181,16 +182,18 @@ def release(histogram: HdrHistogram) -> None:
     histogram.encoder.histogram = None
 
 
-def summary(histogram: HdrHistogram) -> dict[str, Any]:
+def summary(histogram: HdrHistogram) -> LatencySummary:
     """The results-schema summary: count, min, percentiles, max, mean (µs) and ``hdr``."""
     count = histogram.get_total_count()
-    doc: dict[str, Any] = {"count": count}
-    if count:
-        doc["min"] = histogram.get_min_value()
-        doc.update({k: histogram.get_value_at_percentile(p) for k, p in PERCENTILES.items()})
-        doc["max"] = histogram.get_max_value()
-        doc["mean"] = round(histogram.get_mean_value(), 1)
-    else:
-        doc.update({"min": 0, **{k: 0 for k in PERCENTILES}, "max": 0, "mean": 0.0})
-    doc["hdr"] = encode(histogram)
-    return doc
+    at = {k: histogram.get_value_at_percentile(p) if count else 0 for k, p in PERCENTILES.items()}
+    return {
+        "count": count,
+        "min": histogram.get_min_value() if count else 0,
+        "p50": at["p50"],
+        "p90": at["p90"],
+        "p99": at["p99"],
+        "p99_9": at["p99_9"],
+        "max": histogram.get_max_value() if count else 0,
+        "mean": round(histogram.get_mean_value(), 1) if count else 0.0,
+        "hdr": encode(histogram),
+    }

@@ -26,10 +26,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psutil
 
+from loadtests.model.machine import Noise
 from loadtests.periodic import Periodic
 
 NOISY_MEAN_PERCENT = 10.0
@@ -101,7 +101,7 @@ def per_second(samples: list[NoiseSample]) -> list[dict[str, float]]:
     return rows
 
 
-def summarise(samples: list[NoiseSample], start_ns: int, end_ns: int) -> dict[str, Any] | None:
+def summarise(samples: list[NoiseSample], start_ns: int, end_ns: int) -> Noise | None:
     """The results' ``noise`` object over the window (None: fewer than two samples in it)."""
     inside = [s for s in samples if start_ns <= s.t_ns <= end_ns]
     # The last sample at or before the window's start opens its first interval.
@@ -132,7 +132,7 @@ def summarise(samples: list[NoiseSample], start_ns: int, end_ns: int) -> dict[st
     }
 
 
-def noisy_reason(noise: dict[str, Any] | None) -> str:
+def noisy_reason(noise: Noise | None) -> str:
     """The ``noisy_machine`` flag's text for a ``noise`` object ('' when quiet)."""
     if not noise or not noise["seconds"]:
         return ""
@@ -172,7 +172,7 @@ class NoiseWatch(Periodic):
         with self._lock:
             self.samples.append(sample)
 
-    def summary(self, start_ns: int, end_ns: int) -> dict[str, Any] | None:
+    def summary(self, start_ns: int, end_ns: int) -> Noise | None:
         with self._lock:
             samples = list(self.samples)
         return summarise(samples, start_ns, end_ns)

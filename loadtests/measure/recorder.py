@@ -25,7 +25,6 @@ import socket
 import time
 from array import array
 from collections.abc import Callable
-from typing import Any
 
 import psutil
 
@@ -36,6 +35,7 @@ from loadtests.measure.accounting import (
     ReceiverLedger,
     bucket,
 )
+from loadtests.model.results import Delta, DeltaBucket, DeltaSamples, EmptyDelta, LatencyKind
 from loadtests.units import NS_PER_S
 from loadtests.wire import readpoll
 
@@ -85,7 +85,7 @@ class Recorder:
         self.closed = False  # set after the final delta: later deltas are empty
         self._connected_by_second: dict[int, int] = {}
         self._process = psutil.Process(os.getpid())
-        self._samples: dict[str, list[Any]] = _empty_samples()
+        self._samples = _empty_samples()
 
     def ledger(self, receiver: int) -> ReceiverLedger:
         found = ReceiverLedger(
@@ -146,7 +146,7 @@ class Recorder:
 
     def take_delta(
         self, sampler: Sampler | None = None, sample_every: int = 32, final: bool = False
-    ) -> dict[str, Any]:
+    ) -> Delta | EmptyDelta:
         """Everything since the last delta, as a msgpack-able dict; then start afresh.
 
         ``sampler`` gets every ``sample_every``-th latency (for Locust's UI only).
@@ -154,16 +154,17 @@ class Recorder:
         """
         if self.closed:
             return {}
-        buckets = {}
+        buckets: dict[str, DeltaBucket] = {}
         for second, b in self.buckets.items():
-            entry: dict[str, Any] = b.counts()
+            entry: DeltaBucket = {**b.counts()}
             clamped: dict[str, list[int]] = {}
-            for kind, values in (
+            kinds: tuple[tuple[LatencyKind, array], ...] = (
                 ("fanout", b.fanout_us),
                 ("self", b.self_us),
                 ("lag", b.lag_us),
                 ("reconnect", b.reconnect_us),
-            ):
+            )
+            for kind, values in kinds:
                 if values:
                     out = hdr.OutOfRange()
                     entry[kind] = _encode(values, out)
@@ -202,7 +203,7 @@ class Recorder:
             for value in self.join_us:
                 sampler("join", value)
         connect_range, join_range = hdr.OutOfRange(), hdr.OutOfRange()
-        delta: dict[str, Any] = {
+        delta: Delta = {
             "name": self.name,
             "role": self.role,
             "rank": self.rank,
@@ -236,7 +237,7 @@ class Recorder:
         return delta
 
 
-def _empty_samples() -> dict[str, list[Any]]:
+def _empty_samples() -> DeltaSamples:
     return {"t_ns": [], "cpu_s": [], "rss_bytes": [], "wait_s": []}
 
 

@@ -9,11 +9,13 @@ nothing else.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from loadtests import atomic
 from loadtests.measure import schema
+from loadtests.model.results import ResultsDoc
 
 SCHEMA_VERSION = 1
 KIND = "roombench.load"
@@ -34,8 +36,10 @@ class SchemaError(ValueError):
     """A results document does not follow docs/results-schema.md."""
 
 
-def validate(doc: dict[str, Any], source: str = "results") -> dict[str, Any]:
+def validate(doc: ResultsDoc, source: str = "results") -> ResultsDoc:
     """Return ``doc`` if it follows the schema; raise SchemaError naming what is wrong."""
+    # Checked key by key as the JSON it came from: nothing about it is known yet.
+    raw: Mapping[str, Any] = doc
     if doc.get("schema_version") != SCHEMA_VERSION:
         raise SchemaError(
             f"{source}: schema_version {doc.get('schema_version')!r} is not {SCHEMA_VERSION}"
@@ -44,15 +48,15 @@ def validate(doc: dict[str, Any], source: str = "results") -> dict[str, Any]:
     if missing:
         raise SchemaError(f"{source}: missing keys {missing}")
     for name in LATENCY_KEYS:
-        summary = doc["latency"].get(name)
+        summary = raw["latency"].get(name)
         if summary is None:
             raise SchemaError(f"{source}: latency.{name} is missing")
         absent = [k for k in SUMMARY_KEYS if k not in summary]
         if absent:
             raise SchemaError(f"{source}: latency.{name} lacks {absent}")
     for key, kind in OPTIONAL_TOP_KEYS.items():
-        if key in doc and not isinstance(doc[key], kind):
-            raise SchemaError(f"{source}: {key} must be a {kind.__name__}, not {doc[key]!r:.60}")
+        if key in raw and not isinstance(raw[key], kind):
+            raise SchemaError(f"{source}: {key} must be a {kind.__name__}, not {raw[key]!r:.60}")
     counters = doc["counters"]
     absent = [k for k in COUNTER_KEYS if k not in counters]
     if absent:
@@ -66,22 +70,22 @@ def validate(doc: dict[str, Any], source: str = "results") -> dict[str, Any]:
     absent = [k for k in TIMESERIES_KEYS if k not in doc["timeseries"]]
     if absent:
         raise SchemaError(f"{source}: timeseries lacks {absent}")
-    lengths = {len(doc["timeseries"][k]) for k in TIMESERIES_KEYS}
+    lengths = {len(raw["timeseries"][k]) for k in TIMESERIES_KEYS}
     if len(lengths) > 1:
         raise SchemaError(f"{source}: timeseries columns differ in length {sorted(lengths)}")
     return doc
 
 
-def load(path: Path) -> dict[str, Any]:
+def load(path: Path) -> ResultsDoc:
     """Read and validate one results file."""
     try:
-        doc = json.loads(path.read_text())
+        doc: ResultsDoc = json.loads(path.read_text())  # validate() checks it is one
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{path}: not JSON ({exc})") from exc
     return validate(doc, str(path))
 
 
-def dump(doc: dict[str, Any], path: Path) -> Path:
+def dump(doc: ResultsDoc, path: Path) -> Path:
     """Validate and write ``doc`` to ``path`` (parents created), atomically."""
     validate(doc, str(path))
     return atomic.write_text(path, json.dumps(doc, indent=1, sort_keys=False) + "\n")

@@ -9,11 +9,10 @@ processes' series. The runner adds the server-side flags (``node_died``,
 
 from __future__ import annotations
 
-from typing import Any
-
 from loadtests.measure import hdr
 from loadtests.measure.sampling import ProcessSeries
 from loadtests.measure.window import Window
+from loadtests.model.results import Counters, Latency
 
 SATURATED_CPU_PERCENT = 90.0
 SATURATED_FRACTION = 0.10
@@ -23,8 +22,8 @@ SCHEDULE_LAG_FLAG_US = 100_000
 
 def run_flags(
     window: Window,
-    counters: dict[str, int],
-    latency: dict[str, Any],
+    counters: Counters,
+    latency: Latency,
     generator_series: list[ProcessSeries],
     incomplete: list[str],
 ) -> dict[str, str]:
@@ -74,17 +73,19 @@ def run_flags(
             f"schedule lag p99 {latency['schedule_lag']['p99'] / 1000:.0f} ms: "
             "the generator fell behind its open-model schedule"
         )
+    # every summary (the TypedDict's values read as plain dicts: their keys are all alike)
+    summaries = [(name, s) for name, s in latency.items() if isinstance(s, dict)]
     clamped = [
         f"{name}: {summary['negative']} below 0 µs (recorded as 0)"
         if summary.get("negative")
         else ""
-        for name, summary in latency.items()
+        for name, summary in summaries
     ] + [
         f"{name}: {summary['over_range']} above {hdr.HIGHEST_US // 1_000_000} s "
         f"(recorded as {hdr.HIGHEST_US // 1_000_000} s)"
         if summary.get("over_range")
         else ""
-        for name, summary in latency.items()
+        for name, summary in summaries
     ]
     if any(clamped):
         flags["latency_out_of_range"] = (

@@ -21,12 +21,28 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 import psutil
 
 from loadtests.measure import schedstat
+from loadtests.model.results import HostSeries as HostSeriesDoc
+from loadtests.model.results import ResourceSeries
 from loadtests.periodic import Periodic
+
+
+class _Host(TypedDict, total=False):
+    host: str
+
+
+class _Restarted(TypedDict, total=False):
+    pids: list[int]
+
+
+class _Stats(TypedDict, total=False):
+    source: str
+    connections: list[int]
+    errors: list[int]
 
 
 @dataclass
@@ -83,7 +99,7 @@ class ProcessSeries:
         last = min(bisect_left(self.t_ns, end_ns), len(self.t_ns) - 1)
         return max(0.0, self.cpu_s[last] - self.cpu_s[first])
 
-    def to_schema(self, window_start_ns: int, window_end_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int, window_end_ns: int) -> ResourceSeries:
         """The ``resources[]`` entry of docs/results-schema.md, times relative to the window."""
         cpu_percent = [0.0] + [
             round(
@@ -94,18 +110,21 @@ class ProcessSeries:
             )
             for i in range(1, len(self.t_ns))
         ]
-        restarted = {"pids": list(self.pids)} if len(self.pids) > 1 else {}
+        # the optional keys, in the entry's key order (after pid)
+        host: _Host = {"host": self.host} if self.host is not None else {}
+        restarted: _Restarted = {"pids": list(self.pids)} if len(self.pids) > 1 else {}
+        stats: _Stats = (
+            {"source": "stats", "connections": self.connections, "errors": self.errors}
+            if self.source == "stats"
+            else {}
+        )
         return {
             "role": self.role,
             "name": self.name,
             "pid": self.pid,
-            **({"host": self.host} if self.host is not None else {}),
+            **host,
             **restarted,
-            **(
-                {"source": "stats", "connections": self.connections, "errors": self.errors}
-                if self.source == "stats"
-                else {}
-            ),
+            **stats,
             "t_s": [round((t - window_start_ns) / 1e9, 3) for t in self.t_ns],
             "cpu_percent": cpu_percent[: len(self.t_ns)],
             "rss_bytes": list(self.rss_bytes),
@@ -159,7 +178,7 @@ class HostSeries:
             return None
         return 100.0 * (self.cpu_steal[last] - self.cpu_steal[first]) / total
 
-    def to_schema(self, window_start_ns: int, window_end_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int, window_end_ns: int) -> HostSeriesDoc:
         """The ``host`` object of docs/results-schema.md, times relative to the window."""
         inside = [
             load

@@ -39,6 +39,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from loadtests.model.machine import MachineSpeed, SpeedProbe
+
 REPEATS = 7
 # Median seconds of one workload repeat on the reference machine (see the module docstring).
 REFERENCE_MEDIAN_S = 0.0328
@@ -144,9 +146,9 @@ class Speed:
         """(slowest - fastest) / median of the repeats' times: 0.05 = 5 %."""
         return (max(self.times_s) - min(self.times_s)) / self.median_s
 
-    def to_schema(self, when: str = "", cpus: Iterable[int] | None = None) -> dict[str, Any]:
+    def to_schema(self, when: str = "", cpus: Iterable[int] | None = None) -> SpeedProbe:
         """The ``machine.speed`` object (docs/results-schema.md)."""
-        return {
+        found: SpeedProbe = {
             "index": round(self.index, 3),
             "index_low": round(self.index_low, 3),
             "index_high": round(self.index_high, 3),
@@ -155,9 +157,12 @@ class Speed:
             "repeats": len(self.times_s),
             "reference_s": self.reference_s,
             "reference": REFERENCE_NOTE,
-            **({"when": when} if when else {}),
-            **({"cpus": sorted(cpus)} if cpus is not None else {}),
         }
+        if when:
+            found["when"] = when
+        if cpus is not None:
+            found["cpus"] = sorted(cpus)
+        return found
 
 
 def probe(
@@ -181,7 +186,7 @@ def probe(
     return Speed(times)
 
 
-def probe_schema(when: str, plan: Any = None, repeats: int = REPEATS) -> dict[str, Any]:
+def probe_schema(when: str, plan: Any = None, repeats: int = REPEATS) -> SpeedProbe:
     """One probe as a ``machine.speed`` probe object, run on the servers' CPUs of ``plan``
     (a ``cluster.cpusets.CpuPlan``; None or unpinned: wherever this thread runs), because
     the servers' CPUs are what a capacity measures."""
@@ -189,7 +194,7 @@ def probe_schema(when: str, plan: Any = None, repeats: int = REPEATS) -> dict[st
     return probe(repeats, cpus).to_schema(when, cpus)
 
 
-def combined(probes: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
+def combined(probes: Iterable[SpeedProbe | None]) -> MachineSpeed | None:
     """One ``machine.speed`` from several probe objects (before and after a run): the median
     of their indexes, the lowest low and highest high; ``probes`` lists them all."""
     found = [p for p in probes if p]
@@ -206,14 +211,14 @@ def combined(probes: Iterable[dict[str, Any]]) -> dict[str, Any] | None:
     }
 
 
-def normalised(value: float | None, speed: dict[str, Any] | None) -> float | None:
+def normalised(value: float | None, speed: MachineSpeed | SpeedProbe | None) -> float | None:
     """``value`` (a rate this machine reached) as the reference machine would reach it."""
     if value is None or not speed or not speed.get("index"):
         return None
     return value / float(speed["index"])
 
 
-def describe(speed: dict[str, Any] | None) -> str:
+def describe(speed: MachineSpeed | SpeedProbe | None) -> str:
     """``your machine: 0.45× the reference (0.43-0.47)`` or ''."""
     if not speed:
         return ""

@@ -16,6 +16,7 @@ from hdrh.histogram import HdrHistogram
 from loadtests.measure import hdr, schema
 from loadtests.measure.accounting import COUNT_NAMES, Interval, expected_strict
 from loadtests.measure.window import Window
+from loadtests.model.results import TimeSeries
 from loadtests.units import NS_PER_S
 
 TIMESERIES_COLUMNS = tuple(schema.TimeSeries.__annotations__)  # required and optional
@@ -29,7 +30,7 @@ def timeseries(
     intervals: list[Interval],
     sends: dict[str, list[int]],
     fanout_by_second: dict[int, tuple[HdrHistogram, hdr.OutOfRange]] | None = None,
-) -> dict[str, list[Any]]:
+) -> TimeSeries:
     """Per-second columns from warm-up to the end of the drain (by send second).
 
     ``fanout_by_second``: clock-corrected fan-out per second (default: as merged).
@@ -39,7 +40,23 @@ def timeseries(
     connected: dict[int, int] = {}
     for (_name, second), n in connected_by.items():
         connected[second] = connected.get(second, 0) + n
-    series: dict[str, list[Any]] = {key: [] for key in TIMESERIES_COLUMNS}
+    # every column of TIMESERIES_COLUMNS, in its order
+    series: TimeSeries = {
+        "t_s": [],
+        "phase": [],
+        "sent": [],
+        "delivered": [],
+        "p50_us": [],
+        "p99_us": [],
+        "connected": [],
+        "expected": [],
+        "lost": [],
+        "duplicated": [],
+        "skipped": [],
+        "dropped": [],
+        "rejoined": [],
+        "reconnect_hdr": [],
+    }
     for second in range(first, last):
         found = seconds.get(second)
         fanout = (

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
+from loadtests.model.results import WindowDoc
 from loadtests.units import NS_PER_S
 
 MIN_WARMUP_S = 0.5  # time for the window message to reach every worker first
@@ -59,7 +60,7 @@ class Window:
             return "warmup"
         return "window" if second < self.end_s else "drain"
 
-    def to_dict(self) -> dict[str, int | float]:
+    def to_dict(self) -> WindowDoc:
         return {
             "start_ns": self.start_ns,
             "end_ns": self.end_ns,
@@ -69,7 +70,7 @@ class Window:
         }
 
     @classmethod
-    def from_dict(cls, doc: dict[str, int | float]) -> Window:
+    def from_dict(cls, doc: WindowDoc) -> Window:
         return cls(
             int(doc["start_ns"]), int(doc["end_ns"]), float(doc["warmup_s"]), float(doc["drain_s"])
         )

@@ -18,6 +18,7 @@ from typing import Any
 
 from loadtests import strict
 from loadtests.model.churn import Churn
+from loadtests.model.json_object import JsonObject
 from loadtests.model.profile import REFERENCE, Protocol, ProtocolError
 
 USER_CLASSES = ("room", "broadcast", "echo")
@@ -106,8 +107,8 @@ class Load:
         """Deliveries/s the schedule offers: each message reaches every member of its room."""
         return self.senders * self.rate_per_sender_per_s * self.room_size
 
-    def to_dict(self) -> dict[str, Any]:
-        doc = dataclasses.asdict(self)
+    def to_dict(self) -> JsonObject:
+        doc: JsonObject = dataclasses.asdict(self)
         if self.protocol.is_reference:
             del doc["protocol"]
         return doc

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests import strict
+from loadtests.model.json_object import JsonObject
 from loadtests.model.profile_checks import (
     KEY_CHECKS,
     ProtocolError,
@@ -39,11 +40,13 @@ from loadtests.model.profile_checks import (
     render,
 )
 from loadtests.model.profile_checks import placeholders as placeholders
+from loadtests.model.results import ProtocolSummary
+from loadtests.model.stamp import Stamp
 
 PROFILES_DIR = Path(__file__).resolve().parents[1] / "profiles"
 
 
-def _reference_join() -> dict[str, Any]:
+def _reference_join() -> JsonObject:
     return {"room": "{room}"}
 
 
@@ -69,7 +72,7 @@ class Protocol:
 
     name: str = "reference"
     namespace: str = "/"
-    auth: dict[str, Any] | None = None
+    auth: JsonObject | None = None
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     welcome_event: str = "welcome"
@@ -103,7 +106,7 @@ class Protocol:
             values["join_rooms_payload"] = None
         if "send_event" in values and "receive_event" not in values:
             values["receive_event"] = values["send_event"]
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {}  # Protocol's fields, each checked by its KEY_CHECKS
         for key, value in values.items():
             kwargs[key] = KEY_CHECKS[key](value, f"{where}.{key}")
         protocol = cls(**kwargs)
@@ -129,14 +132,14 @@ class Protocol:
         if not self.join_ack and self.join_settle_ms <= 0:
             fail(f"{where}.join_settle_ms", "0 with join_ack = false", "> 0 when join_ack = false")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return dataclasses.asdict(self)
 
     @property
     def is_reference(self) -> bool:
         return self == REFERENCE
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self) -> ProtocolSummary:
         """The results' ``protocol`` section: what was spoken and what it guarantees."""
         guarantee = (
             "join acknowledged by the server"
@@ -179,7 +182,7 @@ class Protocol:
             {k: str(render(v, values)) for k, v in self.headers.items()},
         )
 
-    def encoder(self) -> Callable[[dict[str, Any]], Any]:
+    def encoder(self) -> Callable[[Stamp], object]:
         """The send payload from the harness's stamp (the reference's: the stamp itself)."""
         template = self.send_payload
         if template is None:
@@ -187,7 +190,7 @@ class Protocol:
         key = self.stamp_key
         placed = count_whole(template, "stamp") == 1
 
-        def encode(stamp: dict[str, Any]) -> Any:
+        def encode(stamp: Stamp) -> Any:
             payload = render(
                 template, {"room": stamp["room"], "user": stamp["sender"], "stamp": stamp}
             )
@@ -207,7 +210,7 @@ class Protocol:
 REFERENCE = Protocol()
 
 
-def _as_is(message: dict[str, Any]) -> Any:
+def _as_is(message: Stamp) -> object:
     return message
 
 

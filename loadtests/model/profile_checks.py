@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from loadtests import strict
+from loadtests.model.json_object import JsonObject
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")
 _EVENT = re.compile(r"^[^\s\"\\][^\"\\\x00-\x1f]{0,126}(?<! )$")
@@ -147,7 +148,7 @@ def _receive_path(value: Any, key: str) -> str:
     return path
 
 
-def _auth(value: Any, key: str) -> dict[str, Any] | None:
+def _auth(value: Any, key: str) -> JsonObject | None:
     if value is None:  # JSON null (a profile carried to Locust): no auth
         return None
     table = dict(strict.table_of(value, key, ProtocolError))

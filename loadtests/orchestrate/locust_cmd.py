@@ -11,9 +11,9 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from loadtests.cluster.ports import LOOPBACK, free_port
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load
 from loadtests.orchestrate.external_workers import ExternalWorkers
 
@@ -35,7 +35,7 @@ class LocustRun:
     node_urls: list[str]
     results_path: Path
     locustfile: Path = LOCUSTFILE
-    config: dict[str, Any] = field(default_factory=dict)
+    config: JsonObject = field(default_factory=dict)
     progress_path: Path | None = None
     csv_prefix: Path | None = None
     processes: int = 1

@@ -19,7 +19,9 @@ from typing import Any
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.supervisor import Cluster
 from loadtests.measure import results
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.external_workers import ExternalWorkers
 from loadtests.orchestrate.locust_cmd import MAX_SPAWN_RATE_PER_PROCESS, LocustRun, build_argv
@@ -46,7 +48,7 @@ class StepRun:
     out: Path
     stem: str
     log_dir: Path
-    config_doc: dict[str, Any]
+    config_doc: JsonObject
     processes: int = 1
     run_id: str | None = None
     repeat: int = 0
@@ -99,9 +101,7 @@ def start_supervised(
     return supervision, locust
 
 
-def run_on_cluster(
-    running: Cluster, load: Load, step: StepRun, progress: Progress
-) -> dict[str, Any]:
+def run_on_cluster(running: Cluster, load: Load, step: StepRun, progress: Progress) -> ResultsDoc:
     """Run Locust with ``load`` against ``running``; return the completed results document."""
     budget_s = run_budget_s(load, step.processes) + step.budget_extra_s
     with ExitStack() as stack:
@@ -113,7 +113,7 @@ def run_on_cluster(
             raise never_came
         if not step.results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {step.results_path}")
-        doc: dict[str, Any] = json.loads(step.results_path.read_text())
+        doc: ResultsDoc = json.loads(step.results_path.read_text())  # dump() validates it
         supervision.complete(doc)
         doc["server_stats"] = [node_stats(node) for node in running.nodes]
         doc["config"] = {**doc.get("config", {}), **step.config_doc}
@@ -134,7 +134,7 @@ def wait_for_locust(
     return locust.stop()
 
 
-def node_stats(node: Any) -> dict[str, Any]:
+def node_stats(node: Any) -> JsonObject:
     """A node's ``GET /stats`` (or the error that stopped it), named."""
     try:
         return {"node": f"node-{node.index}", **node.stats()}

@@ -20,15 +20,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from loadtests.model.progress import ProgressState
 from loadtests.units import NS_PER_S
 
 FLUSH_ALLOWANCE_S = 2  # the master's flush and write after the drain, typically
 MAX_WIDTH = 120
 
 
-def describe(state: dict[str, Any]) -> str:
+def describe(state: ProgressState) -> str:
     """One line from the master's progress document (missing fields are left out)."""
     parts = [str(state.get("phase", "starting"))]
     if "joined" in state and "users" in state:
@@ -42,7 +43,7 @@ def describe(state: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def eta_s(state: dict[str, Any], now_ns: int) -> float | None:
+def eta_s(state: ProgressState, now_ns: int) -> float | None:
     """Seconds until the run should end, or None while no window is planned."""
     window = state.get("window")
     if not window or state.get("phase") == "done":
@@ -51,7 +52,7 @@ def eta_s(state: dict[str, Any], now_ns: int) -> float | None:
     return max(0.0, (end_ns - now_ns) / NS_PER_S + FLUSH_ALLOWANCE_S)
 
 
-def eta_text(state: dict[str, Any], now_ns: int) -> str:
+def eta_text(state: ProgressState, now_ns: int) -> str:
     phase = state.get("phase", "starting")
     if phase == "done":
         return "done"
@@ -92,7 +93,7 @@ class Progress:
         self._tty = self.stream.isatty()
         self._drawn = False
 
-    def line(self, state: dict[str, Any], now_ns: int | None = None) -> str:
+    def line(self, state: ProgressState, now_ns: int | None = None) -> str:
         now_ns = time.time_ns() if now_ns is None else now_ns
         elapsed = time.monotonic() - self.started
         eta = eta_text(state, now_ns)
@@ -106,6 +107,7 @@ class Progress:
 
     def tick(self, progress_path: Path) -> None:
         now = time.monotonic()
+        state: ProgressState
         try:
             state = json.loads(progress_path.read_text())
         except (FileNotFoundError, json.JSONDecodeError):

@@ -31,7 +31,9 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
 from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results, speed
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import ScenarioError
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer, RunningTarget
 from loadtests.orchestrate.external_workers import ExternalWorkers
@@ -74,7 +76,7 @@ class Manifest:
 
     run_id: str
     scenario_file: str
-    matrix: dict[str, Any]
+    matrix: JsonObject  # the scenario file as parsed (Scenario.to_dict)
     command: list[str]
     started_utc: str
     finished_utc: str | None = None
@@ -182,8 +184,8 @@ def run_config(
             raise never_came
         if not results_path.exists():
             raise locust.failure(f"exited (code {code}) without writing {results_path}")
-        doc = json.loads(results_path.read_text())
-        node_stats = []
+        doc: ResultsDoc = json.loads(results_path.read_text())  # dump() validates it
+        node_stats: list[JsonObject] = []
         for node in running.nodes:
             try:
                 node_stats.append({"node": f"node-{node.index}", **node.stats()})
@@ -222,7 +224,7 @@ def run_config(
     return results_path
 
 
-def add_protocol(doc: dict[str, Any], config: ConfigSpec, targets: list[Any]) -> None:
+def add_protocol(doc: ResultsDoc, config: ConfigSpec, targets: list[Any]) -> None:
     """The results' ``protocol`` section, and flags for what a foreign server leaves unmeasured."""
     protocol = config.protocol
     doc["protocol"] = summary = protocol.summary()

@@ -65,6 +65,7 @@ from typing import Any
 from loadtests import strict
 from loadtests.cluster import cpusets
 from loadtests.cluster.cpusets import CpuPlan
+from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from
 from loadtests.orchestrate import generator_size
@@ -215,7 +216,7 @@ def parse_scenario(doc: Mapping[str, Any], source: str = "<scenario>") -> Scenar
 def target_scenario(urls: list[str], pids: list[int]) -> Scenario:
     """``roombench run --target URL...``: one configuration against running servers,
     at the default load (``Load()``, as loadtests/scenarios/default.toml)."""
-    config: dict[str, Any] = {"name": "target", "target": urls}
+    config: JsonObject = {"name": "target", "target": urls}
     if pids:
         config["target_pids"] = pids
     try:

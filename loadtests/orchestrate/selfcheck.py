@@ -38,9 +38,10 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from loadtests.model.load import ScenarioError
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate import ab
 from loadtests.orchestrate.config_spec import ReferenceServer
 from loadtests.orchestrate.runner import Manifest, RunOptions, run_scenario
@@ -125,29 +126,64 @@ class FamilyResult:
     any_different: float  # fraction with any line "different", either direction
     interval: tuple[float, float]  # 95 % Wilson interval of ``regression``, n = ``disjoint``
 
+    def to_dict(self) -> FamilyDoc:
+        return {
+            "name": self.name,
+            "gates": self.gates,
+            "disjoint": self.disjoint,
+            "regression": self.regression,
+            "inconclusive": self.inconclusive,
+            "any_different": self.any_different,
+            "interval": self.interval,
+        }
 
-def _by_config(pool_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    docs: dict[str, list[dict[str, Any]]] = {}
+
+class FamilyDoc(TypedDict):
+    """A ``FamilyResult`` in ``selfcheck.json`` (its fields)."""
+
+    name: str
+    gates: int
+    disjoint: int
+    regression: float
+    inconclusive: float
+    any_different: float
+    interval: tuple[float, float]  # written as a JSON list
+
+
+class SelfcheckDoc(TypedDict):
+    """``selfcheck.json``: the gate's self-check over a pool of runs (docs/gate.md)."""
+
+    kind: str
+    pool: str
+    runs: dict[str, int]  # runs of each configuration in the pool
+    repeats_a_side: int
+    resamples: int
+    families: list[FamilyDoc]
+    minimum_detectable_effect_pct: dict[str, float | None]  # None: beyond +100 %
+
+
+def _by_config(pool_dir: Path) -> dict[str, list[ResultsDoc]]:
+    docs: dict[str, list[ResultsDoc]] = {}
     for doc in load_inputs([pool_dir], warn=None).results:
         docs.setdefault(str(doc["config_name"]), []).append(doc)
     return docs
 
 
-def _as_side(docs: Sequence[dict[str, Any]], name: str) -> list[dict[str, Any]]:
+def _as_side(docs: Sequence[ResultsDoc], name: str) -> list[ResultsDoc]:
     """Copies renamed to one side of an A/B gate (the gate pairs one configuration a side)."""
     return [{**d, "config_name": name} for d in docs]
 
 
-Draw = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+Draw = tuple[list[ResultsDoc], list[ResultsDoc]]
 
 
-def _start(doc: dict[str, Any]) -> int:
+def _start(doc: ResultsDoc) -> int:
     return int(doc["window"]["start_ns"])
 
 
 def random_draws(
-    base_pool: Sequence[dict[str, Any]],
-    cand_pool: Sequence[dict[str, Any]] | None,
+    base_pool: Sequence[ResultsDoc],
+    cand_pool: Sequence[ResultsDoc] | None,
     repeats: int,
     resamples: int,
     seed: int,
@@ -167,8 +203,8 @@ def random_draws(
 
 
 def ordered_draws(
-    base_pool: Sequence[dict[str, Any]],
-    cand_pool: Sequence[dict[str, Any]] | None,
+    base_pool: Sequence[ResultsDoc],
+    cand_pool: Sequence[ResultsDoc] | None,
     repeats: int,
 ) -> list[Draw]:
     """Gates as ``make gate`` runs them: consecutive runs in time, so drift stays in.
@@ -236,7 +272,7 @@ def judge_pool(
     resamples: int = 200,
     seed: int = 0,
     say: Callable[[str], None] = print,
-) -> dict[str, Any]:
+) -> SelfcheckDoc:
     """Every family's result and the minimum detectable effects, as a JSON-ready document."""
     docs = _by_config(pool_dir)
     base = docs.get(ab.BASE, [])
@@ -284,12 +320,12 @@ def judge_pool(
         "runs": {name: len(d) for name, d in sorted(docs.items())},
         "repeats_a_side": repeats,
         "resamples": resamples,
-        "families": [f.__dict__ for f in families],
+        "families": [f.to_dict() for f in families],
         "minimum_detectable_effect_pct": mde,
     }
 
 
-def render(doc: dict[str, Any]) -> str:
+def render(doc: SelfcheckDoc) -> str:
     """The selfcheck table (Markdown: the same text goes into docs/gate.md)."""
     lines = [
         f"Pool: {', '.join(f'{n} {k}' for n, k in doc['runs'].items())} runs; gates of "
@@ -312,6 +348,6 @@ def render(doc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(doc: dict[str, Any], out_dir: Path) -> None:
+def write(doc: SelfcheckDoc, out_dir: Path) -> None:
     (out_dir / "selfcheck.json").write_text(json.dumps(doc, indent=1) + "\n")
     (out_dir / "selfcheck.md").write_text(render(doc))

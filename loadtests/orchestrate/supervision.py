@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from loadtests.cluster.cpusets import CpuPlan
 from loadtests.cluster.processes import ManagedProcess
@@ -26,6 +25,7 @@ from loadtests.cluster.watcher import ProcessWatcher, death_flags
 from loadtests.measure import faults, machine_noise
 from loadtests.measure.machine_noise import NoiseWatch
 from loadtests.measure.sampling import Sampler
+from loadtests.model.results import ResultsDoc
 from loadtests.orchestrate.timeline import FaultEvent, LinkTarget, Target, Timeline
 
 # DESIGN rule 6: a node at >= 90 % of a core for more than 10 % of the window.
@@ -97,7 +97,7 @@ class Supervision:
         self.sampler.stop()
         self.noise.stop()
 
-    def complete(self, doc: dict[str, Any]) -> dict[str, Any]:
+    def complete(self, doc: ResultsDoc) -> ResultsDoc:
         """Add what the runner saw to the results document ``doc`` (after ``stop``, or
         during a stepped session: the sampler pauses while its series are read)."""
         start_ns, end_ns = doc["window"]["start_ns"], doc["window"]["end_ns"]
@@ -135,7 +135,7 @@ class Supervision:
         self._machine(doc, start_ns, end_ns)
         return doc
 
-    def _machine(self, doc: dict[str, Any], start_ns: int, end_ns: int) -> None:
+    def _machine(self, doc: ResultsDoc, start_ns: int, end_ns: int) -> None:
         """``noise`` and ``machine.cpu_sets``, with their flags (issue 22)."""
         noise = self.noise.summary(start_ns, end_ns)
         if noise is not None:  # no /proc, or a window shorter than a sample
@@ -144,7 +144,7 @@ class Supervision:
         if noisy:
             doc["flags"]["noisy_machine"] = noisy
         if self.cpu_plan is not None:
-            doc.setdefault("machine", {})["cpu_sets"] = self.cpu_plan.to_schema()
+            doc["machine"]["cpu_sets"] = self.cpu_plan.to_schema()
             shared = self.cpu_plan.shared_reason()
             if shared:
                 doc["flags"]["shared_cpus"] = shared

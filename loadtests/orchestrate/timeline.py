@@ -33,6 +33,8 @@ from typing import Any, Protocol
 from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.coordination.progress_file import read_window_start_ns
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import TimelineEvent
 from loadtests.units import NS_PER_S
 
 
@@ -106,8 +108,8 @@ class FaultEvent:
             return " | ".join(self.between)
         return "redis-server" if self.node is None else f"node-{self.node}"
 
-    def to_dict(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {"at_s": self.at_s, "action": self.action, "node": self.node}
+    def to_dict(self) -> JsonObject:
+        doc: JsonObject = {"at_s": self.at_s, "action": self.action, "node": self.node}
         if self.between is not None:
             doc["between"] = list(self.between)
         return doc
@@ -177,7 +179,7 @@ class EventRecord:
     ok: bool = False
     detail: str = ""
 
-    def to_schema(self, window_start_ns: int) -> dict[str, Any]:
+    def to_schema(self, window_start_ns: int) -> TimelineEvent:
         """The ``events[]`` entry of docs/results-schema.md."""
         return {
             "action": self.action,

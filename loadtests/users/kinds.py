@@ -23,6 +23,7 @@ from loadtests.measure.accounting import ReceiverLedger
 from loadtests.model import layout
 from loadtests.model.load import Load
 from loadtests.model.profile import Protocol
+from loadtests.model.stamp import Stamp
 from loadtests.users.probe import ReceiveProbe
 
 ECHO_PREFIX = "Received: "
@@ -86,7 +87,7 @@ def _probed(
     return receiver
 
 
-def _as_is(message: dict[str, Any]) -> Any:
+def _as_is(message: Stamp) -> object:
     return message
 
 
@@ -105,7 +106,7 @@ class Kind:
     joins_rooms: bool
     rooms: Callable[[int, Load], list[str]]
     receiver: Callable[[ReceiverLedger, Callable[[str], None]], Handler]
-    encode: Callable[[dict[str, Any]], Any]
+    encode: Callable[[Stamp], object]
 
 
 KINDS: dict[str, Kind] = {

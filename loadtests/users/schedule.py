@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
 
 import gevent
 
 from loadtests.coordination.pace import Pace
 from loadtests.measure.recorder import Recorder
 from loadtests.model.load import Load
+from loadtests.model.stamp import Stamp
 from loadtests.users.kinds import Kind
 from loadtests.users.session import Session
 from loadtests.wire import readpoll
@@ -27,7 +27,7 @@ GOLDEN = 0.6180339887  # spreads sender phases evenly over one interval
 PACE_CHECK_NS = 250_000_000  # a sender waiting longer looks at the pace again this often
 
 
-def pad_for(payload_bytes: int, sample: dict[str, Any]) -> str:
+def pad_for(payload_bytes: int, sample: Stamp) -> str:
     """The ``pad`` that makes ``sample``'s JSON about ``payload_bytes`` long."""
     base = len(json.dumps({**sample, "pad": ""}, separators=(",", ":")))
     return "x" * max(0, payload_bytes - base)
@@ -101,7 +101,7 @@ def run_schedule(
         seq = seqs[room]
         seqs[room] = seq + 1
         t_ns = time_ns()
-        message = {"room": room, "sender": sender, "seq": seq, "t_ns": t_ns, "pad": pad}
+        message: Stamp = {"room": room, "sender": sender, "seq": seq, "t_ns": t_ns, "pad": pad}
         record_send(room, t_ns, (now - due) // 1000)
         try:
             client.emit(event, encode(message))

@@ -23,9 +23,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypedDict
 
 from hdrh.histogram import HdrHistogram
 
@@ -33,11 +34,15 @@ from loadtests.coordination.progress_file import phase_of
 from loadtests.measure.accounting import expected_strict
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.window import Window, WindowPlanner
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 from loadtests.units import NS_PER_S
 
 # Workers report every 3 s (Locust's WORKER_REPORT_INTERVAL) on top of the drain.
 SETTLE_S = 4
 MAX_SECOND_ROWS = 120
+# the per-second columns results_rows shows (the optional ones may be absent)
+Column = Literal["delivered", "expected", "lost", "duplicated", "p50_us", "p99_us"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("second", "Send second"),
@@ -54,6 +59,31 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("leaked", "Leaked"),
     ("flags", "Flags"),
 )
+
+
+class Percentiles(TypedDict):
+    p50_ms: float | None
+    p99_ms: float | None
+    p99_9_ms: float | None
+
+
+# total=False: the running total row gains its window figures once the window is planned.
+class TabRow(TypedDict, total=False):
+    """One row of the tab (``COLUMNS``): a send second, or the window's total ("window")."""
+
+    second: int | str
+    phase: str
+    delivered_per_s: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    p99_9_ms: float | None
+    settled: str
+    expected: int | None
+    delivered: int | None
+    lost: int | None
+    duplicated: int | None
+    leaked: int | None
+    flags: str
 
 
 class CoordinatorState(Protocol):
@@ -81,7 +111,7 @@ def _ms(value_us: float | None) -> float | None:
     return None if value_us is None else round(value_us / 1000.0, 3)
 
 
-def _percentiles_ms(histogram: HdrHistogram | None) -> dict[str, float | None]:
+def _percentiles_ms(histogram: HdrHistogram | None) -> Percentiles:
     if histogram is None or histogram.get_total_count() == 0:
         return {"p50_ms": None, "p99_ms": None, "p99_9_ms": None}
     return {
@@ -134,7 +164,7 @@ def settled_text(settled: list[int], window: Window, now_ns: int) -> str:
     return "; ".join(parts)
 
 
-def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[str, Any]]:
+def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[TabRow]:
     """The tab's rows while the test runs (before the results file exists)."""
     now_ns = time.time_ns() if now_ns is None else now_ns
     planner, aggregate = state.planner, state.aggregate
@@ -143,7 +173,7 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
     window = planner.window
     phase = phase_of(planner, now_ns)
     settled = {s.second: s for s in settled_seconds(aggregate, window, now_ns)} if window else {}
-    rows = []
+    rows: list[TabRow] = []
     for second in sorted(aggregate.seconds, reverse=True)[:MAX_SECOND_ROWS]:
         found = aggregate.seconds[second]
         c = found.counts
@@ -165,7 +195,7 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
         )
     if phase == "done":  # the results file is not written yet: these figures are not final
         phase = "writing results"
-    total: dict[str, Any] = {
+    total: TabRow = {
         "second": "window",
         "phase": f"{phase} (joined {planner.joined_total}/{planner.users})",
         "flags": "; ".join(planner.incomplete),
@@ -188,11 +218,11 @@ def live_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[s
     return [total, *rows]
 
 
-def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def results_rows(doc: ResultsDoc) -> list[TabRow]:
     """The tab's rows from a written results document: its own figures, verbatim."""
     c, fanout, ts = doc["counters"], doc["latency"]["fanout"], doc["timeseries"]
     flags = doc.get("flags") or {}
-    total = {
+    total: TabRow = {
         "second": "window",
         "phase": "done" + (" (incomplete: counters partial)" if "incomplete" in flags else ""),
         "delivered_per_s": doc["rates"]["deliveries_per_s"],
@@ -209,12 +239,12 @@ def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     }
     n = len(ts["t_s"])
 
-    def column(name: str) -> list[Any]:
+    def column(name: Column) -> list[Any]:
         return list(ts.get(name) or [None] * n)  # optional columns may be absent
 
     delivered, expected, lost = column("delivered"), column("expected"), column("lost")
     duplicated, p50, p99 = column("duplicated"), column("p50_us"), column("p99_us")
-    rows = [
+    rows: list[TabRow] = [
         {
             "second": ts["t_s"][i],
             "phase": ts["phase"][i],
@@ -235,7 +265,7 @@ def results_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return [total, *rows]
 
 
-def tab_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[str, Any]]:
+def tab_rows(state: CoordinatorState, now_ns: int | None = None) -> list[TabRow]:
     """Rows for the tab: from the results file once written, else live."""
     if state.written:
         try:
@@ -247,13 +277,14 @@ def tab_rows(state: CoordinatorState, now_ns: int | None = None) -> list[dict[st
     return live_rows(state, now_ns)
 
 
-def display(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def display(rows: list[TabRow]) -> list[JsonObject]:
     """Rows as the browser table shows them: None as an empty cell, big counts with commas."""
     shown = []
     for row in rows:
-        out: dict[str, Any] = {}
+        out: JsonObject = {}
+        cells: Mapping[str, object] = row
         for key, _title in COLUMNS:
-            value = row.get(key)
+            value = cells.get(key)
             if value is None:
                 out[key] = ""
             elif isinstance(value, int) and not isinstance(value, bool) and key != "second":
@@ -264,7 +295,7 @@ def display(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
-def chart_series(rows: list[dict[str, Any]], live: bool = False) -> dict[str, list[Any]]:
+def chart_series(rows: list[TabRow], live: bool = False) -> dict[str, list[Any]]:
     """Per-second points for the tab's chart, oldest first: deliveries/s and fan-out p50/p99 ms.
 
     Seconds are the rows' own (from the window's start); the drain sends nothing,

@@ -295,7 +295,8 @@ class SioClient:
         elif kind == siopacket.EIO_MESSAGE:
             self._socketio(siopacket.decode_socketio(text[1:]), now)
         elif kind == siopacket.EIO_OPEN:
-            self.engine_sid = siopacket.decode_open(text).get("sid")
+            sid = siopacket.decode_open(text).get("sid")  # the server's JSON: a string
+            self.engine_sid = sid if isinstance(sid, str) else None
             connect = siopacket.encode_connect(self.auth)
             if self._ns_prefix:
                 connect = f"40{self._ns_prefix}{connect[2:]}"

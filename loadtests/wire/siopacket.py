@@ -61,7 +61,7 @@ def encode_connect(auth: Any = None) -> str:
     return "40" if auth is None else "40" + _dumps(auth)
 
 
-def decode_open(text: str) -> dict[str, Any]:
+def decode_open(text: str) -> dict[str, object]:  # model.JsonObject: wire imports only units
     """The Engine.IO open packet's JSON (sid, pingInterval, pingTimeout, maxPayload)."""
     if not text.startswith(EIO_OPEN):
         raise ValueError(f"expected an Engine.IO open packet, got {text[:40]!r}")

@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 from reports.gate.correctness import RunRecord, manifest_records
 from reports.gate.decision import evaluate
 from reports.gate.report import render_markdown, render_text
@@ -83,9 +85,9 @@ def add_parser(sub: Any) -> None:
     )
 
 
-def _documents(paths: list[Path]) -> list[dict[str, Any]]:
+def _documents(paths: list[Path]) -> list[ResultsDoc | JsonObject]:
     inputs = load_inputs(paths)
-    docs = inputs.results + [b.doc for b in inputs.bench]
+    docs: list[ResultsDoc | JsonObject] = [*inputs.results, *(b.doc for b in inputs.bench)]
     if not docs:
         raise InputError(f"no results or bench files in {', '.join(map(str, paths))}")
     return docs

@@ -12,9 +12,9 @@ Fast and wrong is not a pass, so these come before any statistics:
   planned fault events (its ``events`` list is not empty).
 * **Comparability.** ``generator_starved``, ``generator_saturated``,
   ``server_saturated`` or ``noisy_machine`` (CPU outside the run, or steal, above
-  the watcher's threshold: loadtests/measure/machine_noise.py) on either side, a broken
-  baseline run, or scenarios that differ make the timing inconclusive (exit 3), never a
-  regression.
+  the watcher's threshold: loadtests/measure/machine_noise.py) on either side, a
+  broken baseline run, or scenarios that differ make the timing inconclusive (exit 3),
+  never a regression.
 
 Flags are read generically from each run's ``flags`` mapping: a flag named
 here has its rule, any other is shown as a note.
@@ -26,6 +26,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
 from reports.gate.binomial import loss_bounds
 from reports.gate.rules import GateRules
@@ -65,10 +67,15 @@ def manifest_records(doc: Mapping[str, Any]) -> list[RunRecord]:
     ]
 
 
+def _inject_drop_rate(config: JsonObject) -> float:
+    """``config.faults.inject_drop_rate`` (0 when the server ran without it)."""
+    faults = config.get("faults")
+    rate = faults.get("inject_drop_rate") if isinstance(faults, dict) else None
+    return float(rate) if isinstance(rate, int | float) and rate else 0.0
+
+
 def _drop_rate(config: ConfigRuns) -> float:
-    rates = {
-        float((d["config"].get("faults") or {}).get("inject_drop_rate") or 0.0) for d in config.docs
-    }
+    rates = {_inject_drop_rate(d["config"]) for d in config.docs}
     if len(rates) != 1:
         raise InputError(
             f"{config.config_name}: its repeats injected different drop rates "
@@ -143,7 +150,7 @@ def counters(cand: ConfigRuns, rules: GateRules) -> list[Check]:
     ]
 
 
-def _planned_events(doc: Mapping[str, Any]) -> bool:
+def _planned_events(doc: ResultsDoc) -> bool:
     events = doc.get("events")
     return isinstance(events, list) and len(events) > 0
 

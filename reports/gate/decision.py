@@ -22,8 +22,9 @@ order of judgement, and why:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from loadtests.model.json_object import JsonObject
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns, group_configs
 from reports.gate import correctness
 from reports.gate.bench_checks import bench_tests
@@ -74,8 +75,8 @@ def _missing(
 
 
 def evaluate(
-    base_docs: Sequence[dict[str, Any]],
-    cand_docs: Sequence[dict[str, Any]],
+    base_docs: Sequence[ResultsDoc | JsonObject],  # results and bench documents
+    cand_docs: Sequence[ResultsDoc | JsonObject],
     rules: GateRules,
     records: Sequence[RunRecord] = (),
     looks: int = 1,

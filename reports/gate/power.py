@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from typing import Any
 
+from loadtests.model.results import ResultsDoc
 from reports.gate.rules import GateRules
 from reports.gate.timing import decide, test_samples
 from reports.gate.verdict import REGRESSION
@@ -52,7 +52,7 @@ def _power(
 
 
 def minimum_detectable_effects(
-    base_docs: Sequence[dict[str, Any]],
+    base_docs: Sequence[ResultsDoc],
     rules: GateRules,
     repeats: int,
     power: float = 0.8,

@@ -8,8 +8,9 @@ cannot drift apart. Build both with keyword arguments.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
+from loadtests.model.json_object import JsonObject
 from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
 
 KIND = "roombench.gate"
@@ -21,6 +22,23 @@ VERDICTS = (PASS, REGRESSION, IMPROVEMENT, FAIL, INCONCLUSIVE, SKIPPED)
 
 # A timing check's outcome, as Chromium's Pinpoint names them.
 DIFFERENT, SAME, UNKNOWN = "different", "same", "unknown"
+
+
+class GateDoc(TypedDict):
+    """``gate.json``: ``Verdict``'s fields, with ``kind`` first (``reports.verdict_line``
+    reads ``outcome`` and ``exit_code`` back)."""
+
+    kind: str
+    outcome: str
+    exit_code: int
+    checks: list[JsonObject]  # each Check's fields
+    reasons: list[str]
+    notes: list[str]
+    statistic: str
+    alpha: float
+    looks: int
+    family_alpha: float
+    family_size: int
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,8 +93,20 @@ class Verdict:
     family_alpha: float = 0.05
     family_size: int = 0
 
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": KIND, **asdict(self)}
+    def to_json(self) -> GateDoc:
+        return {
+            "kind": KIND,
+            "outcome": self.outcome,
+            "exit_code": self.exit_code,
+            "checks": [asdict(check) for check in self.checks],
+            "reasons": self.reasons,
+            "notes": self.notes,
+            "statistic": self.statistic,
+            "alpha": self.alpha,
+            "looks": self.looks,
+            "family_alpha": self.family_alpha,
+            "family_size": self.family_size,
+        }
 
 
 def conclude(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reports import bench_view, hdr_view
-from reports.configs import ConfigRuns
+from reports.configs import ConfigRuns, by_name
 from reports.html.bars import bar_chart
 from reports.html.faults import doc_marks, overlay_marks
 from reports.html.svg import HEADROOM, Axis, Band, Series, line_chart, nice_ticks
@@ -91,7 +91,7 @@ def _mean_by_second(
     """The column averaged over repeats second by second (None where no repeat has a value)."""
     sums: dict[float, list[float]] = {}
     for doc in config.docs:
-        series = doc["timeseries"]
+        series = by_name(doc["timeseries"])
         for t, phase, value in zip(series["t_s"], series["phase"], series[column], strict=False):
             bucket = sums.setdefault(float(t), [])
             if value is not None and not (phase == "drain" and column in BY_SEND_SECOND):

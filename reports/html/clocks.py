@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from loadtests.model.results import WorkerClock
 from reports.configs import ConfigRuns
 from reports.html.templating import Section
 
@@ -38,14 +39,14 @@ def _us(value_ns: Any, signed: bool = False) -> str:
     return f"{value_ns / 1000:+,.0f}" if signed else f"{value_ns / 1000:,.0f}"
 
 
-def _drift(worker: dict[str, Any]) -> str:
+def _drift(worker: WorkerClock) -> str:
     text = _us(worker["drift_ns"], signed=True)
     if worker["drift_ns"] is not None and worker.get("drift_uncertainty_ns") is not None:
         text += f" ± {_us(worker['drift_uncertainty_ns'])}"
     return text
 
 
-def _clock(worker: dict[str, Any]) -> str:
+def _clock(worker: WorkerClock) -> str:
     if worker.get("simulated_offset_ns"):
         return f"simulated {worker['simulated_offset_ns'] / 1e6:+g} ms (test)"
     return "master's host" if worker.get("same_host_as_master") else "own"

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from loadtests.model.results import FaultRow as FaultRowDoc
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
 from reports.html.svg import Mark, color
 from reports.html.templating import Section
@@ -21,16 +23,16 @@ EXIT_COLOR = "#000000"
 EVENT_COLOR = "#B00020"
 
 
-def doc_marks(doc: dict[str, Any], prefix: str = "", event_color: str = EVENT_COLOR) -> list[Mark]:
+def doc_marks(doc: ResultsDoc, prefix: str = "", event_color: str = EVENT_COLOR) -> list[Mark]:
     """Marks of one results document: fired events, then exits nobody planned."""
     marks = [
         Mark(
-            float(e["t_s"]),
+            float(t_s),
             f"{prefix}{e['action']} {e['target']}" + ("" if e.get("ok") else " (failed)"),
             event_color,
         )
         for e in doc.get("events", [])
-        if e.get("t_s") is not None
+        if (t_s := e.get("t_s")) is not None
     ]
     for ended in doc.get("process_exits", []):
         if ended.get("planned"):
@@ -87,18 +89,16 @@ def _n(value: Any) -> str:
     return "not measured" if value is None else f"{value:,}"
 
 
-def _reconnect(row: dict[str, Any]) -> str:
+def _reconnect(row: FaultRowDoc) -> str:
     if row.get("reconnects") is None:
         return "not measured"
-    if not row["reconnects"]:
+    p50_us, p99_us = row["reconnect_p50_us"], row["reconnect_p99_us"]
+    if not row["reconnects"] or p50_us is None or p99_us is None:  # None only with none
         return "—"
-    return (
-        f"{row['reconnect_p50_us'] / 1e6:.2f} / {row['reconnect_p99_us'] / 1e6:.2f} "
-        f"({row['reconnects']})"
-    )
+    return f"{p50_us / 1e6:.2f} / {p99_us / 1e6:.2f} ({row['reconnects']})"
 
 
-def _whole_again(row: dict[str, Any]) -> str:
+def _whole_again(row: FaultRowDoc) -> str:
     if row.get("deliveries_lost") is None:
         return "not measured"
     if row.get("whole_again_t_s") is None:
@@ -106,7 +106,7 @@ def _whole_again(row: dict[str, Any]) -> str:
     return f"{row['whole_again_t_s']} s (+{row['recovery_s']:.1f} s)"
 
 
-def _late_window(row: dict[str, Any]) -> str:
+def _late_window(row: FaultRowDoc) -> str:
     """Send seconds whose fan-out p99 was above the event's late threshold."""
     threshold_us = row.get("late_threshold_us")
     if threshold_us is None:
@@ -117,7 +117,7 @@ def _late_window(row: dict[str, Any]) -> str:
     return f"{late[0]}–{late[1]} s (p99 > {threshold_us / 1000:,.1f} ms)"
 
 
-def _timely_again(row: dict[str, Any]) -> str:
+def _timely_again(row: FaultRowDoc) -> str:
     if row.get("late_threshold_us") is None:
         return "not measured"
     if row.get("timely_again_t_s") is None:
@@ -125,8 +125,9 @@ def _timely_again(row: dict[str, Any]) -> str:
     return f"{row['timely_again_t_s']} s (+{row['timely_recovery_s']:.1f} s)"
 
 
-def fault_row(label: str, repeat: int, row: dict[str, Any]) -> FaultRow:
+def fault_row(label: str, repeat: int, row: FaultRowDoc) -> FaultRow:
     window = row.get("loss_window_s")
+    p99_max_us = row.get("p99_max_us")
     return FaultRow(
         label=label,
         repeat=repeat,
@@ -141,7 +142,7 @@ def fault_row(label: str, repeat: int, row: dict[str, Any]) -> FaultRow:
         reconnect=_reconnect(row),
         whole_again=_whole_again(row),
         duplicates_after=_n(row.get("duplicated_after_recovery")),
-        p99_max="—" if row.get("p99_max_us") is None else f"{row['p99_max_us'] / 1000:,.1f}",
+        p99_max="—" if p99_max_us is None else f"{p99_max_us / 1000:,.1f}",
         late_window=_late_window(row),
         timely_again=_timely_again(row),
         was_late=row.get("late_window_s") is not None,

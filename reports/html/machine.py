@@ -10,8 +10,8 @@ generator did not share a CPU (``machine.cpu_sets``) and nothing else ran
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
 from reports.html.templating import Section
 from reports.machine_view import cpu_sets_text, speed_text
@@ -26,7 +26,7 @@ HEADER = [
 ]
 
 
-def _noise(doc: dict[str, Any]) -> tuple[str, str]:
+def _noise(doc: ResultsDoc) -> tuple[str, str]:
     noise = doc.get("noise")
     if not noise:
         return "-", "-"
@@ -46,7 +46,7 @@ def rows(configs: Sequence[ConfigRuns]) -> list[list[str]]:
             found.append(
                 [
                     label,
-                    speed_text(doc.get("machine", {}).get("speed")),
+                    speed_text(doc["machine"].get("speed")),
                     cpu_sets_text(doc, "servers"),
                     cpu_sets_text(doc, "generator"),
                     outside,

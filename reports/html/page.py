@@ -45,7 +45,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
+from reports.gate.verdict import GateDoc
 from reports.html import clocks, faults, machine, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
@@ -56,7 +58,7 @@ from reports.verdict_line import verdict_line
 def _downloads(
     configs: Sequence[ConfigRuns],
     result_paths: Sequence[Path],
-    results: Sequence[dict[str, Any]],
+    results: Sequence[ResultsDoc],
     benches: Sequence[BenchDoc],
 ) -> list[dict[str, str]]:
     items = [
@@ -106,7 +108,7 @@ def embed_json(value: Any) -> Markup:
 
 def _has_clock_story(configs: Sequence[ConfigRuns]) -> bool:
     """Whether any run had a worker on another host than the master (a clock to correct)."""
-    return any((d.get("clocks") or {}).get("cross_host") for c in configs for d in c.docs)
+    return any(clocks["cross_host"] for c in configs for d in c.docs if (clocks := d.get("clocks")))
 
 
 def _has_fault_story(configs: Sequence[ConfigRuns]) -> bool:
@@ -151,7 +153,7 @@ def _sections(
     benches: Sequence[BenchDoc],
     results: int,
     generated_utc: str,
-    gate: dict[str, Any] | None,
+    gate: GateDoc | None,
 ) -> list[Section]:
     """The page's sections in page order; one with nothing to show is one line."""
     head = [sections.generated(generated_utc, results, len(benches))]
@@ -201,9 +203,9 @@ def render_page(
     table: SummaryTable | None,
     benches: Sequence[BenchDoc],
     result_paths: Sequence[Path],
-    results: Sequence[dict[str, Any]],
+    results: Sequence[ResultsDoc],
     generated_utc: str,
-    gate: dict[str, Any] | None = None,
+    gate: GateDoc | None = None,
 ) -> str:
     """The whole page as one string; ``gate`` is the folder's gate verdict, if any."""
     data = {"downloads": _downloads(configs, result_paths, results, benches)}

@@ -109,7 +109,9 @@ def _run_row(c: ConfigRuns) -> list[str]:
     commit = (git.get("commit") or "none")[:10] + (" (dirty)" if git.get("dirty") else "")
     versions = ", ".join(f"{k} {d['versions'][k]}" for k in VERSION_KEYS if d["versions"].get(k))
     cfg, scen, machine, window = d["config"], d["scenario"], d["machine"], d["window"]
-    faults = ", ".join(f"{k}={v}" for k, v in (cfg.get("faults") or {}).items() if v) or "none"
+    injected = cfg.get("faults")
+    injected = injected if isinstance(injected, dict) else {}
+    faults = ", ".join(f"{k}={v}" for k, v in injected.items() if v) or "none"
     scenario = (
         f"{scen.get('name')}: {scen.get('users')} users, {scen.get('rooms')} rooms, "
         f"{scen.get('senders')} senders × {scen.get('rate_per_sender_per_s')}/s, "
