@@ -44,6 +44,7 @@ from loadtests.coordination.clock_exchange import with_test_clock
 from loadtests.coordination.coordinator import Coordinator
 from loadtests.coordination.messages import RunSettings
 from loadtests.csv_writer_stop import stop_csv_writer
+from loadtests.model.exit_codes import EXIT_USAGE
 from loadtests.orchestrate.scenario import Scenario, ScenarioError
 from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
 from loadtests.users.protocol import ProtocolError, load_profile
@@ -51,7 +52,6 @@ from loadtests.webui.install import install_web_ui
 
 __all__ = ["RoomUser", "BroadcastUser", "EchoUser"]
 log = logging.getLogger("roombench")
-EXIT_USAGE = 2
 MAX_SPAWN_RATE_PER_PROCESS = 100  # as the runner's (locust_cmd): Locust warns above it
 DEFAULT_RESULTS = "roombench-results.json"
 

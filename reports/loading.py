@@ -18,9 +18,9 @@ from typing import Any, TextIO
 
 from loadtests.measure.results import KIND, SchemaError, validate
 
-
-class InputError(ValueError):
-    """An input path is missing, unreadable, or not a results or bench file."""
+# An input path missing, unreadable, or not a results or bench file: the one input error,
+# re-exported so reports' modules keep naming it from here.
+from loadtests.model.errors import InputError as InputError
 
 
 @dataclass(frozen=True)
