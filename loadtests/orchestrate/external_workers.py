@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -188,54 +186,6 @@ def worker_argv(master: str, rest: Sequence[str]) -> list[str]:
     """Locust's worker options for ``--master HOST[:PORT]`` (checked) and ``rest``."""
     host, port = split_host_port(master, "--master", strict.InputError)
     return ["--worker", "--master-host", host, "--master-port", str(port), *rest]
-
-
-MAX_RUNS = 1000
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``roombench worker --master HOST[:PORT] [--runs N] [LOCUST OPTIONS]``.
-
-    A Locust worker exits when its master's run ends, and the runner starts a new
-    master for every run: ``--runs N`` serves N runs in turn (a matrix's
-    configurations and repeats), one worker process after another.
-    """
-    parser = argparse.ArgumentParser(
-        prog="roombench worker",
-        description="A Locust worker (roombench's locustfile) for a run whose master is "
-        "elsewhere: `roombench run ... --external-workers K --master-bind ADDR` there, or "
-        "`locust --master` by hand. It takes no roombench options: the master sends the "
-        "scenario. Other options go to Locust (e.g. --processes N: N workers).",
-    )
-    parser.add_argument(
-        "--master",
-        required=True,
-        metavar="HOST[:PORT]",
-        help=f"the master's address (port {DEFAULT_MASTER_PORT} when left out)",
-    )
-    parser.add_argument(
-        "--runs",
-        type=int,
-        default=1,
-        metavar="N",
-        help="serve N runs one after another (default 1: the runner starts a master a run)",
-    )
-    args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    try:
-        locust_argv = worker_argv(args.master, rest)
-        strict.in_range(args.runs, 1, MAX_RUNS, "--runs", strict.InputError)
-    except strict.InputError as exc:
-        print(f"roombench worker: {exc}", file=sys.stderr)
-        return 2
-    if args.runs == 1:
-        from loadtests import locust_launch  # Locust patches the standard library on import
-
-        return locust_launch.main(locust_argv)
-    code = 0
-    for _ in range(args.runs):  # each its own process: Locust's state is per process
-        command = [sys.executable, "-m", "loadtests.locust_launch", *locust_argv]
-        code = max(code, subprocess.run(command, check=False).returncode)
-    return code
 
 
 def failure(workers: ExternalWorkers | None, log_path: Path) -> ProcessError | None:
