@@ -12,6 +12,8 @@ was stopped. ``roombench SUBCOMMAND --help`` shows a subcommand's options.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import shutil
 import sys
 from collections.abc import Sequence
@@ -148,9 +150,10 @@ def alias(spelling: str, prefix: Sequence[str], argv: Sequence[str] | None = Non
 def _runs_ab(args: list[str]) -> bool:
     """Whether ``roombench ARGS`` is the A/B gate (no ``--baseline`` parsed)."""
     try:
-        ns, _extra = build_parser().parse_known_args(args)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            ns, _extra = build_parser().parse_known_args(args)
     except SystemExit:
-        return False  # --help, or a usage error the tree reports itself
+        return False  # --help, or a usage error: main prints them
     return ns.baseline is None
 
 

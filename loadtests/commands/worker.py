@@ -63,10 +63,12 @@ def execute(command: WorkerCommand, extra: list[str]) -> int:
 SUBCOMMAND = Subcommand(
     name="worker",
     summary="a Locust worker for a master elsewhere: --master HOST[:PORT] (many-host runs)",
-    description="A Locust worker (roombench's locustfile) for a run whose master is "
-    "elsewhere: `roombench run ... --external-workers K --master-bind ADDR` there, or "
-    "`locust --master` by hand. It takes no roombench options: the master sends the "
-    "scenario. Other options go to Locust (e.g. --processes N: N workers).",
+    description=(
+        "A Locust worker (roombench's locustfile) for a run whose master is elsewhere:\n"
+        "`roombench run ... --external-workers K --master-bind ADDR` there, or `locust\n"
+        "--master` by hand. It takes no roombench options: the master sends the scenario.\n"
+        "Other options go to Locust (e.g. --processes N: N workers)."
+    ),
     add_arguments=add_arguments,
     options=options,
     execute=execute,
