@@ -14,8 +14,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from loadtests.commands.subcommand import Subcommand
-from loadtests.model.exit_codes import EXIT_FAILED, EXIT_INCONCLUSIVE, EXIT_INTERRUPTED
-from loadtests.model.exit_codes import EXIT_OK, EXIT_USAGE
+from loadtests.model.exit_codes import (
+    EXIT_FAILED,
+    EXIT_INCONCLUSIVE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+)
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 HEADER = """# `roombench`: every subcommand and option
@@ -37,10 +42,7 @@ DEPRECATED = (
     ("`gate --baseline ... --config FILE`", "`--rules FILE`"),
     ("`report`/`summary --baseline CONFIG`", "`--compare-with CONFIG`"),
     ("`bench --runs-root DIR`", "`--out DIR` (the run folder itself)"),
-    ("`python -m loadtests ARGS`", "`roombench ARGS`"),
-    ("`python -m loadtests.capacity ARGS`", "`roombench capacity ARGS`"),
-    ("`python -m reports build\\|summary\\|gate ARGS`", "`roombench report\\|summary\\|gate ARGS`"),
-    ("`python -m bench ARGS`", "`roombench bench ARGS`"),
+    ("the `-m` module spellings of roombench", '`roombench ...` (README.md, "Layout")'),
 )
 
 
