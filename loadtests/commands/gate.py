@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from loadtests.commands.options import (
 from loadtests.commands.running import RunSpec, prepare, report_failures, run_into, summarize
 from loadtests.commands.subcommand import Subcommand
 from loadtests.model.errors import InputError
+from loadtests.model.exit_codes import EXIT_USAGE
 from loadtests.orchestrate import ab
 from loadtests.orchestrate.runner import Manifest
 from reports.gate import cli as stored_gate
@@ -78,6 +80,7 @@ class GateRun:
     base_ref: str | None = None
     plan: ab.GatePlan = ab.GatePlan()
     max_repeats: int | None = None  # None: the scenario's repeat + 4
+    step_summary: str | None = None  # $GITHUB_STEP_SUMMARY: the verdict's Markdown appended
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -212,7 +215,37 @@ def options(ns: argparse.Namespace) -> GateRun | GateInputs:
             order=ns.order or "abba", seed=0 if ns.seed is None else ns.seed, adaptive=ns.adaptive
         ),
         max_repeats=ns.max_repeats,
+        step_summary=os.environ.get("GITHUB_STEP_SUMMARY"),  # read here, at the edge
     )
+
+
+def judge(out_dir: Path, rules: Path | None, looks: int, step_summary: str | None = None) -> int:
+    """The stored gate on ``out_dir``'s two sides, in this process; its exit code.
+
+    A side without results is ``ab.judge``'s case (1: the candidate failed every
+    run; 3: nothing to compare with). Otherwise the verdict is written beside the
+    runs (``gate.json``, which the adaptive loop reads, and ``gate.md``); an input
+    error there (bad rules) is printed and is the gate's usage error, 2.
+    """
+    base, candidate = ab.side_files(out_dir, ab.BASE), ab.side_files(out_dir, ab.CANDIDATE)
+    if not base or not candidate:
+        return ab.judge(out_dir, rules, looks)  # no process: it returns before spawning one
+    manifest = out_dir / "run.json"
+    inputs = GateInputs(
+        baseline=tuple(base),
+        candidate=tuple(candidate),
+        rules=rules,
+        manifests=(manifest,) if manifest.is_file() else (),
+        looks=looks,
+        json_out=out_dir / "gate.json",
+        markdown_out=out_dir / "gate.md",
+        step_summary=step_summary,
+    )
+    try:
+        return stored_gate.run(inputs)
+    except InputError as exc:
+        print(f"roombench gate: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def run_ab(command: GateRun) -> int:
@@ -240,7 +273,7 @@ def run_ab(command: GateRun) -> int:
         code = ab.run_gate(
             plan,
             run_batch,
-            lambda looks: ab.judge(out_dir, command.rules.rules, looks),
+            lambda looks: judge(out_dir, command.rules.rules, looks, command.step_summary),
             lambda: ab.more_repeats_can_help(out_dir),
         )
     assert manifest is not None  # run_gate runs at least one batch

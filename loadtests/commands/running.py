@@ -4,15 +4,14 @@
 the output folder, the window, repeats, CPU sets, Redis, external workers);
 ``prepare`` checks all of it before anything starts, ``run_into`` runs a
 matrix into a folder and writes its manifest, ``summarize`` builds the HTML
-report and prints the summary table (a failure there is printed and changes
-no exit code: the results are written already).
+report and prints the summary table in this process (a failure there is
+printed and changes no exit code: the results are written already).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -29,11 +28,13 @@ from loadtests.commands.options import (
     Selection,
     Target,
 )
+from loadtests.commands.report import SummaryCommand, run_summary
 from loadtests.orchestrate.matrix import Matrix, load_matrix, target_matrix
 from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.runner import Manifest, RunOptions, results_name, run_matrix
 from loadtests.orchestrate.scenario import ScenarioError
 from loadtests.users.protocol import ProtocolError, load_profile
+from reports.build import build_report
 
 
 @dataclass(frozen=True)
@@ -168,18 +169,19 @@ def report_failures(manifest: Manifest, out_dir: Path) -> None:
 
 
 def summarize(out_dir: Path) -> None:
-    """Build the HTML report, then print the summary table naming it (reports' commands).
+    """Build the HTML report, then print the summary table naming it (in this process).
 
-    They run as their own processes: reports reads only results files, and a
-    failure there must not hide the results already written.
+    Either failing is printed and changes nothing else: the results are written
+    already, and a broken page must not hide them nor change the run's exit code.
     """
-    command = [sys.executable, "-m", "loadtests.cli"]
-    built = subprocess.run(
-        [*command, "report", str(out_dir)], check=False, capture_output=True, text=True
-    )
-    if built.returncode != 0:
-        sys.stderr.write(built.stderr)
-    subprocess.run([*command, "summary", str(out_dir)], check=False)
+    try:
+        build_report([out_dir])
+    except Exception as exc:  # noqa: BLE001 - any failure of the page, reported as such
+        print(f"report: not built ({type(exc).__name__}: {exc})", file=sys.stderr)
+    try:
+        run_summary(SummaryCommand((out_dir,)), [])
+    except Exception as exc:  # noqa: BLE001 - the same for the table
+        print(f"summary: not printed ({type(exc).__name__}: {exc})", file=sys.stderr)
 
 
 def unfinished(matrix: Matrix, out_dir: Path) -> list[str]:
