@@ -96,7 +96,7 @@ report: setup
 # GATE_ARGS=--adaptive adds repeats while it is inconclusive. BASE_REF=origin/main
 # runs the base from a git worktree of that commit. With BASELINE=dir (and CANDIDATE=dir, default the
 # latest run) it judges stored results instead. make reports any failure as
-# its own exit 2; call `python -m loadtests gate` / `python -m reports gate`
+# its own exit 2; call `roombench gate` (or `roombench gate --baseline ...`)
 # directly where the exact code matters (CI).
 GATE_SCENARIO ?= loadtests/scenarios/gate.toml
 CANDIDATE ?= reports/runs/latest

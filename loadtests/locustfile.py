@@ -44,6 +44,7 @@ from loadtests.coordination.clock_exchange import with_test_clock
 from loadtests.coordination.coordinator import Coordinator
 from loadtests.coordination.messages import RunSettings
 from loadtests.csv_writer_stop import stop_csv_writer
+from loadtests.model.exit_codes import EXIT_USAGE
 from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import ProtocolError, load_profile
@@ -52,7 +53,6 @@ from loadtests.webui.install import install_web_ui
 
 __all__ = ["RoomUser", "BroadcastUser", "EchoUser"]
 log = logging.getLogger("roombench")
-EXIT_USAGE = 2
 MAX_SPAWN_RATE_PER_PROCESS = 100  # as the runner's (locust_cmd): Locust warns above it
 DEFAULT_RESULTS = "roombench-results.json"
 

@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 
 KINDS = (

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from loadtests.capacity.axes import Axis
 from loadtests.model.load import MAX_RATE_PER_SENDER_PER_S, Load
+from loadtests.model.strict import InputError
 from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
 from loadtests.orchestrate.scenario_file import Scenario
-from loadtests.strict import InputError
 from target_app.config import ServerConfig
 
 PORT_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")

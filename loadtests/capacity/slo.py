@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 
 DEFAULT_SLO = "fanout_p99<=10ms,lost=0"
 LATENCY_METRICS = {

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.model.machine import CpuSets
-from loadtests.strict import InputError
+from loadtests.model.strict import InputError
 
 AUTO = "auto"
 OFF = "off"

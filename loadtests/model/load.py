@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 from loadtests.model.churn import Churn
 from loadtests.model.json_object import JsonObject
 from loadtests.model.profile import REFERENCE, Protocol, ProtocolError

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 from loadtests.model.profile_checks import (
     KEY_CHECKS,

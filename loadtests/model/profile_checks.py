@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 
 _PLACEHOLDER = re.compile(r"\{(\w*)\}")

@@ -152,7 +152,7 @@ def side_files(out_dir: Path, side: str) -> list[Path]:
 
 
 def judge(out_dir: Path, rules: Path | None = None, looks: int = 1) -> int:
-    """Run ``python -m reports gate`` on ``out_dir``'s two sides; return its exit code.
+    """Run ``roombench gate --baseline`` on ``out_dir``'s two sides; return its exit code.
 
     A candidate that wrote no results at all failed every run: exit 1. A
     baseline that wrote none leaves nothing to compare with: exit 3.
@@ -173,7 +173,7 @@ def judge(out_dir: Path, rules: Path | None = None, looks: int = 1) -> int:
     argv = [
         sys.executable,
         "-m",
-        "reports",
+        "loadtests.cli",  # roombench (its stored gate)
         "gate",
         "--baseline",
         *map(str, base),
@@ -189,7 +189,7 @@ def judge(out_dir: Path, rules: Path | None = None, looks: int = 1) -> int:
     if (out_dir / "run.json").is_file():
         argv += ["--manifest", str(out_dir / "run.json")]
     if rules is not None:
-        argv += ["--config", str(rules)]
+        argv += ["--rules", str(rules)]
     return subprocess.run(argv, check=False).returncode
 
 

@@ -17,11 +17,11 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from loadtests import strict
 from loadtests.abuse.spec import parse_abuse
 from loadtests.cluster import command_node
 from loadtests.cluster.supervisor import QUEUES, check_topology
 from loadtests.cluster.targets import TargetURLError, target_url
+from loadtests.model import strict
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from
 from loadtests.orchestrate.config_spec import (

@@ -1,6 +1,6 @@
 """A configuration's fault timeline as written: ``[[config.events]]`` tables, parsed strictly.
 
-Each bad input is an error naming its key (``loadtests.strict`` wording): an
+Each bad input is an error naming its key (``loadtests.model.strict`` wording): an
 unknown action, a node index out of range, an offset outside the window, a
 Redis action where there is no Redis, a partition on a run without test hosts,
 a host that is not one of the run's, two hosts with no link of their own, an
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.timeline import ACTIONS, FaultEvent, check_sequence, check_window
 

@@ -19,18 +19,14 @@ from __future__ import annotations
 import argparse
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
 
-from loadtests import strict
 from loadtests.cluster.processes import ProcessError
-from loadtests.interrupts import stop_on_interrupts
-from loadtests.orchestrate import worker_loop
+from loadtests.model import strict
 
 DEFAULT_MASTER_PORT = 5557  # Locust's own default
 DEFAULT_WAIT_S = 60.0
@@ -205,79 +201,6 @@ def worker_argv(master: str, rest: Sequence[str]) -> list[str]:
     """Locust's worker options for ``--master HOST[:PORT]`` (checked) and ``rest``."""
     host, port = split_host_port(master, "--master", strict.InputError)
     return ["--worker", "--master-host", host, "--master-port", str(port), *rest]
-
-
-MAX_RUNS = 1000
-DEFAULT_MASTER_TIMEOUT_S = 60.0  # what the runner suggests: a capacity search's gaps are seconds
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``roombench worker --master HOST[:PORT] [--runs N] [--master-timeout S] [LOCUST OPTIONS]``.
-
-    A Locust worker exits when its master's run ends, and the runner starts a new
-    master for every run: ``--runs N`` serves N runs in turn (a matrix's
-    configurations and repeats), one worker process after another.
-    ``--master-timeout S`` follows masters until none has listened at the address
-    for S seconds (a capacity search, whose number of masters is not known), at
-    most ``--runs`` of them (default then 1000): ``worker_loop``.
-    """
-    parser = argparse.ArgumentParser(
-        prog="roombench worker",
-        description="A Locust worker (roombench's locustfile) for a run whose master is "
-        "elsewhere: `roombench run|gate|capacity ... --external-workers K --master-bind ADDR` "
-        "there, or `locust --master` by hand. It takes no roombench options: the master sends "
-        "the scenario. Other options go to Locust (e.g. --processes N: N workers).",
-    )
-    parser.add_argument(
-        "--master",
-        required=True,
-        metavar="HOST[:PORT]",
-        help=f"the master's address (port {DEFAULT_MASTER_PORT} when left out)",
-    )
-    parser.add_argument(
-        "--runs",
-        type=int,
-        default=None,
-        metavar="N",
-        help="serve N runs one after another (default 1: the runner starts a master a run; "
-        f"with --master-timeout, {MAX_RUNS})",
-    )
-    parser.add_argument(
-        "--master-timeout",
-        type=float,
-        default=None,
-        metavar="S",
-        help="follow the runner's masters (a capacity search's steps) and exit by itself once "
-        f"none has listened at --master for S seconds (e.g. {DEFAULT_MASTER_TIMEOUT_S:g})",
-    )
-    args, rest = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
-    try:
-        locust_argv = worker_argv(args.master, rest)
-        runs = args.runs if args.runs is not None else MAX_RUNS if args.master_timeout else 1
-        strict.in_range(runs, 1, MAX_RUNS, "--runs", strict.InputError)
-        if args.master_timeout is not None:
-            strict.in_range(args.master_timeout, 1, 3600, "--master-timeout", strict.InputError)
-    except strict.InputError as exc:
-        print(f"roombench worker: {exc}", file=sys.stderr)
-        return 2
-    command = [sys.executable, "-m", "loadtests.locust_launch", *locust_argv]
-    if args.master_timeout is not None:
-        host, port = split_host_port(args.master, "--master", strict.InputError)
-        stop_on_interrupts()  # SIGTERM too: the loop then stops its worker before it exits
-        try:
-            return worker_loop.serve(
-                worker_loop.Follow(host, port, runs, args.master_timeout), command
-            )
-        except KeyboardInterrupt:
-            return 130
-    if runs == 1:
-        from loadtests import locust_launch  # Locust patches the standard library on import
-
-        return locust_launch.main(locust_argv)
-    code = 0
-    for _ in range(runs):  # each its own process: Locust's state is per process
-        code = max(code, subprocess.run(command, check=False).returncode)
-    return code
 
 
 def failure(workers: ExternalWorkers | None, log_path: Path) -> ProcessError | None:

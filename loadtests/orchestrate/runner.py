@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from loadtests import atomic, strict
+from loadtests import atomic
 from loadtests.abuse import effect as abuse_effect
 from loadtests.abuse.process import AbuseProcess
 from loadtests.cluster.processes import ManagedProcess, ProcessError
@@ -31,6 +31,7 @@ from loadtests.cluster.supervisor import cluster, find_redis_server
 from loadtests.cluster.targets import NOT_MEASURED, describe, fetch_stats
 from loadtests.cluster.testhosts import TestHostError, require_privileges
 from loadtests.measure import faults, results, speed
+from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 from loadtests.model.load import ScenarioError
 from loadtests.model.results import ResultsDoc

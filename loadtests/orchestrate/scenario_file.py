@@ -62,9 +62,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from loadtests import strict
 from loadtests.cluster import cpusets
 from loadtests.cluster.cpusets import CpuPlan
+from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from

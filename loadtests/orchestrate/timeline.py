@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from loadtests import strict
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.coordination.progress_file import read_window_start_ns
+from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import TimelineEvent
 from loadtests.units import NS_PER_S

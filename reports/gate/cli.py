@@ -1,4 +1,4 @@
-"""``reports gate``: load both sides, evaluate, write the verdict, return the exit code.
+"""``roombench gate --baseline``: load both sides, evaluate, write the verdict, exit code.
 
 The I/O edge of the gate: files and directories in, stdout, Markdown (also
 appended to ``$GITHUB_STEP_SUMMARY`` when the environment names one) and a
@@ -9,80 +9,38 @@ The candidate's manifest (``run.json`` in a candidate directory, or
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
 from reports.gate.correctness import RunRecord, manifest_records
 from reports.gate.decision import evaluate
 from reports.gate.report import render_markdown, render_text
-from reports.gate.rules import DEFAULT_RULES_PATH, GateRules, RulesError, load_rules
+from reports.gate.rules import GateRules, RulesError, load_rules
 from reports.loading import InputError, default_output_dir, load_inputs
 
 
-def add_parser(sub: Any) -> None:
-    gate = sub.add_parser(
-        "gate",
-        help="compare a candidate with a baseline: exit 0 pass, 1 regression, "
-        "3 inconclusive, 2 usage error",
-    )
-    gate.add_argument(
-        "--baseline",
-        required=True,
-        nargs="+",
-        type=Path,
-        metavar="BASE",
-        help="baseline results directory or files (results and/or bench JSON)",
-    )
-    gate.add_argument(
-        "--candidate",
-        required=True,
-        nargs="+",
-        type=Path,
-        metavar="CAND",
-        help="candidate results directory or files",
-    )
-    gate.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help=f"rules (default: {DEFAULT_RULES_PATH.name} shipped with reports)",
-    )
-    gate.add_argument(
-        "--manifest",
-        type=Path,
-        action="append",
-        default=None,
-        metavar="RUN_JSON",
-        help="the candidate's run.json (its failed runs fail the gate); read by default "
-        "from a candidate directory",
-    )
-    gate.add_argument(
-        "--looks",
-        type=int,
-        default=1,
-        metavar="N",
-        help="planned looks of an adaptive gate: alpha is split evenly over them (default 1)",
-    )
-    gate.add_argument(
-        "--metric",
-        action="append",
-        default=None,
-        metavar="NAME",
-        help="judge only this rule of the rules file (repeatable), e.g. "
-        "bench_instructions_per_delivery for the instruction gate alone",
-    )
-    gate.add_argument("--json-out", type=Path, help="verdict JSON (default: CAND_DIR/gate.json)")
-    gate.add_argument("--markdown-out", type=Path, help="also write the Markdown table here")
-    gate.add_argument(
-        "--wide", action="store_true", help="every column in the terminal (default: 120 columns)"
-    )
+@dataclass(frozen=True)
+class GateInputs:
+    """What ``roombench gate --baseline`` judges, built from its options at the command line.
+
+    ``step_summary``: the file ``$GITHUB_STEP_SUMMARY`` names (the Markdown is appended).
+    """
+
+    baseline: tuple[Path, ...]
+    candidate: tuple[Path, ...]
+    rules: Path | None = None
+    manifests: tuple[Path, ...] = ()
+    looks: int = 1
+    metrics: tuple[str, ...] = ()
+    json_out: Path | None = None
+    markdown_out: Path | None = None
+    wide: bool = False
+    step_summary: str | None = None
 
 
 def _documents(paths: list[Path]) -> list[ResultsDoc | JsonObject]:
@@ -93,8 +51,8 @@ def _documents(paths: list[Path]) -> list[ResultsDoc | JsonObject]:
     return docs
 
 
-def _records(args: argparse.Namespace) -> list[RunRecord]:
-    paths = list(args.manifest or [])
+def _records(args: GateInputs) -> list[RunRecord]:
+    paths = list(args.manifests)
     paths += [p / "run.json" for p in args.candidate if p.is_dir() and (p / "run.json").is_file()]
     records: list[RunRecord] = []
     for path in paths:
@@ -108,7 +66,7 @@ def _records(args: argparse.Namespace) -> list[RunRecord]:
     return records
 
 
-def only_metrics(rules: GateRules, names: list[str] | None) -> GateRules:
+def only_metrics(rules: GateRules, names: Sequence[str] | None) -> GateRules:
     """``rules`` with every metric rule not in ``names`` removed (all kept when None)."""
     if not names:
         return rules
@@ -121,29 +79,28 @@ def only_metrics(rules: GateRules, names: list[str] | None) -> GateRules:
     return replace(rules, metrics={n: r for n, r in rules.metrics.items() if n in names})
 
 
-def run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
-    """Run the gate for parsed ``args``; InputError (exit 2) for unreadable inputs or rules."""
+def run(args: GateInputs) -> int:
+    """Run the gate on ``args``; InputError (exit 2) for unreadable inputs or rules."""
     try:
-        rules = load_rules(args.config)
+        rules = load_rules(args.rules)
     except RulesError as exc:
         raise InputError(str(exc)) from exc
-    rules = only_metrics(rules, getattr(args, "metric", None))
+    rules = only_metrics(rules, args.metrics)
     if args.looks < 1:
         raise InputError(f"--looks: {args.looks} is out of range; allowed: 1 or more")
     verdict = evaluate(
-        _documents(args.baseline),
-        _documents(args.candidate),
+        _documents(list(args.baseline)),
+        _documents(list(args.candidate)),
         rules,
         records=_records(args),
         looks=args.looks,
     )
-    sys.stdout.write(render_text(verdict, wide=getattr(args, "wide", False)))
+    sys.stdout.write(render_text(verdict, wide=args.wide))
     markdown = render_markdown(verdict)
     if args.markdown_out:
         args.markdown_out.write_text(markdown)
-    summary = environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        with open(summary, "a", encoding="utf-8") as handle:
+    if args.step_summary:
+        with open(args.step_summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
     json_out = args.json_out or default_output_dir(args.candidate) / "gate.json"
     json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """The gate's rules: read ``gate.toml`` into typed, validated values.
 
-Every key is checked through ``loadtests.strict`` (the project's one strict
+Every key is checked through ``loadtests.model.strict`` (the project's one strict
 parser): a misspelt key would otherwise silently fall back to a default and
 loosen the gate, so an unknown key or a bad value is an error worded
 ``KEY: what is wrong; allowed: …``.
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests import strict
+from loadtests.model import strict
 from reports.metrics import METRICS_BY_KEY
 from reports.stats import STATISTICS
 

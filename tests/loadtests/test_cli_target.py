@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.__main__ import main
+from loadtests.cli import main
 from loadtests.cluster.ports import free_port
 
 
@@ -21,7 +21,10 @@ from loadtests.cluster.ports import free_port
             ["run", "--target", "http://127.0.0.1:5000", "--target-pid", "1", "2"],
             "error: --target-pid: 2 pid(s) for 1 target URL(s)",
         ),
-        (["run"], "error: no scenario: pass a scenario file, or --target URL for a one-off"),
+        (
+            ["run"],
+            "error: no scenario: pass a scenario file, or --target URL for a one-off",
+        ),
         (
             ["run", "loadtests/scenarios/default.toml", "--target", "http://127.0.0.1:5000"],
             "error: --target: runs a one-off at the default load, without a scenario file",
@@ -40,7 +43,7 @@ def test_usage_errors_name_the_option(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(argv) == 2
-    assert capsys.readouterr().err.startswith(message)
+    assert capsys.readouterr().err.startswith(f"roombench run: {message}")
 
 
 def test_a_target_nobody_answers_fails_the_run_naming_the_url(

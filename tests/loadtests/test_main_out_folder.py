@@ -1,10 +1,10 @@
-"""``python -m loadtests run``: results are never overwritten, by refusing a used --out folder."""
+"""``roombench run``: results are never overwritten, by refusing a used --out folder."""
 
 from __future__ import annotations
 
 import pytest
 
-from loadtests.__main__ import main
+from loadtests.cli import main
 
 
 def test_run_refuses_an_out_folder_holding_its_results(
@@ -16,7 +16,7 @@ def test_run_refuses_an_out_folder_holding_its_results(
     code = main(["run", "loadtests/scenarios/default.toml", "--out", str(out)])
     assert code == 2
     assert capsys.readouterr().err.strip() == (
-        f"error: --out {out}: single.json exists (an earlier run); "
+        f"roombench run: error: --out {out}: single.json exists (an earlier run); "
         "pass a new --out folder, or leave it out for a fresh one"
     )
     assert (out / "single.json").read_text() == "{}"

@@ -58,7 +58,7 @@ def _run(tmp_path: Path) -> Path:
     path.write_text(SCENARIO)
     out = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "loadtests", "run", str(path), "--out", str(out)],
+        [sys.executable, "-m", "loadtests.cli", "run", str(path), "--out", str(out)],
         cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -52,7 +52,7 @@ def _capacity(tmp_path: Path, scenario: str, *args: str) -> dict:
     path.write_text(scenario)
     out = tmp_path / "out"
     done = subprocess.run(
-        [sys.executable, "-m", "loadtests.capacity", str(path), "--out", str(out), *args],
+        [sys.executable, "-m", "loadtests.cli", "capacity", str(path), "--out", str(out), *args],
         cwd=REPO,
         capture_output=True,
         text=True,

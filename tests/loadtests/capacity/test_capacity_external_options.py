@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.capacity.__main__ import main
+from loadtests.cli import main
 
 
 @pytest.mark.parametrize(
@@ -16,17 +16,18 @@ from loadtests.capacity.__main__ import main
         # 198.18.255.254: a test-host address no test here ever gives this machine
         (
             ["--external-workers", "2", "--master-bind", "198.18.255.254"],
-            "roombench capacity: --master-bind: 198.18.255.254 is not an address of this machine",
+            "roombench capacity: error: --master-bind: 198.18.255.254 is not an address of this "
+            "machine",
         ),
-        (["--external-workers", "2"], "roombench capacity: --master-bind: missing"),
+        (["--external-workers", "2"], "roombench capacity: error: --master-bind: missing"),
         (
             ["--external-workers", "0", "--master-bind", "127.0.0.1"],
-            "roombench capacity: --external-workers: 0 is out of range; allowed: 1..256",
+            "roombench capacity: error: --external-workers: 0 is out of range; allowed: 1..256",
         ),
-        (["--workers-timeout", "5"], "roombench capacity: --workers-timeout: without"),
+        (["--workers-timeout", "5"], "roombench capacity: error: --workers-timeout: without"),
         (
             ["--external-workers", "1", "--master-bind", "127.0.0.1:0"],
-            "roombench capacity: --master-bind: port '0' is not a port number",
+            "roombench capacity: error: --master-bind: port '0' is not a port number",
         ),
     ],
 )
@@ -34,6 +35,6 @@ def test_bad_external_worker_options_name_the_option(
     args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    assert main([*args, "--out", str(out)]) == 2
+    assert main(["capacity", *args, "--out", str(out)]) == 2
     assert capsys.readouterr().err.startswith(message)
     assert not out.exists()  # refused before anything started

@@ -1,7 +1,7 @@
 """Ctrl-C during a capacity search: every process it started stops, the finished steps are
 kept, and the capacity document is written marked incomplete and interrupted.
 
-The search runs as a user runs it (``python -m loadtests.capacity``) with a
+The search runs as a user runs it (``roombench capacity``) with a
 marker in its environment, so every process it started can be found; SIGINT
 arrives once the first step is in the document, in the middle of the second
 step of a stepped session (its users kept). Run under
@@ -45,7 +45,7 @@ def test_ctrl_c_keeps_the_finished_steps_and_stops_everything(tmp_path: Path) ->
     out = tmp_path / "out"
     marker = uuid.uuid4().hex
     proc = subprocess.Popen(
-        [sys.executable, "-m", "loadtests.capacity", str(scenario), "--out", str(out)],
+        [sys.executable, "-m", "loadtests.cli", "capacity", str(scenario), "--out", str(out)],
         cwd=REPO,
         env={**os.environ, MARKER_ENV: marker},
         stdout=subprocess.PIPE,

@@ -84,7 +84,7 @@ def test_the_command_refuses_an_impossible_plan_before_starting_anything(tmp_pat
         (["--repeat", "0"], "--repeat: 0 is out of range; allowed: 1..100"),
     ):
         done = subprocess.run(
-            [sys.executable, "-m", "loadtests.capacity", str(scenario), "--out",
+            [sys.executable, "-m", "loadtests.cli", "capacity", str(scenario), "--out",
              str(tmp_path / "out"), *args],
             cwd=REPO, capture_output=True, text=True, timeout=60,
         )  # fmt: skip

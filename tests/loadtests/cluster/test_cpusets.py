@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from loadtests.cluster import cpusets
-from loadtests.strict import InputError
+from loadtests.model.strict import InputError
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -112,7 +112,7 @@ BAD = "servers=0,generator=99"
 def test_run_refuses_a_cpu_the_machine_lacks_before_anything_starts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loadtests.__main__ import main as loadtests_main
+    from loadtests.cli import main as loadtests_main
 
     scenario = REPO / "loadtests" / "scenarios" / "default.toml"
     out = tmp_path / "out"
@@ -126,10 +126,10 @@ def test_run_refuses_a_cpu_the_machine_lacks_before_anything_starts(
 def test_capacity_refuses_a_role_without_cpus(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from loadtests.capacity.__main__ import main as capacity_main
+    from loadtests.cli import main as roombench_main
 
     out = tmp_path / "out"
-    assert capacity_main(["--cpu-sets", "servers=0", "--out", str(out)]) == 2
+    assert roombench_main(["capacity", "--cpu-sets", "servers=0", "--out", str(out)]) == 2
     assert "--cpu-sets: generator get no CPU" in capsys.readouterr().err
     assert not out.exists()
 

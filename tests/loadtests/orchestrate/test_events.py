@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from loadtests.__main__ import main
+from loadtests.cli import main
 from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.runner import RunOptions, check_events
 from loadtests.orchestrate.scenario_file import load_scenario, parse_scenario

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from loadtests.__main__ import main
+from loadtests.cli import main
 from loadtests.cluster.processes import ManagedProcess
 from loadtests.cluster.testhosts import TestHosts
 from tests.loadtests.cluster.test_testhosts import machine_state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from loadtests.__main__ import main
+from loadtests.cli import main
 from loadtests.cluster.ports import free_port
 from loadtests.cluster.supervisor import RedisServer
 from loadtests.model.load import ScenarioError
@@ -58,7 +58,7 @@ def test_run_exits_2_with_one_line_before_starting_anything(
     code = main(["run", "loadtests/scenarios/default.toml", "--redis-url", url, "--out", str(out)])
     assert code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"error: --redis-url {url}: ")
+    assert len(err) == 1 and err[0].startswith(f"roombench run: error: --redis-url {url}: ")
     assert not out.exists()  # nothing was started, not even the output folder
 
 

@@ -1,4 +1,4 @@
-"""``python -m loadtests run`` end to end: real nodes, real redis-server, real Locust.
+"""``roombench run`` end to end: real nodes, real redis-server, real Locust.
 
 Each run gets a marker in its environment; every process it starts inherits it,
 so after the run the whole process table is searched for that marker: a
@@ -48,7 +48,7 @@ def _start_run(
     marker = uuid.uuid4().hex
     env = {**os.environ, MARKER_ENV: marker}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "loadtests", "run", str(path), "--out", str(out), *extra],
+        [sys.executable, "-m", "loadtests.cli", "run", str(path), "--out", str(out), *extra],
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

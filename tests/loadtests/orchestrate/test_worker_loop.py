@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.cli import main
 from loadtests.orchestrate import external_workers
 from loadtests.orchestrate.worker_loop import Follow, serve
 
@@ -106,15 +107,21 @@ def test_a_worker_that_fails_before_any_master_is_not_started_again(tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--master-timeout", "0.5"], "roombench worker: --master-timeout: 0.5 is out of range"),
-        (["--runs", "0"], "roombench worker: --runs: 0 is out of range; allowed: 1..1000"),
-        (["--master-timeout", "5", "--runs", "1001"], "roombench worker: --runs: 1001 is out"),
+        (
+            ["--master-timeout", "0.5"],
+            "roombench worker: error: --master-timeout: 0.5 is out of range",
+        ),
+        (["--runs", "0"], "roombench worker: error: --runs: 0 is out of range; allowed: 1..1000"),
+        (
+            ["--master-timeout", "5", "--runs", "1001"],
+            "roombench worker: error: --runs: 1001 is out",
+        ),
     ],
 )
 def test_bad_worker_options_name_the_option(
     args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert external_workers.main(["--master", "127.0.0.1:1", *args]) == 2
+    assert main(["worker", "--master", "127.0.0.1:1", *args]) == 2
     assert capsys.readouterr().err.startswith(message)
 
 

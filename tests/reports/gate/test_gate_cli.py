@@ -1,4 +1,4 @@
-"""``python -m reports gate`` as a subprocess on fixture files: exit codes and outputs.
+"""``roombench gate --baseline`` as a subprocess on fixture files: exit codes and outputs.
 
 Changed by issue 12: each side holds 6 repeats (one run a side is now
 inconclusive), and a candidate directory's run.json marks failed runs.
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def _gate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "reports", "gate", *args],
+        [sys.executable, "-m", "loadtests.cli", "gate", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -165,11 +165,11 @@ def test_saturated_generator_exits_3(runs: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ([], "required"),
+        (["--baseline", "{base}"], "required"),
         (["--baseline", "nowhere", "--candidate", "nowhere"], "no such file or directory"),
         (["--baseline", "{base}/run.json", "--candidate", "{base}"], "neither a roombench"),
         (
-            ["--baseline", "{base}", "--candidate", "{base}", "--config", "{bad}"],
+            ["--baseline", "{base}", "--candidate", "{base}", "--rules", "{bad}"],
             "metrics.fanout_p99.min_change: unknown key 'min_change'; allowed: ",
         ),
     ],

@@ -1,7 +1,7 @@
 """gate.toml parsing: defaults, and clear errors for anything unknown or malformed.
 
 Rules changed by issue 12: errors use the one strict wording (``KEY: what is
-wrong; allowed: …``, loadtests.strict); the per-rule ``alpha`` is gone (one
+wrong; allowed: …``, loadtests.model.strict); the per-rule ``alpha`` is gone (one
 family-wise alpha, Holm); new keys ``min_repeats`` default 5, ``loss_coverage``
 and ``when_unknown``.
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests import strict
+from loadtests.model import strict
 from reports.gate.rules import DEFAULT_RULES_PATH, RulesError, load_rules, parse_rules
 
 

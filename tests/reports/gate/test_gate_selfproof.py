@@ -2,7 +2,7 @@
 
 Bounded and small (40 users, 5 s windows, about 16 runs in all):
 
-* an A/A gate as ``make gate GATE_ARGS=--adaptive`` runs it (``python -m loadtests
+* an A/A gate as ``make gate GATE_ARGS=--adaptive`` runs it (``roombench
   gate --adaptive``: base and candidate identical, 5 repeats a side interleaved ABBA,
   2 more a side at each look that cannot decide, up to 13) exits 0. It never
   exits 1. On a machine so noisy that even 13 repeats a side leave fan-out p50's
@@ -108,13 +108,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (root / "aa.toml").write_text(AA_SCENARIO)
     (root / "faults.toml").write_text(FAULT_SCENARIO)
     aa = _python(
-        "-m", "loadtests", "gate", str(root / "aa.toml"), "--out", str(root / "aa"),
+        "-m", "loadtests.cli", "gate", str(root / "aa.toml"), "--out", str(root / "aa"),
         "--no-summary", "--adaptive", "--max-repeats", str(AA_MAX_REPEATS), timeout=1200,
     )  # fmt: skip
     faults = root / "faults"
     for config, repeat in (("delayed", "5"), ("dropping", "1")):
         done = _python(
-            "-m", "loadtests", "run", str(root / "faults.toml"), "--only", config,
+            "-m", "loadtests.cli", "run", str(root / "faults.toml"), "--only", config,
             "--repeat", repeat, "--out", str(faults / config), "--no-summary", timeout=400,
         )  # fmt: skip
         assert done.returncode == 0, done.stdout + done.stderr
@@ -124,7 +124,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def _gate(base: list[Path], candidate: list[Path], tmp_path: Path) -> tuple[int, str, dict]:
     verdict_path = tmp_path / "verdict.json"
     done = _python(
-        "-m", "reports", "gate", "--baseline", *map(str, base), "--candidate",
+        "-m", "loadtests.cli", "gate", "--baseline", *map(str, base), "--candidate",
         *map(str, candidate), "--json-out", str(verdict_path), timeout=60,
     )  # fmt: skip
     return done.returncode, done.stdout + done.stderr, json.loads(verdict_path.read_text())

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reports.__main__ import main
+from loadtests.cli import main
 from tests.reports.factory import make_results, write_json
 
 MS = 1_000_000
@@ -67,7 +67,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder: Path = tmp_path_factory.mktemp("clocks")
     write_json(_distributed(make_results("two-hosts")), folder / "d.json")
     write_json(make_results("one-host", seed=2), folder / "one.json")
-    assert main(["build", str(folder)]) == 0
+    assert main(["report", str(folder)]) == 0
     return (folder / "index.html").read_text()
 
 
@@ -95,7 +95,7 @@ def test_clock_uncertain_is_a_warning(page: str) -> None:
 
 def test_no_clock_table_without_distributed_runs(tmp_path: Path) -> None:
     write_json(make_results("one-host"), tmp_path / "one.json")
-    assert main(["build", str(tmp_path)]) == 0
+    assert main(["report", str(tmp_path)]) == 0
     assert 'id="clocks"' not in (tmp_path / "index.html").read_text()
 
 
@@ -103,6 +103,6 @@ def test_switched_off_correction_shows_off(tmp_path: Path) -> None:
     doc = _distributed(make_results("two-hosts"))
     doc["clocks"]["corrected"] = False
     write_json(doc, tmp_path / "d.json")
-    assert main(["build", str(tmp_path)]) == 0
+    assert main(["report", str(tmp_path)]) == 0
     table = re.search(r'<table id="clocks".*?</table>', (tmp_path / "index.html").read_text(), re.S)
     assert table is not None and table.group(0).count('<td class="num">off</td>') == 2

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from reports.__main__ import main
+from loadtests.cli import main
 from reports.html.page import embed_json
 from tests.reports.factory import make_results, write_json
 
@@ -56,7 +56,7 @@ def hostile_page(tmp_path_factory: pytest.TempPathFactory) -> str:
     directory = tmp_path_factory.mktemp("hostile")
     doc = make_results(LABEL, flags={"lost": REASON, "leaked": BREAKOUT})
     write_json(doc, directory / "hostile.0.json")
-    assert main(["build", str(directory)]) == 0
+    assert main(["report", str(directory)]) == 0
     return (directory / "index.html").read_text(encoding="utf-8")
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from loadtests.cli import main
 from loadtests.measure import faults, hdr
-from reports.__main__ import main
 from reports.html.faults import fault_row
 from tests.reports.factory import make_results, write_json
 
@@ -86,7 +86,7 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder: Path = tmp_path_factory.mktemp("faults")
     write_json(_with_faults(make_results("failover", nodes=2, queue="redis")), folder / "f.json")
     write_json(make_results("calm", seed=2), folder / "calm.json")
-    assert main(["build", str(folder)]) == 0
+    assert main(["report", str(folder)]) == 0
     return (folder / "index.html").read_text()
 
 
@@ -176,6 +176,6 @@ def test_the_runners_flags_are_warnings(page: str) -> None:
 
 def test_no_fault_section_without_faults(tmp_path: Path) -> None:
     write_json(make_results("calm"), tmp_path / "calm.json")
-    assert main(["build", str(tmp_path)]) == 0
+    assert main(["report", str(tmp_path)]) == 0
     page = (tmp_path / "index.html").read_text()
     assert 'id="faults"' not in page and 'class="event-mark"' not in page

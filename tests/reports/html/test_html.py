@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reports.__main__ import main
+from loadtests.cli import main
 from tests.reports.factory import make_bench, write_demo_run, write_json
 
 
@@ -19,7 +19,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def page(demo: Path) -> str:
-    assert main(["build", str(demo)]) == 0
+    assert main(["report", str(demo)]) == 0
     return (demo / "index.html").read_text()
 
 
@@ -30,12 +30,12 @@ def test_build_writes_index_html_and_prints_its_path(
     assert (
         main(
             [
-                "build",
+                "report",
                 str(demo / "single-1.0.json"),
                 str(demo / "redis-2.0.json"),
                 "-o",
                 str(out),
-                "--baseline",
+                "--compare-with",
                 "redis-2",
             ]
         )
@@ -123,7 +123,7 @@ def test_raw_results_and_histograms_are_embedded(page: str, demo: Path) -> None:
 
 def test_bench_only_report(tmp_path: Path) -> None:
     bench = write_json(make_bench(), tmp_path / "bench.json")
-    assert main(["build", str(bench)]) == 0
+    assert main(["report", str(bench)]) == 0
     text = (tmp_path / "index.html").read_text()
     assert "Per-delivery cost against room size" in text
     assert "Handler vs raw" in text and "Disconnect cost" in text
@@ -138,8 +138,8 @@ def test_summary_command(demo: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_build_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path)]) == 2
     assert "no results or bench files" in capsys.readouterr().err
     write_demo_run(tmp_path / "d", repeats=1)
-    assert main(["build", str(tmp_path / "d"), "--baseline", "nope"]) == 2
+    assert main(["report", str(tmp_path / "d"), "--compare-with", "nope"]) == 2
     assert "no configuration 'nope'" in capsys.readouterr().err

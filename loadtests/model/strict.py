@@ -22,16 +22,15 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
+# The one input error, re-exported: scenario, rules and capacity errors derive from it here.
+from loadtests.model.errors import InputError as InputError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 _KIND_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
-
-
-class InputError(ValueError):
-    """A user-written key or value is wrong; the message names the key and what is allowed."""
 
 
 def fail(key: str, problem: str, allowed: str, error: type[InputError] = InputError) -> NoReturn:
