@@ -84,6 +84,8 @@ class SteppedSession:
         finally:
             self._stack.close()
 
+    # dict[str, Any]: a results document and its config, typed in model/results.py
+    # (results branch) like locust_step's, whose shapes these are.
     def measure(
         self, scenario: Scenario, config_doc: dict[str, Any], progress: Progress
     ) -> dict[str, Any]:
@@ -114,7 +116,7 @@ class SteppedSession:
                 raise locust.failure(f"step {index} was not measured within {budget_s:.0f} s")
             progress.tick(self.run.progress_path)
             time.sleep(POLL_S)
-        doc: dict[str, Any] = json.loads(path.read_text())
+        doc: dict[str, Any] = json.loads(path.read_text())  # a results document (see above)
         self._supervision.complete(doc)
         doc["server_stats"] = [node_stats(node) for node in self.running.nodes]
         doc["config"] = {**doc.get("config", {}), **config_doc, "session_step": index}
@@ -144,6 +146,7 @@ class StepRunner:
     def __exit__(self, *exc: Any) -> None:
         self._end(*exc)
 
+    # dict[str, Any]: a results document, typed in model/results.py (results branch).
     def measure(
         self, scenario: Scenario, step: StepRun, progress: Progress, keep_users: bool
     ) -> dict[str, Any]:
