@@ -32,12 +32,13 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 
 from bench.fake_clients import NAMESPACE, FakeClient, connect_clients
-from bench.payloads import EVENT, room_message
+from bench.payloads import EVENT, RoomMessage, room_message
 from bench.stub_engineio import CountingSends, ExtraWorkSends, stub_engineio_sends
 
 ROOM = "handler-room"
 
 
+# Any values: a WSGI environ (PEP 3333) holds values of every type; werkzeug types it so.
 def flask_environ(app: Any) -> dict[str, Any]:
     """A websocket handshake's WSGI environ, as Flask-SocketIO's middleware passes it on."""
     environ = EnvironBuilder(
@@ -54,7 +55,7 @@ class AppRoom:
     sends: CountingSends
     sender: FakeClient
     members: int
-    payload: dict[str, Any]
+    payload: RoomMessage
     plain: AppRoom | None = None  # the same room in a ``dispatch="socketio"`` app
 
     @property

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from loadtests.measure.results import KIND, SchemaError, validate
+from loadtests.model.bench import Benchmark
 
 
 class InputError(ValueError):
@@ -32,7 +33,7 @@ class BenchDoc:
     doc: dict[str, Any]
 
     @property
-    def benchmarks(self) -> list[dict[str, Any]]:
+    def benchmarks(self) -> list[Benchmark]:
         return list(self.doc.get("benchmarks", []))
 
 
