@@ -84,7 +84,7 @@ class SteppedSession:
         finally:
             self._stack.close()
 
-    # dict[str, Any]: a results document and its config, typed in model/results.py
+    # Any values: a results document and its config, typed in model/results.py
     # (results branch) like locust_step's, whose shapes these are.
     def measure(
         self, scenario: Scenario, config_doc: dict[str, Any], progress: Progress
@@ -146,7 +146,7 @@ class StepRunner:
     def __exit__(self, *exc: Any) -> None:
         self._end(*exc)
 
-    # dict[str, Any]: a results document, typed in model/results.py (results branch).
+    # Any values: a results document, typed in model/results.py (results branch).
     def measure(
         self, scenario: Scenario, step: StepRun, progress: Progress, keep_users: bool
     ) -> dict[str, Any]:
