@@ -38,8 +38,7 @@ from bench.stub_engineio import CountingSends, ExtraWorkSends, stub_engineio_sen
 ROOM = "handler-room"
 
 
-# Any values: a WSGI environ (PEP 3333) holds values of every type; werkzeug types it so.
-def flask_environ(app: Any) -> dict[str, Any]:
+def flask_environ(app: Any) -> dict[str, object]:
     """A websocket handshake's WSGI environ, as Flask-SocketIO's middleware passes it on."""
     environ = EnvironBuilder(
         path="/socket.io/", query_string="EIO=4&transport=websocket"
