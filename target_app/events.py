@@ -40,7 +40,15 @@ import socketio
 from flask import request
 
 from target_app import protocol as p
-from target_app.replies import ErrorReply, JoinReply, LeaveReply, MembersReply, OkReply
+from target_app.replies import (
+    ErrorReply,
+    JoinReply,
+    LeaveReply,
+    MembersReply,
+    OkReply,
+    Status,
+    Welcome,
+)
 from target_app.state import NodeState
 from target_app.stats import UNKNOWN_EVENT_KEY
 from target_app.validation import (
@@ -72,9 +80,10 @@ class RoomEvents:
 
     def connect(self, sid: str, auth: Any = None) -> None:
         self.membership.connect(sid)
+        welcome: Welcome = {"sid": sid, "node": self.state.config.node_id}
         self.server.emit(
             p.WELCOME,
-            {"sid": sid, "node": self.state.config.node_id},
+            welcome,
             to=sid,
             namespace=p.NAMESPACE,
             ignore_queue=True,
@@ -164,9 +173,10 @@ class RoomEvents:
         return rejection.reply()
 
     def _status(self, room: str, sid: str, change: str) -> None:
+        status: Status = {"room": room, "sid": sid, "change": change}
         self.server.emit(
             p.STATUS,
-            {"room": room, "sid": sid, "change": change},
+            status,
             to=room,
             skip_sid=sid,
             namespace=p.NAMESPACE,

@@ -46,6 +46,24 @@ class MembersReply(TypedDict):
 
 Reply = ErrorReply | OkReply | JoinReply | LeaveReply | MembersReply
 
+# -- events the server sends ---------------------------------------------------------
+
+
+class Welcome(TypedDict):
+    """``welcome``, to a client that connected."""
+
+    sid: str
+    node: str  # the node's id (--node-id)
+
+
+class Status(TypedDict):
+    """``status``, to a room's other members (with --presence)."""
+
+    room: str
+    sid: str
+    change: str  # joined | left | disconnected
+
+
 # -- GET /stats ------------------------------------------------------------------
 
 
