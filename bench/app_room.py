@@ -32,13 +32,13 @@ from typing import Any
 from werkzeug.test import EnvironBuilder
 
 from bench.fake_clients import NAMESPACE, FakeClient, connect_clients
-from bench.payloads import EVENT, room_message
+from bench.payloads import EVENT, RoomMessage, room_message
 from bench.stub_engineio import CountingSends, ExtraWorkSends, stub_engineio_sends
 
 ROOM = "handler-room"
 
 
-def flask_environ(app: Any) -> dict[str, Any]:
+def flask_environ(app: Any) -> dict[str, object]:
     """A websocket handshake's WSGI environ, as Flask-SocketIO's middleware passes it on."""
     environ = EnvironBuilder(
         path="/socket.io/", query_string="EIO=4&transport=websocket"
@@ -54,7 +54,7 @@ class AppRoom:
     sends: CountingSends
     sender: FakeClient
     members: int
-    payload: dict[str, Any]
+    payload: RoomMessage
     plain: AppRoom | None = None  # the same room in a ``dispatch="socketio"`` app
 
     @property

@@ -19,6 +19,7 @@ import pytest
 
 from bench.ratio import add_handler_ratio
 from loadtests.cluster.supervisor import RedisServer
+from loadtests.model.bench import BenchJson
 
 
 @pytest.fixture(scope="session")
@@ -31,5 +32,5 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.stop()
 
 
-def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: dict[str, Any]) -> None:
+def pytest_benchmark_update_json(config: Any, benchmarks: Any, output_json: BenchJson) -> None:
     add_handler_ratio(output_json)

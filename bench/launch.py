@@ -37,6 +37,7 @@ from bench.instructions.callgrind import find_valgrind
 from bench.instructions.cases import CASES
 from bench.instructions.run import CountSettings, count_all, progress_line
 from bench.merge import merge_benchmarks
+from loadtests.model.bench import BenchJson
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "bench"
@@ -157,9 +158,11 @@ def add_instructions(json_path: Path, settings: CountSettings) -> int:
     """
     print(f"instruction counts: {len(settings.case_names)} case(s) under callgrind", flush=True)
     doc = count_all(settings, progress=lambda entry: print(progress_line(entry), flush=True))
-    bench = json.loads(json_path.read_text()) if json_path.exists() else None
-    if bench is None:
-        bench = {"machine_info": {}, "commit_info": {}, "benchmarks": []}
+    bench: BenchJson = (
+        json.loads(json_path.read_text())
+        if json_path.exists()
+        else {"machine_info": {}, "commit_info": {}, "benchmarks": []}
+    )
     bench["instructions"] = doc
     json_path.write_text(json.dumps(bench, indent=4))
     failed = [entry["name"] for entry in doc["benchmarks"] if entry["error"]]

@@ -8,10 +8,10 @@ run's benchmarks are appended to its list; same machine, same commit, minutes ap
 
 from __future__ import annotations
 
-from typing import Any
+from loadtests.model.bench import BenchJson
 
 
-def merge_benchmarks(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+def merge_benchmarks(into: BenchJson, other: BenchJson) -> BenchJson:
     """Append ``other``'s benchmarks to ``into``'s (in place); names must not clash."""
     names = {b["fullname"] for b in into.get("benchmarks", [])}
     clashes = sorted(names & {b["fullname"] for b in other.get("benchmarks", [])})

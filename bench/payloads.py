@@ -7,7 +7,7 @@ the sender, a sequence number and the sender's ``t_ns``, plus a ``text`` field o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from socketio import packet
 
@@ -17,7 +17,17 @@ DEFAULT_TEXT_BYTES = 64
 FIXED_T_NS = 1_700_000_000_000_000_000
 
 
-def room_message(room: str, text_bytes: int = DEFAULT_TEXT_BYTES, seq: int = 1) -> dict[str, Any]:
+class RoomMessage(TypedDict):
+    """A ``room_message`` payload: the load tests' message shape."""
+
+    room: str
+    sender: str
+    seq: int
+    t_ns: int
+    text: str
+
+
+def room_message(room: str, text_bytes: int = DEFAULT_TEXT_BYTES, seq: int = 1) -> RoomMessage:
     """A ``room_message`` payload for ``room`` whose ``text`` is ``text_bytes`` long."""
     if text_bytes < 0:
         raise ValueError(f"text_bytes must be >= 0, not {text_bytes}")

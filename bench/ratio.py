@@ -20,20 +20,20 @@ separate benchmarks drift apart when other processes load the machine; it is
 
 from __future__ import annotations
 
-from typing import Any
+from loadtests.model.bench import BenchJson, Benchmark, RatioSummary
 
 GROUP = "handler-vs-raw"
 GOAL_MAX_RATIO = 1.2
 
 
-def _find(benchmarks: list[dict[str, Any]], variant: str) -> dict[str, Any] | None:
+def _find(benchmarks: list[Benchmark], variant: str) -> Benchmark | None:
     for bench in benchmarks:
         if bench.get("group") == GROUP and bench.get("extra_info", {}).get("variant") == variant:
             return bench
     return None
 
 
-def _summary(bench: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _summary(bench: Benchmark, raw: Benchmark) -> RatioSummary:
     b, r = bench["stats"], raw["stats"]
     ratio = b["median"] / r["median"]
     # The interleaved measurement, when the benchmark made one, is the judge.
@@ -49,7 +49,7 @@ def _summary(bench: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def ratios(output_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def ratios(output_json: BenchJson) -> dict[str, RatioSummary]:
     """Each non-raw variant of the group -> its ratio summary ({} without a raw benchmark)."""
     benchmarks = output_json.get("benchmarks", [])
     raw = _find(benchmarks, "raw")
@@ -62,12 +62,12 @@ def ratios(output_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def handler_ratio(output_json: dict[str, Any]) -> dict[str, Any] | None:
+def handler_ratio(output_json: BenchJson) -> RatioSummary | None:
     """The headline: the dispatched handler's summary, or None when it or raw is missing."""
     return ratios(output_json).get("handler")
 
 
-def add_handler_ratio(output_json: dict[str, Any]) -> dict[str, Any] | None:
+def add_handler_ratio(output_json: BenchJson) -> RatioSummary | None:
     """Write each variant's summary into its ``extra_info``; return the headline."""
     found = ratios(output_json)
     for variant, summary in found.items():

@@ -12,7 +12,7 @@ from typing import Any
 import socketio
 
 from bench.fake_clients import attach_engineio_socket, connect_clients, drain
-from bench.payloads import EVENT, room_message
+from bench.payloads import EVENT, RoomMessage, room_message
 from bench.stub_engineio import CountingSends, stub_engineio_sends
 
 ROOM = "fanout-room"
@@ -37,7 +37,7 @@ class Room:
     members: int
     sockets: list[Any] = field(default_factory=list)
     sends: CountingSends | None = None
-    payload: dict[str, Any] = field(default_factory=lambda: room_message(ROOM))
+    payload: RoomMessage = field(default_factory=lambda: room_message(ROOM))
 
     def emit(self) -> None:
         self.server.emit(EVENT, self.payload, to=ROOM)

@@ -6,15 +6,14 @@ the terminal without opening the report. Reads only the JSON, like the reports.
 
 from __future__ import annotations
 
-from typing import Any
-
 from bench.ratio import GROUP as RATIO_GROUP
 from bench.ratio import ratios
+from loadtests.model.bench import BenchJson
 
 US_PER_S = 1_000_000
 
 
-def summary_lines(output_json: dict[str, Any]) -> list[str]:
+def summary_lines(output_json: BenchJson) -> list[str]:
     """Lines describing fan-out per delivery, the handler/raw ratio and membership costs,
     and the most deliveries/s one generator process can time (the receive-path bench)."""
     benchmarks = output_json.get("benchmarks", [])
@@ -60,7 +59,7 @@ def summary_lines(output_json: dict[str, Any]) -> list[str]:
     return lines + instruction_lines(output_json)
 
 
-def instruction_lines(output_json: dict[str, Any]) -> list[str]:
+def instruction_lines(output_json: BenchJson) -> list[str]:
     """callgrind's instructions per delivery of each counted benchmark (``--instructions``)."""
     doc = output_json.get("instructions")
     if not isinstance(doc, dict):

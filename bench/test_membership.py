@@ -117,7 +117,7 @@ def test_disconnect(benchmark: Any, population: Population) -> None:
     server = population.server
     rooms_before = population.room_count()
 
-    def setup() -> tuple[tuple[str, str], dict[str, Any]]:
+    def setup() -> tuple[tuple[str, str], dict[str, object]]:
         # A fresh client per round, in the same rooms as everybody else, makes
         # the state before each timed disconnect N + 1 clients, always.
         index = next(population.fresh_ids)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from loadtests.model.bench import BenchJson, Benchmark, InstructionsDoc
 
 HANDLER_RAW_GROUP = "handler-vs-raw"
 
@@ -22,24 +23,24 @@ class HandlerRaw:
     """A handler benchmark and the raw benchmark with the same ``n``."""
 
     n: int
-    handler: dict[str, Any]
-    raw: dict[str, Any]
+    handler: Benchmark
+    raw: Benchmark
 
     @property
     def ratio(self) -> float:
         return per_delivery_ns(self.handler) / per_delivery_ns(self.raw)
 
 
-def variant(bench: dict[str, Any]) -> str:
+def variant(bench: Benchmark) -> str:
     return str((bench.get("extra_info") or {}).get("variant") or bench.get("group") or "default")
 
 
-def size(bench: dict[str, Any]) -> int | None:
+def size(bench: Benchmark) -> int | None:
     n = (bench.get("extra_info") or {}).get("n")
     return int(n) if n is not None else None
 
 
-def per_delivery_ns(bench: dict[str, Any]) -> float:
+def per_delivery_ns(bench: Benchmark) -> float:
     """``extra_info.per_delivery_ns``, else the mean round time in ns."""
     extra = bench.get("extra_info") or {}
     if extra.get("per_delivery_ns") is not None:
@@ -47,7 +48,7 @@ def per_delivery_ns(bench: dict[str, Any]) -> float:
     return float(bench["stats"]["mean"]) * 1e9
 
 
-def per_delivery_samples(bench: dict[str, Any]) -> list[float] | None:
+def per_delivery_samples(bench: Benchmark) -> list[float] | None:
     """Per-round per-delivery times in ns, or None without ``stats.data``."""
     data = bench["stats"].get("data")
     if not data:
@@ -65,7 +66,7 @@ def ratio_samples(pair: HandlerRaw) -> list[float] | None:
     return [h / r for h, r in zip(handler, raw, strict=False) if r > 0]
 
 
-def size_series(benchmarks: Sequence[dict[str, Any]]) -> dict[str, list[tuple[int, float]]]:
+def size_series(benchmarks: Sequence[Benchmark]) -> dict[str, list[tuple[int, float]]]:
     """(n, per-delivery ns) per (group, variant) that spans at least two sizes.
 
     Series with one size (handler-vs-raw, payload) have no size axis to plot.
@@ -84,9 +85,9 @@ def size_series(benchmarks: Sequence[dict[str, Any]]) -> dict[str, list[tuple[in
     }
 
 
-def handler_raw_pairs(benchmarks: Sequence[dict[str, Any]]) -> list[HandlerRaw]:
+def handler_raw_pairs(benchmarks: Sequence[Benchmark]) -> list[HandlerRaw]:
     """Handler and raw benchmarks of the handler-vs-raw group, matched by ``n``."""
-    by_variant: dict[str, dict[int, dict[str, Any]]] = {"handler": {}, "raw": {}}
+    by_variant: dict[str, dict[int, Benchmark]] = {"handler": {}, "raw": {}}
     for bench in benchmarks:
         if bench.get("group") == HANDLER_RAW_GROUP and variant(bench) in by_variant:
             by_variant[variant(bench)][size(bench) or 0] = bench
@@ -96,11 +97,11 @@ def handler_raw_pairs(benchmarks: Sequence[dict[str, Any]]) -> list[HandlerRaw]:
     ]
 
 
-def is_disconnect(bench: dict[str, Any]) -> bool:
+def is_disconnect(bench: Benchmark) -> bool:
     return "disconnect" in variant(bench) or "disconnect" in str(bench.get("name", ""))
 
 
-def disconnect_cost(benchmarks: Sequence[dict[str, Any]]) -> list[tuple[int, float]]:
+def disconnect_cost(benchmarks: Sequence[Benchmark]) -> list[tuple[int, float]]:
     """(client count, mean µs per disconnect), sorted by client count."""
     points = [
         (size(b) or 0, float(b["stats"]["mean"]) * 1e6) for b in benchmarks if is_disconnect(b)
@@ -122,17 +123,17 @@ class InstructionCount:
     error: str | None
 
 
-def instruction_document(doc: dict[str, Any]) -> dict[str, Any] | None:
+def instruction_document(doc: BenchJson) -> InstructionsDoc | None:
     """The ``instructions`` document ``roombench bench --instructions`` writes, if any."""
     found = doc.get("instructions")
     return found if isinstance(found, dict) else None
 
 
-def instruction_counts(doc: dict[str, Any]) -> dict[str, InstructionCount]:
+def instruction_counts(doc: BenchJson) -> dict[str, InstructionCount]:
     """fullname -> count, for every benchmark of the bench.json's ``instructions`` (else {})."""
     found = instruction_document(doc)
     counts: dict[str, InstructionCount] = {}
-    for entry in (found or {}).get("benchmarks", []):
+    for entry in found.get("benchmarks", []) if found else []:
         value = entry.get("instructions_per_delivery")
         fullname = str(entry.get("fullname") or entry.get("name"))
         counts[fullname] = InstructionCount(
@@ -144,6 +145,7 @@ def instruction_counts(doc: dict[str, Any]) -> dict[str, InstructionCount]:
     return counts
 
 
-def instruction_versions(doc: dict[str, Any]) -> dict[str, Any]:
+def instruction_versions(doc: BenchJson) -> dict[str, str | None]:
     """Python, valgrind and package versions the counts were made with ({} without counts)."""
-    return dict((instruction_document(doc) or {}).get("versions") or {})
+    found = instruction_document(doc)
+    return dict((found.get("versions") if found else None) or {})

@@ -10,9 +10,8 @@ shown as a bracket, never as a capacity.
 
 from __future__ import annotations
 
-from typing import Any
-
 from loadtests.capacity.document import label
+from loadtests.model.capacity import CapacityDoc, ConfigEntry
 from reports.html.templating import Section
 from reports.machine_view import speed_text
 
@@ -21,7 +20,7 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def _bracket_text(entry: dict[str, Any]) -> str:
+def _bracket_text(entry: ConfigEntry) -> str:
     bracket = entry.get("bracket")
     if not bracket or bracket.get("pass_load") is None:
         return "-"
@@ -34,7 +33,7 @@ def _bracket_text(entry: dict[str, Any]) -> str:
     )
 
 
-def _sets(entry: dict[str, Any]) -> str:
+def _sets(entry: ConfigEntry) -> str:
     sets = entry.get("cpu_sets")
     if not sets:
         return "-"
@@ -45,16 +44,17 @@ def _sets(entry: dict[str, Any]) -> str:
     return f"servers {servers}, generator {generator}" + (" (shared)" if sets["shared"] else "")
 
 
-def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
+def rows(doc: CapacityDoc) -> list[dict[str, object]]:
+    """The template's rows: text cells, and each row's ``windows`` (a list of rows)."""
+    found: list[dict[str, object]] = []
     for entry in doc["configs"]:
-        cap = entry.get("capacity") or {}
+        cap = entry.get("capacity")
         found.append(
             {
                 "name": label(entry),
                 "speed": speed_text(entry.get("speed")),
-                "normalised": _num(cap.get("normalised_deliveries_per_s")),
-                "raw": _num(cap.get("deliveries_per_s")),
+                "normalised": _num(cap.get("normalised_deliveries_per_s") if cap else None),
+                "raw": _num(cap.get("deliveries_per_s") if cap else None),
                 "bracket": _bracket_text(entry),
                 "cpu_sets": _sets(entry),
                 "windows": [
@@ -74,5 +74,5 @@ def rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return found
 
 
-def section(doc: dict[str, Any]) -> Section:
+def section(doc: CapacityDoc) -> Section:
     return Section("capacity_machine.html", {"rows": rows(doc)})

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypedDict
 
 from markupsafe import Markup
 
 from loadtests import atomic
 from loadtests.capacity.compare import BASELINE, cells, what_moves
 from loadtests.capacity.document import label
+from loadtests.model.capacity import CapacityDoc, ConfigEntry
 from reports import capacity_machine
 from reports.html import sections, svg
 from reports.html.page import embed_json
@@ -33,14 +34,25 @@ def _num(value: float | None, digits: int = 0) -> str:
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def _capacity_text(entry: dict[str, Any], unit: str) -> str:
+class _Curve(TypedDict):
+    """A configuration's steps as the page's table shows them (text cells)."""
+
+    name: str
+    steps: list[dict[str, str]]
+
+
+# The fan-out percentiles a hockey stick can plot (a step's keys).
+Percentile = Literal["p99_us", "p50_us"]
+
+
+def _capacity_text(entry: ConfigEntry, unit: str) -> str:
     cap = entry["capacity"]
     if entry["verdict"] == "generator-limited":
         passed = f">= {_num(cap['load'])} {unit} passed; " if cap else ""
         return f"unknown: {passed}generator-limited at {_num(entry['first_failing'])}"
     if entry["verdict"] == "unconfirmed":
-        bracket = entry.get("bracket") or {}
-        if bracket.get("fail_load") is None:
+        bracket = entry.get("bracket")
+        if not bracket or bracket.get("fail_load") is None:
             return f"unconfirmed: {entry['bound_by']}"
         return (
             f"unconfirmed: between {_num(bracket.get('pass_load'))} and "
@@ -52,18 +64,19 @@ def _capacity_text(entry: dict[str, Any], unit: str) -> str:
     return f"{at_least}{_num(cap['load'])} {unit}"
 
 
-def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
+def _rows(doc: CapacityDoc) -> list[dict[str, str]]:
     rows = []
     for entry in doc["configs"]:
-        cap = entry["capacity"] or {}
+        cap = entry["capacity"]
         rows.append(
             {
                 "name": label(entry),
-                "verdict": entry["verdict"] + (" (incomplete)" if entry.get("incomplete") else ""),
+                "verdict": str(entry["verdict"])
+                + (" (incomplete)" if entry.get("incomplete") else ""),
                 "capacity": _capacity_text(entry, doc["unit"]),
-                "deliveries": _num(cap.get("deliveries_per_s")),
-                "messages": _num(cap.get("messages_per_s")),
-                "users": _num(cap.get("users")),
+                "deliveries": _num(cap.get("deliveries_per_s") if cap else None),
+                "messages": _num(cap.get("messages_per_s") if cap else None),
+                "users": _num(cap.get("users") if cap else None),
                 "p99": f"{_ms(cap.get('p99_us'))} ms" if cap else "-",
                 "bound_by": entry["bound_by"],
                 "steps": str(len(entry["steps"])),
@@ -72,7 +85,7 @@ def _rows(doc: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def _moves(doc: dict[str, Any]) -> list[dict[str, str]]:
+def _moves(doc: CapacityDoc) -> list[dict[str, str]]:
     rows = []
     for row in what_moves(doc):
         capacity, ratio = cells(row)
@@ -89,7 +102,7 @@ def _moves(doc: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def _curves(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _curves(doc: CapacityDoc) -> list[_Curve]:
     return [
         {
             "name": label(entry),
@@ -120,21 +133,22 @@ def _curves(doc: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def hockey_stick(doc: dict[str, Any], percentile: str = "p99_us") -> str:
+def hockey_stick(doc: CapacityDoc, percentile: Percentile = "p99_us") -> str:
     """Fan-out latency against achieved deliveries/s, each configuration a line, knees marked."""
     series = []
     for entry in doc["configs"]:
         steps = sorted(entry["steps"], key=lambda s: s["achieved_deliveries_per_s"])
         points = [
-            (s["achieved_deliveries_per_s"], s[percentile] / 1000 if s[percentile] else None)
+            (s["achieved_deliveries_per_s"], us / 1000 if (us := s[percentile]) else None)
             for s in steps
         ]
         series.append(svg.Series(label(entry), points))
     for entry in doc["configs"]:
         capacity = entry.get("capacity")
         at = [s for s in entry["steps"] if capacity and s["load"] == capacity["load"]]
-        if at and at[0][percentile]:
-            point = (at[0]["achieved_deliveries_per_s"], at[0][percentile] / 1000)
+        knee_us = at[0][percentile] if at else None
+        if at and knee_us:
+            point = (at[0]["achieved_deliveries_per_s"], knee_us / 1000)
             series.append(svg.Series(f"{label(entry)} knee", [point, point], dashed=True))
     name = percentile.removesuffix("_us").replace("_", ".")
     return svg.line_chart(
@@ -146,7 +160,7 @@ def hockey_stick(doc: dict[str, Any], percentile: str = "p99_us") -> str:
     )
 
 
-def render_capacity_page(doc: dict[str, Any], generated_utc: str) -> str:
+def render_capacity_page(doc: CapacityDoc, generated_utc: str) -> str:
     incomplete = "; ".join(
         f"{label(c)}: {c['incomplete']}" for c in doc["configs"] if c.get("incomplete")
     ) or ("interrupted" if doc.get("interrupted") else "")
@@ -196,6 +210,6 @@ def svg_markup(chart: str) -> Markup:
 
 def build_capacity_report(capacity_json: Path, output: Path | None = None) -> Path:
     """Write ``capacity.html`` beside the capacity document (or to ``output``)."""
-    doc = json.loads(capacity_json.read_text())
+    doc: CapacityDoc = json.loads(capacity_json.read_text())
     html = render_capacity_page(doc, time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()))
     return atomic.write_text(output or capacity_json.with_name("capacity.html"), html)

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any, TextIO, TypeGuard
 
 from loadtests.measure.results import KIND, SchemaError, validate
+from loadtests.model.bench import BenchJson, Benchmark, is_bench_json
 
 # An input path missing, unreadable, or not a results or bench file: the one input error,
 # re-exported so reports' modules keep naming it from here.
 from loadtests.model.errors import InputError as InputError
-from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
 
 
@@ -31,10 +31,10 @@ class BenchDoc:
 
     path: Path
     label: str
-    doc: dict[str, Any]  # pytest-benchmark's JSON: typed with the bench document, not here
+    doc: BenchJson
 
     @property
-    def benchmarks(self) -> list[dict[str, Any]]:  # pytest-benchmark's entries, as above
+    def benchmarks(self) -> list[Benchmark]:
         return list(self.doc.get("benchmarks", []))
 
 
@@ -48,11 +48,9 @@ class Inputs:
     skipped: list[str] = field(default_factory=list)
 
 
-def is_bench(doc: object) -> TypeGuard[JsonObject]:
+def is_bench(doc: object) -> TypeGuard[BenchJson]:
     """pytest-benchmark output: a ``benchmarks`` list beside ``machine_info``."""
-    return (
-        isinstance(doc, dict) and isinstance(doc.get("benchmarks"), list) and "machine_info" in doc
-    )
+    return isinstance(doc, dict) and is_bench_json(doc)
 
 
 def is_results(doc: object) -> TypeGuard[ResultsDoc]:
@@ -69,7 +67,7 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: not JSON ({exc})") from exc
 
 
-def _bench_label(path: Path, doc: JsonObject) -> str:
+def _bench_label(path: Path, doc: BenchJson) -> str:
     """Short enough for a chart legend: the directory, and the file name if not bench.json."""
     where = path.parent.name or str(path.parent)
     return where if path.name == "bench.json" else f"{where}/{path.stem}"

@@ -40,6 +40,15 @@ import socketio
 from flask import request
 
 from target_app import protocol as p
+from target_app.replies import (
+    ErrorReply,
+    JoinReply,
+    LeaveReply,
+    MembersReply,
+    OkReply,
+    Status,
+    Welcome,
+)
 from target_app.state import NodeState
 from target_app.stats import UNKNOWN_EVENT_KEY
 from target_app.validation import (
@@ -56,8 +65,6 @@ from target_app.validation import (
 
 logger = logging.getLogger(__name__)
 
-Reply = dict[str, Any]
-
 
 class RoomEvents:
     """The handlers of one node."""
@@ -73,9 +80,10 @@ class RoomEvents:
 
     def connect(self, sid: str, auth: Any = None) -> None:
         self.membership.connect(sid)
+        welcome: Welcome = {"sid": sid, "node": self.state.config.node_id}
         self.server.emit(
             p.WELCOME,
-            {"sid": sid, "node": self.state.config.node_id},
+            welcome,
             to=sid,
             namespace=p.NAMESPACE,
             ignore_queue=True,
@@ -90,7 +98,7 @@ class RoomEvents:
 
     # -- rooms -----------------------------------------------------------------
 
-    def join(self, sid: str, *args: Any) -> Reply:
+    def join(self, sid: str, *args: Any) -> JoinReply | ErrorReply:
         rooms = parse_join(args, self.limits)
         if isinstance(rooms, Rejection):
             return self.reject(rooms)
@@ -106,7 +114,7 @@ class RoomEvents:
                 self._status(room, sid, "joined")
         return {"ok": True, "rooms": rooms}
 
-    def leave(self, sid: str, *args: Any) -> Reply:
+    def leave(self, sid: str, *args: Any) -> LeaveReply | ErrorReply:
         room = parse_room_field(args, self.limits)
         if isinstance(room, Rejection):
             return self.reject(room)
@@ -117,7 +125,7 @@ class RoomEvents:
             self._status(room, sid, "left")
         return {"ok": True, "room": room}
 
-    def members(self, sid: str, *args: Any) -> Reply:
+    def members(self, sid: str, *args: Any) -> MembersReply | ErrorReply:
         room = parse_room_field(args, self.limits)
         if isinstance(room, Rejection):
             return self.reject(room)
@@ -127,7 +135,7 @@ class RoomEvents:
 
     # -- messages --------------------------------------------------------------
 
-    def room_message(self, sid: str, *args: Any) -> Reply:
+    def room_message(self, sid: str, *args: Any) -> OkReply | ErrorReply:
         parsed = parse_room_message(args, self.limits)
         if isinstance(parsed, Rejection):
             return self.reject(parsed)
@@ -139,14 +147,14 @@ class RoomEvents:
         self.server.emit(p.ROOM_MESSAGE, payload, to=room, namespace=p.NAMESPACE)
         return {"ok": True}
 
-    def broadcast(self, sid: str, *args: Any) -> Reply:
+    def broadcast(self, sid: str, *args: Any) -> OkReply | ErrorReply:
         payload = parse_broadcast(args, self.limits)
         if isinstance(payload, Rejection):
             return self.reject(payload)
         self.server.emit(p.BROADCAST, payload, namespace=p.NAMESPACE)
         return {"ok": True}
 
-    def message(self, sid: str, *args: Any) -> Reply:
+    def message(self, sid: str, *args: Any) -> OkReply | ErrorReply:
         text = parse_message(args, self.limits)
         if isinstance(text, Rejection):
             return self.reject(text)
@@ -155,19 +163,20 @@ class RoomEvents:
         )
         return {"ok": True}
 
-    def unknown(self, sid: str, event: Any, *args: Any) -> Reply:
+    def unknown(self, sid: str, event: Any, *args: Any) -> ErrorReply:
         return self.reject(unknown_event(event))
 
     # -- helpers ---------------------------------------------------------------
 
-    def reject(self, rejection: Rejection) -> Reply:
+    def reject(self, rejection: Rejection) -> ErrorReply:
         self.state.counters.error(rejection.code)
         return rejection.reply()
 
     def _status(self, room: str, sid: str, change: str) -> None:
+        status: Status = {"room": room, "sid": sid, "change": change}
         self.server.emit(
             p.STATUS,
-            {"room": room, "sid": sid, "change": change},
+            status,
             to=room,
             skip_sid=sid,
             namespace=p.NAMESPACE,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import random
 import threading
 import time
-from typing import Any
 
 from target_app.config import FaultPlan
+from target_app.replies import FaultsDescription
 
 
 class FaultInjector:
@@ -54,7 +54,7 @@ class FaultInjector:
         with self._lock:
             self._delayed_messages += 1
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> FaultsDescription:
         """The faults in force and their effect so far (part of ``/stats``)."""
         with self._lock:
             return {

@@ -7,7 +7,7 @@ Kept in one place so the handlers, the fault injector (which targets
 
 from __future__ import annotations
 
-from typing import Any
+from target_app.replies import ErrorReply
 
 NAMESPACE = "/"
 
@@ -69,7 +69,7 @@ PROTOCOL_ERROR_KINDS = (
 )
 
 
-def error_reply(code: str, detail: str) -> dict[str, Any]:
+def error_reply(code: str, detail: str) -> ErrorReply:
     """The body of an error ack (or ``error`` event): ``{"ok": false, "error", "detail"}``."""
     return {"ok": False, "error": code, "detail": detail}
 

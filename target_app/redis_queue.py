@@ -62,6 +62,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from target_app.config import RedisQueueOptions
+from target_app.replies import QueueDescription
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class QueueHealth:
         with self._lock:
             setattr(self, name, getattr(self, name) + 1)
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> QueueDescription:
         with self._lock:
             return {
                 "manager": "robust",

@@ -44,8 +44,8 @@ server may be imported (and only after monkey-patching).
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, TypedDict
 
 from target_app.config import ServerConfig
 from target_app.fd_limits import guard_eventlet_accept
@@ -59,8 +59,20 @@ def set_nodelay(sock: Any) -> None:
         pass
 
 
-def _is_websocket(environ: dict[str, Any]) -> bool:
+def _is_websocket(environ: Mapping[str, object]) -> bool:
     return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
+
+
+class ServerOptions(TypedDict, total=False):
+    """Keyword arguments of ``SocketIO.run`` that tune its web server: each mode's own."""
+
+    max_size: int  # eventlet: connections at once
+    socket_timeout: float  # eventlet
+    protocol: type  # eventlet: the HTTP protocol class
+    handler_class: type  # gevent
+    backlog: int  # gevent
+    request_handler: type  # threading (werkzeug)
+    allow_unsafe_werkzeug: bool  # threading
 
 
 class ServerHooks(Protocol):
@@ -73,7 +85,7 @@ class ServerHooks(Protocol):
         """The web server could not read a client's request (too many headers, timed out)."""
 
 
-def _eventlet_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
+def _eventlet_options(config: ServerConfig, hooks: ServerHooks) -> ServerOptions:
     import eventlet
     import eventlet.wsgi
 
@@ -85,7 +97,7 @@ def _eventlet_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any
 
     # Flask-SocketIO calls eventlet.listen(addr, family): its backlog is 50.
     eventlet.listen = listen_with_backlog
-    options: dict[str, Any] = {
+    options: ServerOptions = {
         "max_size": config.max_connections,
         "socket_timeout": config.guards.header_timeout_s,
     }
@@ -100,7 +112,7 @@ def _eventlet_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any
     return options
 
 
-def _gevent_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
+def _gevent_options(config: ServerConfig, hooks: ServerHooks) -> ServerOptions:
     from gevent import pywsgi
 
     class TunedWSGIHandler(pywsgi.WSGIHandler):  # type: ignore[misc]
@@ -128,7 +140,7 @@ def _gevent_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
     return {"handler_class": TunedWSGIHandler, "backlog": config.listen_backlog}
 
 
-def _threading_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
+def _threading_options(config: ServerConfig, hooks: ServerHooks) -> ServerOptions:
     from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
     # run_simple has no backlog parameter; the server class reads this attribute.
@@ -148,14 +160,14 @@ def _threading_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, An
     return {"request_handler": TunedRequestHandler, "allow_unsafe_werkzeug": True}
 
 
-SERVER_OPTIONS: dict[str, Callable[[ServerConfig, ServerHooks], dict[str, Any]]] = {
+SERVER_OPTIONS: dict[str, Callable[[ServerConfig, ServerHooks], ServerOptions]] = {
     "eventlet": _eventlet_options,
     "gevent": _gevent_options,
     "threading": _threading_options,
 }
 
 
-def server_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
+def server_options(config: ServerConfig, hooks: ServerHooks) -> ServerOptions:
     """Extra keyword arguments for ``SocketIO.run`` in ``config.async_mode``.
 
     ``hooks`` is told of each survived ``accept`` failure and (gevent) each
@@ -164,6 +176,7 @@ def server_options(config: ServerConfig, hooks: ServerHooks) -> dict[str, Any]:
     return SERVER_OPTIONS[config.async_mode](config, hooks)
 
 
+# Any values: a WSGI environ (PEP 3333) holds objects of each server's own classes.
 def request_socket(environ: dict[str, Any]) -> Any:
     """The accepted socket serving this WSGI request (as simple-websocket finds it), or None."""
     if "werkzeug.socket" in environ:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
 
 from target_app.config import ServerConfig
 from target_app.faults import FaultInjector
@@ -12,6 +11,7 @@ from target_app.log_limit import RateLimitedLog
 from target_app.membership import Membership
 from target_app.protocol import BAD_HTTP
 from target_app.redis_queue import QueueHealth
+from target_app.replies import StatsDocument
 from target_app.stats import Counters, ProcessClock, stats_document
 from target_app.stock_redis_queue import StockQueueHealth
 
@@ -48,7 +48,7 @@ class NodeState:
         """Ready to serve: always without a queue, once subscribed with one."""
         return self.queue is None or self.queue.ready
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> StatsDocument:
         return stats_document(
             node_id=self.config.node_id,
             async_mode=self.config.async_mode,

@@ -15,11 +15,17 @@ import resource
 import threading
 import time
 from collections import Counter
-from typing import Any
 
 import psutil
 
 from target_app.protocol import ERROR_CODES, PROTOCOL_ERROR_KINDS
+from target_app.replies import (
+    CounterSnapshot,
+    FaultsDescription,
+    ProcessSample,
+    QueueDescription,
+    StatsDocument,
+)
 
 UNKNOWN_EVENT_KEY = "*"
 
@@ -81,7 +87,7 @@ class Counters:
         with self._lock:
             self._accept_errors[errno_name] += 1
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> CounterSnapshot:
         with self._lock:
             return {
                 "events_in": dict(self._events_in),
@@ -109,7 +115,7 @@ class ProcessClock:
         self._started_s = time.monotonic()
         self._process = psutil.Process()
 
-    def sample(self) -> dict[str, float | int]:
+    def sample(self) -> ProcessSample:
         cpu = self._process.cpu_times()
         return {
             "uptime_s": round(time.monotonic() - self._started_s, 3),
@@ -125,14 +131,14 @@ def stats_document(
     *,
     node_id: str,
     async_mode: str,
-    message_queue: dict[str, Any] | None,
+    message_queue: QueueDescription | None,
     connections: int,
     rooms: int,
     counters: Counters,
     clock: ProcessClock,
-    faults: dict[str, Any] | None,
+    faults: FaultsDescription | None,
     gc_mode: str,
-) -> dict[str, Any]:
+) -> StatsDocument:
     """The ``GET /stats`` JSON: what this node holds and has done since it started.
 
     ``connections`` and ``rooms`` are this node's (with a Redis queue every

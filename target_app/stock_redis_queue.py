@@ -38,6 +38,7 @@ from typing import Any
 import socketio
 
 from target_app.redis_queue import redact
+from target_app.replies import QueueDescription
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ class StockQueueHealth:
             elif message.startswith(LISTEN_FAILED):
                 self.listener_failures += 1
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> QueueDescription:
         with self._lock:
             failures = (self.publish_failures, self.listener_failures)
         return {

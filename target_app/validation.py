@@ -37,6 +37,7 @@ from target_app.protocol import (
     UNKNOWN_EVENT,
     error_reply,
 )
+from target_app.replies import ErrorReply
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Rejection:
     code: str
     detail: str
 
-    def reply(self) -> dict[str, Any]:
+    def reply(self) -> ErrorReply:
         return error_reply(self.code, self.detail)
 
 
@@ -57,7 +58,7 @@ def single_payload(args: tuple[Any, ...]) -> Any:
     return args[0]
 
 
-def json_object(args: tuple[Any, ...]) -> dict[str, Any] | Rejection:
+def json_object(args: tuple[Any, ...]) -> dict[str, object] | Rejection:
     """The single argument when it is a JSON object, else a ``bad_payload`` Rejection."""
     payload = single_payload(args)
     if isinstance(payload, Rejection):
@@ -160,7 +161,7 @@ def parse_join(args: tuple[Any, ...], limits: Limits) -> list[str] | Rejection:
         return Rejection(BAD_PAYLOAD, "join takes {'room': str} or {'rooms': [str, ...]}")
     if "room" in payload:
         room = payload["room"]
-        return check_room(room, limits) or [room]
+        return check_room(room, limits) or [str(room)]  # check_room passed: a str
     rooms = payload["rooms"]
     if not isinstance(rooms, list) or not rooms:
         return Rejection(BAD_ROOM, "'rooms' must be a non-empty list of room names")
@@ -189,7 +190,7 @@ def check_room_budget(current: int, adding: int, limits: Limits) -> Rejection | 
 
 def parse_room_message(
     args: tuple[Any, ...], limits: Limits
-) -> tuple[str, dict[str, Any]] | Rejection:
+) -> tuple[str, dict[str, object]] | Rejection:
     """``(room, payload)`` of a ``room_message``; the payload is passed on unchanged."""
     payload = json_object(args)
     if isinstance(payload, Rejection):
@@ -201,7 +202,7 @@ def parse_room_message(
     return str(room), payload
 
 
-def parse_broadcast(args: tuple[Any, ...], limits: Limits) -> dict[str, Any] | Rejection:
+def parse_broadcast(args: tuple[Any, ...], limits: Limits) -> dict[str, object] | Rejection:
     """The JSON object to send to every client."""
     payload = json_object(args)
     if isinstance(payload, Rejection):

@@ -265,6 +265,7 @@ def test_the_rules_that_hold_today() -> None:
     assert {e[1] for e in edges if e[0] == "bench"} <= {
         "loadtests.cluster",  # bench.conftest starts redis-server for the queue benchmark
         "loadtests.measure",
+        "loadtests.model",  # the bench document's types (loadtests.model.bench)
         "loadtests.orchestrate",  # bench.__main__ -> orchestrate.rundir (the run folder)
         "loadtests.units",
         "loadtests.users",

@@ -10,7 +10,7 @@ few counts by up to 0.4 % (docs/bench.md has the measured spread).
 
 The document goes under the ``instructions`` key of ``bench.json``, beside
 pytest-benchmark's timings of the same benchmarks (same ``fullname``); its keys
-are those of :class:`InstructionsDoc` and :class:`Counted`.
+are those of ``loadtests.model.bench``'s ``InstructionsDoc`` and ``Counted``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
 
 from bench.instructions.callgrind import (
     EVENT,
@@ -36,39 +35,13 @@ from bench.instructions.callgrind import (
     valgrind_version,
 )
 from bench.instructions.cases import CASES, Case
+from loadtests.model.bench import BenchJson, Counted, InstructionsDoc
 
 KIND = "roombench.bench-instructions"
 SCHEMA_VERSION = 1
 HASH_SEED = "0"
 CASE_TIMEOUT_S = 300
 REPO = Path(__file__).resolve().parents[2]
-
-
-class Counted(TypedDict):
-    """One case's count; ``error`` set (and no counts) when the case failed under valgrind."""
-
-    name: str
-    fullname: str
-    group: str
-    calls: int
-    deliveries_per_call: int
-    instructions: int | None
-    instructions_per_call: float | None
-    instructions_per_delivery: float | None
-    error: str | None
-
-
-class InstructionsDoc(TypedDict):
-    kind: str
-    schema_version: int
-    tool: str
-    event: str
-    valgrind_options: list[str]
-    pythonhashseed: str
-    extra_work_per_recipient: bool
-    versions: dict[str, str | None]
-    wall_s: float
-    benchmarks: list[Counted]
 
 
 @dataclass(frozen=True)
@@ -210,7 +183,7 @@ def progress_line(entry: Counted) -> str:
     )
 
 
-def document_of(bench_json: dict[str, Any]) -> InstructionsDoc | None:
+def document_of(bench_json: BenchJson) -> InstructionsDoc | None:
     """The ``instructions`` document of a bench.json, if it has one."""
     doc = bench_json.get("instructions")
-    return doc if isinstance(doc, dict) else None  # type: ignore[return-value]
+    return doc if isinstance(doc, dict) else None

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from loadtests.capacity.search import Answer, Outcome, Step, Verdict
+from loadtests.model.capacity import Bracket
 
 HOLDS = 2  # a verdict holds when this many windows agree ...
 OF = 3  # ... out of at most this many
@@ -135,7 +135,7 @@ class Confirmation:
             return Answer(Verdict.CAPACITY, lo, hi, reason)
         return Answer(Verdict.UNCONFIRMED, None, hi, reason)
 
-    def to_schema(self) -> dict[str, Any]:
+    def to_schema(self) -> Bracket:
         """The capacity entry's ``bracket`` object (docs/results-schema.md)."""
         lo, hi = self.bounds()
         return {

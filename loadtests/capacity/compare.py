@@ -19,7 +19,15 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from typing import Any
+
+from loadtests.model.capacity import (
+    CapacityDoc,
+    ConfigEntry,
+    CurveStep,
+    MovesRow,
+    RangeHigh,
+    RangeLow,
+)
 
 BASELINE = "untuned"
 # Verdicts whose capacity is a lower bound: the search never found the server's limit.
@@ -27,13 +35,13 @@ LOWER_BOUND_VERDICTS = ("above-range", "generator-limited")
 COUNTED_VERDICTS = ("capacity", *LOWER_BOUND_VERDICTS)
 
 
-def _knee(entry: dict[str, Any]) -> dict[str, Any] | None:
+def _knee(entry: ConfigEntry) -> CurveStep | None:
     cap = entry.get("capacity")
     found = [s for s in entry["steps"] if cap and s["load"] == cap["load"]]
     return found[0] if found else None
 
 
-def node_cpu_us_per_delivery(point: dict[str, Any]) -> float | None:
+def node_cpu_us_per_delivery(point: CurveStep) -> float | None:
     """µs of the busiest node's CPU per delivery at ``point`` (a capacity curve step)."""
     cpu, achieved = point.get("node_cpu_percent"), point.get("achieved_deliveries_per_s")
     if cpu is None or not achieved:
@@ -41,15 +49,15 @@ def node_cpu_us_per_delivery(point: dict[str, Any]) -> float | None:
     return round(cpu / 100.0 * 1e6 / achieved, 1)
 
 
-def _by_name(entries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+def _by_name(entries: list[ConfigEntry]) -> dict[str, list[ConfigEntry]]:
     """Each configuration's searches, in the order the configurations first appear."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[ConfigEntry]] = {}
     for entry in entries:
         groups.setdefault(entry["name"], []).append(entry)
     return groups
 
 
-def _capacities(searches: list[dict[str, Any]]) -> list[float]:
+def _capacities(searches: list[ConfigEntry]) -> list[float]:
     """The searches' capacities in deliveries/s: exact ones and lower bounds alike."""
     return [
         e["capacity"]["deliveries_per_s"]
@@ -58,7 +66,7 @@ def _capacities(searches: list[dict[str, Any]]) -> list[float]:
     ]
 
 
-def _baseline(searches: list[dict[str, Any]]) -> list[float]:
+def _baseline(searches: list[ConfigEntry]) -> list[float]:
     """The baseline's capacities, or [] unless every search found an exact, positive one.
 
     A lower bound in the denominator would overstate every ratio without a mark.
@@ -68,14 +76,14 @@ def _baseline(searches: list[dict[str, Any]]) -> list[float]:
     return caps if exact and len(caps) == len(searches) and min(caps) > 0 else []
 
 
-def _verdict(searches: list[dict[str, Any]]) -> str:
+def _verdict(searches: list[ConfigEntry]) -> str:
     counts = Counter(str(e["verdict"]) for e in searches)
     if len(counts) == 1:
         return next(iter(counts))
     return ", ".join(f"{verdict} x{n}" for verdict, n in counts.items())
 
 
-def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def what_moves(doc: CapacityDoc) -> list[MovesRow]:
     """One row per configuration, against ``BASELINE``.
 
     [] without a baseline, and on the connections axis (its steps deliver nothing).
@@ -94,7 +102,7 @@ def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
             for knee in map(_knee, searches)
             if knee and (cpu := node_cpu_us_per_delivery(knee)) is not None
         ]
-        row: dict[str, Any] = {
+        row: MovesRow = {
             "name": name,
             "searches": len(searches),
             "counted": len(caps),
@@ -116,14 +124,14 @@ def what_moves(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _range_text(row: dict[str, Any], low: str, high: str, fmt: str) -> str:
+def _range_text(row: MovesRow, low: RangeLow, high: RangeHigh, fmt: str) -> str:
     """`` (LOW-HIGH)`` of a row over more than one capacity, '' otherwise."""
     if row["counted"] < 2 or row[low] is None:
         return ""
     return f" ({row[low]:{fmt}}-{row[high]:{fmt}})"
 
 
-def cells(row: dict[str, Any]) -> tuple[str, str]:
+def cells(row: MovesRow) -> tuple[str, str]:
     """A ``what_moves`` row's capacity and ratio as shown: ">= " on lower bounds,
     the range over several searches, "-" where there is none."""
     at_least = ">= " if row["at_least"] else ""
@@ -137,7 +145,7 @@ def cells(row: dict[str, Any]) -> tuple[str, str]:
     return capacity, ratio_text
 
 
-def moves_lines(doc: dict[str, Any]) -> list[str]:
+def moves_lines(doc: CapacityDoc) -> list[str]:
     """The terminal's table of ``what_moves`` (no lines without a baseline)."""
     rows = what_moves(doc)
     if not rows:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from loadtests import atomic
 from loadtests.capacity.axes import Axis
@@ -18,13 +17,15 @@ from loadtests.capacity.search import Answer, Search, Verdict
 from loadtests.measure import document as results_document
 from loadtests.measure import speed
 from loadtests.measure.results import SCHEMA_VERSION
+from loadtests.model.capacity import Capacity, CapacityDoc, ConfigEntry, CurveStep
+from loadtests.model.machine import MachineSpeed
 from loadtests.orchestrate.config_spec import ConfigSpec
 from loadtests.orchestrate.scenario_file import Scenario
 
 KIND = "roombench.capacity"
 
 
-def new(matrix: Scenario, axis: Axis, slo_text: str, out_dir: Path) -> dict[str, Any]:
+def new(matrix: Scenario, axis: Axis, slo_text: str, out_dir: Path) -> CapacityDoc:
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": KIND,
@@ -46,7 +47,7 @@ def new(matrix: Scenario, axis: Axis, slo_text: str, out_dir: Path) -> dict[str,
 
 def config_entry(
     config: ConfigSpec, generator_processes: int | str, repeat: int = 1, repeats: int = 1
-) -> dict[str, Any]:
+) -> ConfigEntry:
     """A configuration's ``repeat``-th search (from 1) of ``repeats``, before its first step."""
     return {
         "name": config.name,
@@ -67,25 +68,25 @@ def config_entry(
     }
 
 
-def entry_key(entry: dict[str, Any]) -> tuple[str, int]:
+def entry_key(entry: ConfigEntry) -> tuple[str, int]:
     return entry["name"], entry.get("repeat", 1)
 
 
-def label(entry: dict[str, Any]) -> str:
+def label(entry: ConfigEntry) -> str:
     """The configuration's name, with ``#k`` when it was searched more than once."""
     if entry.get("repeats", 1) > 1:
         return f"{entry['name']} #{entry['repeat']}"
     return str(entry["name"])
 
 
-def file_stem(entry: dict[str, Any]) -> str:
+def file_stem(entry: ConfigEntry) -> str:
     """The name of a search's step files and log folder: ``name``, or ``name.rK`` in repeats."""
     if entry.get("repeats", 1) > 1:
         return f"{entry['name']}.r{entry['repeat']}"
     return str(entry["name"])
 
 
-def answer_into(entry: dict[str, Any], search: Search | Answer, axis: Axis) -> None:
+def answer_into(entry: ConfigEntry, search: Search | Answer, axis: Axis) -> None:
     """Fill the entry's verdict, capacity and knee from the search so far (or from the
     confirmed bracket's ``Answer``)."""
     answer = search if isinstance(search, Answer) else search.answer()
@@ -119,24 +120,24 @@ def answer_into(entry: dict[str, Any], search: Search | Answer, axis: Axis) -> N
     }
 
 
-def normalise_into(entry: dict[str, Any]) -> None:
+def normalise_into(entry: ConfigEntry) -> None:
     """The capacity normalised to the reference machine (``speed.normalised``), and the
     bracket's loads in deliveries/s (its last window at each)."""
     machine_speed = entry.get("speed")
     cap = entry.get("capacity")
     if cap is not None and machine_speed:
         cap["speed_index"] = machine_speed["index"]
-        value = speed.normalised(cap["deliveries_per_s"], machine_speed)
-        cap["normalised_deliveries_per_s"] = None if value is None else round(value, 1)
+        cap["normalised_deliveries_per_s"] = _normalised(cap["deliveries_per_s"], machine_speed)
     bracket = entry.get("bracket")
     if not bracket:
         return
-    for side in ("pass", "fail"):
-        at = [s for s in entry["steps"] if s["load"] == bracket[f"{side}_load"]]
-        rate = at[-1]["achieved_deliveries_per_s"] if at else None
-        bracket[f"{side}_deliveries_per_s"] = rate
-        value = speed.normalised(rate, machine_speed)
-        bracket[f"{side}_normalised_deliveries_per_s"] = None if value is None else round(value, 1)
+    # Written pass side first, then fail side: the document's key order.
+    rate = _last_rate(entry["steps"], bracket["pass_load"])
+    bracket["pass_deliveries_per_s"] = rate
+    bracket["pass_normalised_deliveries_per_s"] = _normalised(rate, machine_speed)
+    rate = _last_rate(entry["steps"], bracket["fail_load"])
+    bracket["fail_deliveries_per_s"] = rate
+    bracket["fail_normalised_deliveries_per_s"] = _normalised(rate, machine_speed)
     bracket["p99_us"] = {
         f"{load:g}": [s["p99_us"] for s in entry["steps"] if s["load"] == load]
         for load in (bracket["pass_load"], bracket["fail_load"])
@@ -144,7 +145,19 @@ def normalise_into(entry: dict[str, Any]) -> None:
     }
 
 
-def memory_per_connection(steps: list[dict[str, Any]], at: dict[str, Any]) -> int | None:
+def _last_rate(steps: list[CurveStep], load: float | None) -> float | None:
+    """The achieved deliveries/s of the last window at ``load`` (None: none there)."""
+    at = [s for s in steps if s["load"] == load]
+    return at[-1]["achieved_deliveries_per_s"] if at else None
+
+
+def _normalised(value: float | None, machine_speed: MachineSpeed | None) -> float | None:
+    """``speed.normalised``, rounded to 0.1 (None: no value or no speed)."""
+    found = speed.normalised(value, machine_speed)
+    return None if found is None else round(found, 1)
+
+
+def memory_per_connection(steps: list[CurveStep], at: CurveStep) -> int | None:
     """Node memory per connection: the RSS slope from the smallest step to ``at``.
 
     A slope, not RSS / connections: an idle node's own tens of MiB are not the
@@ -159,12 +172,12 @@ def memory_per_connection(steps: list[dict[str, Any]], at: dict[str, Any]) -> in
     return round((at["node_rss_bytes"] - smallest["node_rss_bytes"]) / extra)
 
 
-def write(doc: dict[str, Any], path: Path) -> Path:
+def write(doc: CapacityDoc, path: Path) -> Path:
     return atomic.write_text(path, json.dumps(doc, indent=1) + "\n")
 
 
-def load(path: Path) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(path.read_text())
+def load(path: Path) -> CapacityDoc:
+    doc: CapacityDoc = json.loads(path.read_text())
     if doc.get("kind") != KIND:
         raise ValueError(f"{path}: not a capacity document (kind {doc.get('kind')!r})")
     return doc
@@ -174,13 +187,13 @@ def _ms(us: float | None) -> str:
     return "-" if us is None else f"{us / 1000:.1f}"
 
 
-def _stamp(point: dict[str, Any]) -> str:
+def _stamp(point: CurveStep | Capacity) -> str:
     """`` (stamps: -400 µs)``: how much shared receive stamps may overstate p99 ('' if none)."""
     bound = point.get("stamp_error_bound_us") or 0
     return f" (stamps: -{bound:,} µs)" if bound else ""
 
 
-def step_line(name: str, index: int, axis: Axis, point: dict[str, Any]) -> str:
+def step_line(name: str, index: int, axis: Axis, point: CurveStep) -> str:
     """One terminal line per step (under 120 columns)."""
     if axis.name == "connections":  # idle users: what they cost, not fan-out
         rss = point["node_rss_bytes"]
@@ -201,7 +214,7 @@ def step_line(name: str, index: int, axis: Axis, point: dict[str, Any]) -> str:
     return line + (f" ({point['reason'][:60]})" if point["reason"] else "")
 
 
-def summary_lines(doc: dict[str, Any]) -> list[str]:
+def summary_lines(doc: CapacityDoc) -> list[str]:
     """The capacity of each configuration, one line each, then what to open."""
     lines = [f"Capacity at SLO {doc['slo']} (axis {doc['axis']}):"]
     for entry in doc["configs"]:
@@ -214,8 +227,9 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
                 f"(not a server capacity: {entry['bound_by'][:45]})"
             )
         elif verdict == Verdict.UNCONFIRMED.value:
-            bracket = entry.get("bracket") or {}
-            lo, hi = bracket.get("pass_load") or 0, bracket.get("fail_load")
+            bracket = entry.get("bracket")
+            lo = (bracket.get("pass_load") if bracket else None) or 0
+            hi = bracket.get("fail_load") if bracket else None
             what = (
                 f"knee UNCONFIRMED between {lo:,.0f} and {hi:,.0f} {doc['unit']} (not a "
                 "capacity: a side did not hold in 2 of 3 windows)"
@@ -238,24 +252,25 @@ def summary_lines(doc: dict[str, Any]) -> list[str]:
                 what += " (never failed: at least this)"
             elif entry["bound_by"]:
                 what += f"; bound by {entry['bound_by'][:40]}"
-        if entry.get("incomplete"):
-            what += f" [incomplete: {entry['incomplete'][:40]}]"
+        incomplete = entry.get("incomplete")
+        if incomplete:
+            what += f" [incomplete: {incomplete[:40]}]"
         lines.append(f"  {label(entry):<14} {what}")
         lines += _machine_lines(entry)
     return lines
 
 
-def _machine_lines(entry: dict[str, Any]) -> list[str]:
+def _machine_lines(entry: ConfigEntry) -> list[str]:
     """The bracket, the normalised capacity and the machine's speed under a configuration."""
     parts = []
-    bracket = entry.get("bracket") or {}
-    if bracket.get("confirmed"):
+    bracket = entry.get("bracket")
+    if bracket and bracket.get("confirmed"):
         parts.append(
             f"bracket {bracket['pass_load']:,.0f}-{bracket['fail_load']:,.0f} confirmed "
             f"(+{bracket['extra_windows']} windows)"
         )
-    cap = entry.get("capacity") or {}
-    if cap.get("normalised_deliveries_per_s") is not None:
+    cap = entry.get("capacity")
+    if cap and cap.get("normalised_deliveries_per_s") is not None:
         parts.append(f"normalised {cap['normalised_deliveries_per_s']:,.0f} deliveries/s")
     told = speed.describe(entry.get("speed"))
     if told:

@@ -23,7 +23,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from loadtests.capacity import document, plan
 from loadtests.capacity.axes import Axis
@@ -36,6 +35,7 @@ from loadtests.capacity.steps import summarise
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results, speed
+from loadtests.model.capacity import CapacityDoc, ConfigEntry
 from loadtests.model.load import Load
 from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
 from loadtests.orchestrate.external_workers import ExternalWorkers
@@ -85,11 +85,12 @@ def _cluster_alive(running: Cluster) -> str | None:
     return None
 
 
-def _measured_cost(entry: dict[str, Any]) -> float | None:
+def _measured_cost(entry: ConfigEntry) -> float | None:
     """The generator's CPU per delivery at the last step that delivered (µs), if any."""
     for point in reversed(entry["steps"]):
-        if point.get("generator_cpu_us_per_delivery"):
-            return float(point["generator_cpu_us_per_delivery"])
+        cost = point.get("generator_cpu_us_per_delivery")
+        if cost:
+            return float(cost)
     return None
 
 
@@ -97,10 +98,10 @@ def search_config(
     matrix: Scenario,
     config: ConfigSpec,
     options: CapacityOptions,
-    record: Callable[[dict[str, Any]], None],
+    record: Callable[[ConfigEntry], None],
     say: Callable[[str], None],
     repeat: int = 1,
-) -> dict[str, Any]:
+) -> ConfigEntry:
     """Step one configuration's load (its ``repeat``-th search, from 1), then confirm the
     knee (``bracket``); ``record`` is called with the entry after every window."""
     base = matrix.load_for(config)
@@ -165,11 +166,11 @@ class _Windows:
     matrix: Scenario
     config: ConfigSpec
     options: CapacityOptions
-    entry: dict[str, Any]
+    entry: ConfigEntry
     running: Cluster
     steps: StepRunner
     say: Callable[[str], None]
-    record: Callable[[dict[str, Any]], None]
+    record: Callable[[ConfigEntry], None]
     noisy_left: int = -1
 
     def __post_init__(self) -> None:
@@ -241,7 +242,7 @@ class _Windows:
 
 def run_capacity(
     matrix: Scenario, options: CapacityOptions, say: Callable[[str], None] = print
-) -> dict[str, Any]:
+) -> CapacityDoc:
     """Search every configuration in turn, ``matrix.repeat`` times interleaved (A B A B);
     return (and keep writing) the capacity document."""
     raise_open_files_limit()
@@ -249,7 +250,7 @@ def run_capacity(
     path = options.out_dir / "capacity.json"
     started = time.monotonic()
 
-    def record(entry: dict[str, Any]) -> None:
+    def record(entry: ConfigEntry) -> None:
         key = document.entry_key(entry)
         others = [c for c in doc["configs"] if document.entry_key(c) != key]
         doc["configs"] = [*others, entry]

@@ -8,10 +8,11 @@ by verdict, as a lower bound or an unconfirmed knee is not a capacity.
 from __future__ import annotations
 
 import statistics
-from typing import Any
+
+from loadtests.model.capacity import CapacityDoc, ConfigEntry, PrecisionRow, Spread
 
 
-def spread(values: list[float]) -> dict[str, float] | None:
+def spread(values: list[float]) -> Spread | None:
     """Median, lowest, highest and (highest - lowest) / median of ``values`` (None: none)."""
     if not values:
         return None
@@ -24,20 +25,17 @@ def spread(values: list[float]) -> dict[str, float] | None:
     }
 
 
-def precision(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def precision(doc: CapacityDoc) -> list[PrecisionRow]:
     """One row per configuration name, in the order they first appear."""
-    groups: dict[str, list[dict[str, Any]]] = {}
+    groups: dict[str, list[ConfigEntry]] = {}
     for entry in doc["configs"]:
         groups.setdefault(entry["name"], []).append(entry)
-    rows = []
+    rows: list[PrecisionRow] = []
     for name, searches in groups.items():
         exact = [e for e in searches if e["verdict"] == "capacity" and e["capacity"]]
-        raw = [e["capacity"]["deliveries_per_s"] for e in exact]
-        norm = [
-            e["capacity"]["normalised_deliveries_per_s"]
-            for e in exact
-            if e["capacity"].get("normalised_deliveries_per_s") is not None
-        ]
+        caps = [e["capacity"] for e in exact if e["capacity"]]
+        raw = [c["deliveries_per_s"] for c in caps]
+        norm = [n for c in caps if (n := c.get("normalised_deliveries_per_s")) is not None]
         rows.append(
             {
                 "name": name,
@@ -51,7 +49,7 @@ def precision(doc: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _text(stats: dict[str, float] | None) -> str:
+def _text(stats: Spread | None) -> str:
     if stats is None:
         return "-"
     return (
@@ -60,7 +58,7 @@ def _text(stats: dict[str, float] | None) -> str:
     )
 
 
-def precision_lines(doc: dict[str, Any]) -> list[str]:
+def precision_lines(doc: CapacityDoc) -> list[str]:
     """The terminal's lines (none when each configuration was searched once)."""
     rows = precision(doc)
     if not rows or max(r["searches"] for r in rows) < 2:

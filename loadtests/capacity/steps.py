@@ -16,6 +16,7 @@ from typing import Any
 from loadtests.capacity import axes
 from loadtests.capacity.search import Outcome
 from loadtests.measure import hdr
+from loadtests.model.capacity import CurveStep
 from loadtests.model.load import Load
 
 
@@ -80,7 +81,7 @@ def summarise(
     outcome: Outcome,
     reason: str,
     results_file: str,
-) -> dict[str, Any]:
+) -> CurveStep:
     """The capacity document's entry for one step."""
     fanout = doc["latency"]["fanout"]
     counters = doc["counters"]

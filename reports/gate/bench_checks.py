@@ -8,9 +8,9 @@ tested like load repeats (reports.gate.timing) and join the same Holm family.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
+from loadtests.model.bench import BenchJson, Benchmark, is_bench_json
 from reports import bench_view
 from reports.gate.rules import BENCH_METRICS, GateRules, MetricRule
 from reports.gate.timing import Tested, test_samples
@@ -54,15 +54,22 @@ def _line(
     )
 
 
-def _index(benches: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _index(benches: Sequence[BenchJson]) -> dict[str, Benchmark]:
     return {str(b.get("fullname") or b["name"]): b for doc in benches for b in doc["benchmarks"]}
 
 
 def bench_tests(
-    base_docs: Sequence[dict[str, Any]], cand_docs: Sequence[dict[str, Any]], rules: GateRules
+    base_docs: Sequence[Mapping[str, object]],
+    cand_docs: Sequence[Mapping[str, object]],
+    rules: GateRules,
 ) -> list[Tested]:
-    """Every benchmark on both sides, per enabled bench rule."""
-    base, cand = _index(base_docs), _index(cand_docs)
+    """Every benchmark on both sides, per enabled bench rule.
+
+    The gate's documents come as it read them (results and bench alike, untyped):
+    only bench documents (``is_bench_json``) are read.
+    """
+    base = _index([d for d in base_docs if is_bench_json(d)])
+    cand = _index([d for d in cand_docs if is_bench_json(d)])
     lines = []
     rule = rules.metrics.get("bench_per_delivery_ns")
     if rule is not None and rule.enabled:

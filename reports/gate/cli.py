@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from loadtests.model.bench import BenchJson
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
 from reports.gate.correctness import RunRecord, manifest_records
@@ -43,9 +44,12 @@ class GateInputs:
     step_summary: str | None = None
 
 
-def _documents(paths: list[Path]) -> list[ResultsDoc | JsonObject]:
+def _documents(paths: list[Path]) -> list[ResultsDoc | BenchJson | JsonObject]:
     inputs = load_inputs(paths)
-    docs: list[ResultsDoc | JsonObject] = [*inputs.results, *(b.doc for b in inputs.bench)]
+    docs: list[ResultsDoc | BenchJson | JsonObject] = [
+        *inputs.results,
+        *(b.doc for b in inputs.bench),
+    ]
     if not docs:
         raise InputError(f"no results or bench files in {', '.join(map(str, paths))}")
     return docs

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from loadtests.model.bench import BenchJson
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns, group_configs
@@ -75,8 +76,8 @@ def _missing(
 
 
 def evaluate(
-    base_docs: Sequence[ResultsDoc | JsonObject],  # results and bench documents
-    cand_docs: Sequence[ResultsDoc | JsonObject],
+    base_docs: Sequence[ResultsDoc | BenchJson | JsonObject],  # results and bench documents
+    cand_docs: Sequence[ResultsDoc | BenchJson | JsonObject],
     rules: GateRules,
     records: Sequence[RunRecord] = (),
     looks: int = 1,

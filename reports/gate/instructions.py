@@ -25,9 +25,9 @@ versions still compare, with a note: the tool's change may be the difference.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
+from loadtests.model.bench import BenchJson, is_bench_json
 from reports import bench_view
 from reports.gate.rules import GateRules, MetricRule
 from reports.gate.verdict import (
@@ -46,7 +46,7 @@ HOW_TO_COUNT = "count them with roombench bench --instructions"
 
 
 def _side(
-    docs: Sequence[dict[str, Any]],
+    docs: Sequence[BenchJson],
 ) -> tuple[dict[str, list[bench_view.InstructionCount]], bool]:
     """fullname -> its counts over the side's documents; whether any document had counts."""
     counts: dict[str, list[bench_view.InstructionCount]] = {}
@@ -85,7 +85,15 @@ def judge(subject: str, base: float, cand: float, rule: MetricRule, samples: str
     """One benchmark's line from its two counts."""
     change = (cand - base) / base * 100.0
     margin = margin_pct(rule, base)
-    common: dict[str, Any] = dict(
+    if abs(change) > margin:
+        verdict, outcome = (REGRESSION if change > 0 else IMPROVEMENT), DIFFERENT
+        rule_text = f"different: instruction count changed by more than ±{margin:g}%"
+        reason = f"{change:+.2f}% beyond ±{margin:g}% (identical runs differ by less)"
+    else:
+        verdict, outcome = PASS, SAME
+        rule_text = f"same: instruction count within ±{margin:g}%"
+        reason = f"{change:+.2f}% inside ±{margin:g}%"
+    return Check(
         metric=METRIC,
         subject=subject,
         unit=UNIT,
@@ -94,29 +102,16 @@ def judge(subject: str, base: float, cand: float, rule: MetricRule, samples: str
         pooled_change_pct=change,
         change_pct=change,
         samples=samples,
-    )
-    if abs(change) > margin:
-        return Check(
-            **common,
-            verdict=REGRESSION if change > 0 else IMPROVEMENT,
-            outcome=DIFFERENT,
-            rule=f"different: instruction count changed by more than ±{margin:g}%",
-            reason=f"{change:+.2f}% beyond ±{margin:g}% (identical runs differ by less)",
-        )
-    return Check(
-        **common,
-        verdict=PASS,
-        outcome=SAME,
-        rule=f"same: instruction count within ±{margin:g}%",
-        reason=f"{change:+.2f}% inside ±{margin:g}%",
+        verdict=verdict,
+        outcome=outcome,
+        rule=rule_text,
+        reason=reason,
     )
 
 
-def _version_notes(
-    base_docs: Sequence[dict[str, Any]], cand_docs: Sequence[dict[str, Any]]
-) -> list[str]:
-    def versions(docs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
+def _version_notes(base_docs: Sequence[BenchJson], cand_docs: Sequence[BenchJson]) -> list[str]:
+    def versions(docs: Sequence[BenchJson]) -> dict[str, str | None]:
+        merged: dict[str, str | None] = {}
         for doc in docs:
             merged.update(bench_view.instruction_versions(doc))
         return merged
@@ -133,14 +128,22 @@ def _version_notes(
 
 
 def instruction_checks(
-    base_docs: Sequence[dict[str, Any]], cand_docs: Sequence[dict[str, Any]], rules: GateRules
+    base_docs: Sequence[Mapping[str, object]],
+    cand_docs: Sequence[Mapping[str, object]],
+    rules: GateRules,
 ) -> tuple[list[Check], list[str]]:
-    """Every benchmark counted on either side, judged, and notes (nothing if neither counted)."""
+    """Every benchmark counted on either side, judged, and notes (nothing if neither counted).
+
+    The gate's documents come as it read them (results and bench alike, untyped):
+    only bench documents (``is_bench_json``) are read.
+    """
     rule = rules.metrics.get(METRIC)
     if rule is None or not rule.enabled:
         return [], []
-    base, base_counted = _side(base_docs)
-    cand, cand_counted = _side(cand_docs)
+    base_bench = [d for d in base_docs if is_bench_json(d)]
+    cand_bench = [d for d in cand_docs if is_bench_json(d)]
+    base, base_counted = _side(base_bench)
+    cand, cand_counted = _side(cand_bench)
     if not base_counted and not cand_counted:
         return [], []
     checks = []
@@ -169,4 +172,4 @@ def instruction_checks(
             )
             continue
         checks.append(judge(names[fullname], base_value, cand_value, rule, samples))
-    return checks, _version_notes(base_docs, cand_docs)
+    return checks, _version_notes(base_bench, cand_bench)
