@@ -10,8 +10,7 @@ shown as a bracket, never as a capacity.
 
 from __future__ import annotations
 
-from loadtests.capacity.document import label
-from loadtests.model.capacity import CapacityDoc, ConfigEntry
+from loadtests.model.capacity import CapacityDoc, ConfigEntry, label
 from reports.html.templating import Section
 from reports.machine_view import speed_text
 

@@ -17,10 +17,9 @@ from typing import Literal, TypedDict
 from markupsafe import Markup
 
 from loadtests import atomic
-from loadtests.capacity.compare import BASELINE, cells, what_moves
-from loadtests.capacity.document import label
-from loadtests.model.capacity import CapacityDoc, ConfigEntry
+from loadtests.model.capacity import CapacityDoc, ConfigEntry, label
 from reports import capacity_machine
+from reports.capacity_compare import BASELINE, cells, what_moves
 from reports.html import sections, svg
 from reports.html.page import embed_json
 from reports.html.templating import Section, render

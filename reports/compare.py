@@ -2,7 +2,7 @@
 
 DESIGN.md rule 10: a comparison decides on independent runs. A change of a
 metric is *tested* only on its per-repeat values (one value per run), and
-only with the gate's own machinery: ``reports.gate.timing.test_repeats`` (the
+only with the gate's own machinery: ``reports.timing.test_repeats`` (the
 Hodges-Lehmann estimate, its interval and the Mann-Whitney test of the same
 samples), ``judge_family`` (Holm-Bonferroni, then different / same / unknown)
 and the gate's rules (``gate.toml``: its statistic, alpha, ``min_repeats`` and
@@ -26,10 +26,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports.configs import ConfigRuns
-from reports.gate.rules import GateRules, MetricRule
-from reports.gate.timing import Tested, judge_family, test_repeats
-from reports.gate.verdict import DIFFERENT, Check
 from reports.metrics import Metric
+from reports.rules import GateRules, MetricRule
+from reports.timing import Tested, judge_family, test_repeats
+from reports.verdict import DIFFERENT, Check
 
 SAMPLES_REPEATS = "repeats"
 SAMPLES_NONE = "none"

@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 
 from reports.compare import Comparison, compare_configs, shown_only, untested_note
 from reports.configs import ConfigRuns, find_config
-from reports.gate.rules import GateRules, load_rules
 from reports.metrics import GROUPS, METRICS, Metric, format_value, shown_unit
+from reports.rules import GateRules, load_rules
 
 NOT_DIFFERENT = "~"
 PARTIAL = "partial"

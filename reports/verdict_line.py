@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reports.configs import ConfigRuns
-from reports.gate.verdict import KIND, GateDoc
 from reports.table import SummaryTable
+from reports.verdict import KIND, GateDoc
 
 GATE_FILE = "gate.json"
 

@@ -17,7 +17,7 @@ from loadtests.capacity.search import Answer, Search, Verdict
 from loadtests.measure import document as results_document
 from loadtests.measure import speed
 from loadtests.measure.results import SCHEMA_VERSION
-from loadtests.model.capacity import Capacity, CapacityDoc, ConfigEntry, CurveStep
+from loadtests.model.capacity import Capacity, CapacityDoc, ConfigEntry, CurveStep, label
 from loadtests.model.machine import MachineSpeed
 from loadtests.orchestrate.config_spec import ConfigSpec
 from loadtests.orchestrate.scenario_file import Scenario
@@ -70,13 +70,6 @@ def config_entry(
 
 def entry_key(entry: ConfigEntry) -> tuple[str, int]:
     return entry["name"], entry.get("repeat", 1)
-
-
-def label(entry: ConfigEntry) -> str:
-    """The configuration's name, with ``#k`` when it was searched more than once."""
-    if entry.get("repeats", 1) > 1:
-        return f"{entry['name']} #{entry['repeat']}"
-    return str(entry["name"])
 
 
 def file_stem(entry: ConfigEntry) -> str:

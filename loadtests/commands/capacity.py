@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtests.capacity.axes import AXES
-from loadtests.capacity.compare import moves_lines
 from loadtests.capacity.document import summary_lines
 from loadtests.capacity.driver import CapacityOptions, run_capacity
 from loadtests.capacity.plan import check_plan, fixed_processes
@@ -33,6 +32,7 @@ from loadtests.model.errors import InputError
 from loadtests.model.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from loadtests.orchestrate.rundir import point_latest
 from loadtests.orchestrate.scenario_file import load_scenario
+from reports.capacity_compare import moves_lines
 from reports.capacity_page import build_capacity_report
 
 CAPACITY_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "capacity.toml"

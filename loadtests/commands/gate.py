@@ -32,12 +32,12 @@ from loadtests.commands.options import (
 )
 from loadtests.commands.running import RunSpec, prepare, report_failures, run_into, summarize
 from loadtests.commands.subcommand import Subcommand
+from loadtests.gate import ab
+from loadtests.gate import cli as stored_gate
+from loadtests.gate.cli import GateInputs
 from loadtests.model.errors import InputError
 from loadtests.model.exit_codes import EXIT_USAGE
-from loadtests.orchestrate import ab
 from loadtests.orchestrate.runner import Manifest
-from reports.gate import cli as stored_gate
-from reports.gate.cli import GateInputs
 
 GATE_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "gate.toml"
 # The options of one mode only, by dest and spelling: named when given in the other mode.

@@ -17,11 +17,11 @@ from pathlib import Path
 from loadtests.commands.options import CpuSets, Load, Output, Redis, Repeats, Rules
 from loadtests.commands.running import RunSpec, prepare
 from loadtests.commands.subcommand import Subcommand
+from loadtests.gate import ab, selfcheck
 from loadtests.model.exit_codes import EXIT_OK
 from loadtests.model.load import ScenarioError
-from loadtests.orchestrate import ab, selfcheck
 from loadtests.orchestrate.runner import RunOptions
-from reports.gate.rules import RulesError, load_rules
+from reports.rules import RulesError, load_rules
 
 GATE_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "gate.toml"
 

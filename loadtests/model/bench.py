@@ -9,7 +9,7 @@ benchmarks themselves; ``bench.ratio``'s handler/raw summary) and, with
 instructions per delivery with the versions they were counted with,
 ``bench.instructions.run``). docs/bench.md and docs/results-schema.md
 ("Micro-benchmarks") describe them; the reports (``reports.bench_view``) and
-the gate (``reports.gate.bench_checks``, ``reports.gate.instructions``) read them.
+the gate (``loadtests.gate.bench_checks``, ``loadtests.gate.instructions``) read them.
 """
 
 from __future__ import annotations

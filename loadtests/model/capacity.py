@@ -184,3 +184,10 @@ class PrecisionRow(TypedDict):
     other_verdicts: list[str]
     raw: Spread | None
     normalised: Spread | None
+
+
+def label(entry: ConfigEntry) -> str:
+    """The configuration's name, with ``#k`` when it was searched more than once."""
+    if entry.get("repeats", 1) > 1:
+        return f"{entry['name']} #{entry['repeat']}"
+    return str(entry["name"])

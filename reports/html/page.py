@@ -47,11 +47,11 @@ from markupsafe import Markup
 
 from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
-from reports.gate.verdict import GateDoc
 from reports.html import clocks, faults, machine, sections
 from reports.html.templating import Section, render
 from reports.loading import BenchDoc
 from reports.table import SummaryTable
+from reports.verdict import GateDoc
 from reports.verdict_line import verdict_line
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from loadtests.gate.decision import evaluate
 from reports.compare import SAMPLES_NONE, SAMPLES_REPEATS
 from reports.configs import find_config, group_configs
-from reports.gate.decision import evaluate
-from reports.gate.rules import load_rules
 from reports.metrics import METRICS_BY_KEY, MIB, format_value, shown_unit
+from reports.rules import load_rules
 from reports.summary_text import render_markdown, render_text, render_wide
 from reports.table import NOT_DIFFERENT, build_table
 from tests.reports.factory import make_results

@@ -1,6 +1,6 @@
 """Reports in-process for ``run`` and the A/B gate: the same verdict and page as the commands.
 
-Fixture runs stand in for load runs (``tests.reports.gate.repeats``), as in test_ab.py.
+Fixture runs stand in for load runs (``tests.loadtests.gate.repeats``), as in test_ab.py.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import pytest
 
 from loadtests.commands import gate
 from loadtests.commands.running import summarize
-from loadtests.orchestrate import ab
-from reports.gate.exit_codes import EXIT_PASS, EXIT_REGRESSION
+from loadtests.gate import ab
+from loadtests.model.exit_codes import EXIT_PASS, EXIT_REGRESSION
+from tests.loadtests.gate.repeats import repeat_of
 from tests.reports.factory import write_json
-from tests.reports.gate.repeats import repeat_of
 
 
 def _sides(out: Path, candidate_seed: int, jitter: float = 0.0) -> Path:

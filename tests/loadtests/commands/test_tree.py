@@ -21,9 +21,9 @@ from loadtests.model.exit_codes import (
     EXIT_INCONCLUSIVE,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_REGRESSION,
     EXIT_USAGE,
 )
-from reports.gate.exit_codes import EXIT_REGRESSION
 from tests.reports.factory import write_demo_run
 
 REPO = Path(__file__).resolve().parents[3]

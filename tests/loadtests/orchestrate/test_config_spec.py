@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from loadtests.gate import ab, selfcheck
 from loadtests.model.load import ScenarioError
-from loadtests.orchestrate import ab, selfcheck
 from loadtests.orchestrate.config_spec import (
     CommandServer,
     ConfigSpec,

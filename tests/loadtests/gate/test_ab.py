@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.gate import ab
+from loadtests.model.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
 from loadtests.model.load import ScenarioError
-from loadtests.orchestrate import ab
 from loadtests.orchestrate.runner import results_name
 from loadtests.orchestrate.scenario_file import Scenario, parse_scenario
-from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
+from tests.loadtests.gate.repeats import repeat_of
 from tests.reports.factory import write_json
-from tests.reports.gate.repeats import repeat_of
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import textwrap
 
-from reports.gate.instructions import UNIT as COUNT_UNIT
-from reports.gate.verdict import FAIL, INCONCLUSIVE, REGRESSION, Check, Verdict
+from loadtests.gate.instructions import UNIT as COUNT_UNIT
 from reports.metrics import format_value
 from reports.summary_text import aligned, markdown_table
+from reports.verdict import FAIL, INCONCLUSIVE, REGRESSION, Check, Verdict
 
 HEADER = [
     "metric",

@@ -26,10 +26,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from loadtests.model.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.config_spec import ConfigSpec, ReferenceServer
 from loadtests.orchestrate.scenario_file import MAX_REPEAT, Scenario
-from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 
 BASE, CANDIDATE = "base", "candidate"
 ORDERS = ("abba", "random")

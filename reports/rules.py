@@ -17,7 +17,7 @@ from loadtests.model import strict
 from reports.metrics import METRICS_BY_KEY
 from reports.stats import STATISTICS
 
-DEFAULT_RULES_PATH = Path(__file__).resolve().parents[1] / "gate.toml"
+DEFAULT_RULES_PATH = Path(__file__).resolve().parent / "gate.toml"
 
 # Metrics of the micro-benchmarks, judged per benchmark (load metrics come from reports.metrics).
 BENCH_METRICS = {

@@ -40,18 +40,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypedDict
 
+from loadtests.gate import ab, binomial, power
+from loadtests.gate.decision import evaluate
+from loadtests.model.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 from loadtests.model.load import ScenarioError
 from loadtests.model.results import ResultsDoc
-from loadtests.orchestrate import ab
 from loadtests.orchestrate.config_spec import ReferenceServer
 from loadtests.orchestrate.runner import Manifest, RunOptions, run_scenario
 from loadtests.orchestrate.scenario_file import Scenario
-from reports.gate import binomial, power
-from reports.gate.decision import evaluate
-from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
-from reports.gate.rules import GateRules
-from reports.gate.verdict import DIFFERENT
 from reports.loading import load_inputs
+from reports.rules import GateRules
+from reports.verdict import DIFFERENT
 
 DELAYS_MS = (1.0, 2.0)
 POOL_BASE_PER_BLOCK = 3  # base runs per block of the pool, beside one run of each delay

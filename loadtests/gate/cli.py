@@ -2,7 +2,7 @@
 
 The I/O edge of the gate: files and directories in, stdout, Markdown (also
 appended to ``$GITHUB_STEP_SUMMARY`` when the environment names one) and a
-JSON verdict out. The judgement itself is ``reports.gate.decision.evaluate``.
+JSON verdict out. The judgement itself is ``loadtests.gate.decision.evaluate``.
 The candidate's manifest (``run.json`` in a candidate directory, or
 ``--manifest``) tells the gate which candidate runs failed: those fail it.
 """
@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from loadtests.gate.correctness import RunRecord, manifest_records
+from loadtests.gate.decision import evaluate
+from loadtests.gate.report import render_markdown, render_text
 from loadtests.model.bench import BenchJson
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
-from reports.gate.correctness import RunRecord, manifest_records
-from reports.gate.decision import evaluate
-from reports.gate.report import render_markdown, render_text
-from reports.gate.rules import GateRules, RulesError, load_rules
 from reports.loading import InputError, default_output_dir, load_inputs
+from reports.rules import GateRules, RulesError, load_rules
 
 
 @dataclass(frozen=True)

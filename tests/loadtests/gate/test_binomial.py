@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from reports.gate.binomial import loss_bounds, wilson_interval
+from loadtests.gate.binomial import loss_bounds, wilson_interval
 
 
 def _cdf(k: int, n: int, p: float) -> float:

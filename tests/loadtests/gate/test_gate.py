@@ -14,11 +14,12 @@ from typing import Any
 
 import pytest
 
-from reports.gate.decision import evaluate
-from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
-from reports.gate.report import render_markdown, render_text
-from reports.gate.rules import load_rules, parse_rules
-from reports.gate.verdict import (
+from loadtests.gate.decision import evaluate
+from loadtests.gate.report import render_markdown, render_text
+from loadtests.model.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
+from reports.rules import load_rules, parse_rules
+from reports.stats import mann_whitney_u
+from reports.verdict import (
     DIFFERENT,
     FAIL,
     IMPROVEMENT,
@@ -31,9 +32,8 @@ from reports.gate.verdict import (
     Check,
     Verdict,
 )
-from reports.stats import mann_whitney_u
+from tests.loadtests.gate.repeats import repeat_of as _run
 from tests.reports.factory import make_bench, make_results
-from tests.reports.gate.repeats import repeat_of as _run
 
 RULES = load_rules()
 REPEATS = 6

@@ -29,8 +29,8 @@ from collections.abc import Mapping, Sequence
 
 from loadtests.model.bench import BenchJson, is_bench_json
 from reports import bench_view
-from reports.gate.rules import GateRules, MetricRule
-from reports.gate.verdict import (
+from reports.rules import GateRules, MetricRule
+from reports.verdict import (
     DIFFERENT,
     IMPROVEMENT,
     INCONCLUSIVE,

@@ -33,8 +33,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports.configs import ConfigRuns
-from reports.gate.rules import GateRules, MetricRule
-from reports.gate.verdict import (
+from reports.metrics import METRICS_BY_KEY, Metric
+from reports.rules import GateRules, MetricRule
+from reports.stats import Shift, get_statistic, holm, relative_shift
+from reports.verdict import (
     DIFFERENT,
     IMPROVEMENT,
     INCONCLUSIVE,
@@ -45,8 +47,6 @@ from reports.gate.verdict import (
     UNKNOWN,
     Check,
 )
-from reports.metrics import METRICS_BY_KEY, Metric
-from reports.stats import Shift, get_statistic, holm, relative_shift
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.loadtests.gate.repeats import repeat_of
 from tests.reports.factory import make_bench, write_json
-from tests.reports.gate.repeats import repeat_of
 
 ROOT = Path(__file__).resolve().parents[3]
 

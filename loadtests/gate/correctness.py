@@ -26,13 +26,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from loadtests.gate.binomial import loss_bounds
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns
-from reports.gate.binomial import loss_bounds
-from reports.gate.rules import GateRules
-from reports.gate.verdict import FAIL, PASS, Check
 from reports.loading import InputError
+from reports.rules import GateRules
+from reports.verdict import FAIL, PASS, Check
 
 FAILS_ALWAYS = ("incomplete",)
 FAILS_UNLESS_PLANNED = ("node_died", "redis_died", "connections_dropped")

@@ -3,7 +3,7 @@
 Rounds are the benchmark's repeats (``--benchmark-save-data`` writes them to
 ``stats.data``), scaled to ns per delivery by ``extra_info.per_delivery_ns /
 stats.mean``; the handler/raw ratio uses rounds paired by index. They are
-tested like load repeats (reports.gate.timing) and join the same Holm family.
+tested like load repeats (reports.timing) and join the same Holm family.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 
 from loadtests.model.bench import BenchJson, Benchmark, is_bench_json
 from reports import bench_view
-from reports.gate.rules import BENCH_METRICS, GateRules, MetricRule
-from reports.gate.timing import Tested, test_samples
+from reports.rules import BENCH_METRICS, GateRules, MetricRule
+from reports.timing import Tested, test_samples
 
 
 def _line(

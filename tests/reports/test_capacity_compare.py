@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtests.capacity import document
-from loadtests.capacity.compare import moves_lines, node_cpu_us_per_delivery, what_moves
+from reports.capacity_compare import moves_lines, node_cpu_us_per_delivery, what_moves
 from reports.capacity_page import build_capacity_report
 from tests.loadtests.capacity.test_document import _doc
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 
-from reports.gate.binomial import loss_bounds
-from reports.gate.correctness import RunRecord, manifest_records
-from reports.gate.decision import evaluate
-from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
-from reports.gate.report import render_text
-from reports.gate.rules import load_rules
-from reports.gate.verdict import FAIL, PASS, Verdict
+from loadtests.gate.binomial import loss_bounds
+from loadtests.gate.correctness import RunRecord, manifest_records
+from loadtests.gate.decision import evaluate
+from loadtests.gate.report import render_text
+from loadtests.model.exit_codes import EXIT_INCONCLUSIVE, EXIT_REGRESSION
 from reports.loading import InputError
+from reports.rules import load_rules
+from reports.verdict import FAIL, PASS, Verdict
 from tests.reports.factory import make_results
 
 RULES = load_rules()

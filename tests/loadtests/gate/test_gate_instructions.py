@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from reports.gate.decision import evaluate
-from reports.gate.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
-from reports.gate.instructions import METRIC, instruction_checks
-from reports.gate.rules import RulesError, load_rules, parse_rules
-from reports.gate.verdict import IMPROVEMENT, INCONCLUSIVE, PASS, REGRESSION
+from loadtests.gate.decision import evaluate
+from loadtests.gate.instructions import METRIC, instruction_checks
+from loadtests.model.exit_codes import EXIT_INCONCLUSIVE, EXIT_PASS, EXIT_REGRESSION
+from reports.rules import RulesError, load_rules, parse_rules
+from reports.verdict import IMPROVEMENT, INCONCLUSIVE, PASS, REGRESSION
 from tests.reports.factory import make_bench, write_json
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -199,7 +199,7 @@ def test_an_unknown_metric_option_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_the_table_shows_an_instruction_line_without_an_interval() -> None:
-    from reports.gate.report import render_markdown, render_text
+    from loadtests.gate.report import render_markdown, render_text
 
     verdict = evaluate([counted()], [counted({"handler": 1.03})], RULES)
     text = render_text(verdict)

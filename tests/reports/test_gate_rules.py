@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from loadtests.model import strict
-from reports.gate.rules import DEFAULT_RULES_PATH, RulesError, load_rules, parse_rules
+from reports.rules import DEFAULT_RULES_PATH, RulesError, load_rules, parse_rules
 
 
 def test_shipped_rules_cover_the_documented_metrics() -> None:

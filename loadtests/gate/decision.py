@@ -3,19 +3,19 @@
 Pure: ``evaluate(base_docs, cand_docs, rules)`` takes parsed JSON documents
 (results files and/or pytest-benchmark files, told apart by their shape) and
 the candidate's planned runs (from ``run.json``), and returns a ``Verdict``;
-reading files, printing and exit codes live in ``reports.gate.cli``. The
+reading files, printing and exit codes live in ``loadtests.gate.cli``. The
 order of judgement, and why:
 
-1. Correctness first (reports.gate.correctness): a failed, incomplete or
+1. Correctness first (loadtests.gate.correctness): a failed, incomplete or
    missing candidate run, an unplanned dead node or dropped connections, or
    loss, leaks or duplicates beyond what injected faults explain fail
    outright, whatever the timing: fast and wrong is not a pass.
 2. Comparability: a starved or saturated generator, a saturated server, a
    broken baseline run or a different scenario make that configuration's
    timing inconclusive (exit 3), never a regression.
-3. Timing (reports.gate.timing): per-repeat estimate, interval and test for
+3. Timing (reports.timing): per-repeat estimate, interval and test for
    every rule, Holm-Bonferroni over the whole family, three outcomes.
-4. Instruction counts (reports.gate.instructions): deterministic, so judged by
+4. Instruction counts (loadtests.gate.instructions): deterministic, so judged by
    their change against the margin alone, outside the Holm family.
 """
 
@@ -23,18 +23,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from loadtests.gate import correctness
+from loadtests.gate.bench_checks import bench_tests
+from loadtests.gate.correctness import RunRecord
+from loadtests.gate.instructions import instruction_checks
 from loadtests.model.bench import BenchJson
 from loadtests.model.json_object import JsonObject
 from loadtests.model.results import ResultsDoc
 from reports.configs import ConfigRuns, group_configs
-from reports.gate import correctness
-from reports.gate.bench_checks import bench_tests
-from reports.gate.correctness import RunRecord
-from reports.gate.instructions import instruction_checks
-from reports.gate.rules import GateRules
-from reports.gate.timing import Tested, judge_family, load_tests
-from reports.gate.verdict import FAIL, Check, Verdict, conclude
 from reports.loading import is_bench, is_results
+from reports.rules import GateRules
+from reports.timing import Tested, judge_family, load_tests
+from reports.verdict import FAIL, Check, Verdict, conclude
 
 
 def _pair_one_a_side(

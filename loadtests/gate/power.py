@@ -15,10 +15,10 @@ import random
 from collections.abc import Sequence
 
 from loadtests.model.results import ResultsDoc
-from reports.gate.rules import GateRules
-from reports.gate.timing import decide, test_samples
-from reports.gate.verdict import REGRESSION
 from reports.metrics import METRICS_BY_KEY
+from reports.rules import GateRules
+from reports.timing import decide, test_samples
+from reports.verdict import REGRESSION
 
 GRID_PCT = tuple(range(1, 101))
 

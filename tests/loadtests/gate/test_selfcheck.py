@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.gate import selfcheck
 from loadtests.model.load import ScenarioError
-from loadtests.orchestrate import selfcheck
 from loadtests.orchestrate.scenario_file import parse_scenario
-from reports.gate.rules import load_rules
+from reports.rules import load_rules
+from tests.loadtests.gate.repeats import repeat_of
 from tests.reports.factory import write_json
-from tests.reports.gate.repeats import repeat_of
 
 
 def test_pool_matrix_adds_one_delayed_copy_of_the_base_per_delay() -> None:
