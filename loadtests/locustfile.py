@@ -47,7 +47,7 @@ from loadtests.csv_writer_stop import stop_csv_writer
 from loadtests.model.exit_codes import EXIT_USAGE
 from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load, ScenarioError
-from loadtests.model.profile import ProtocolError, load_profile
+from loadtests.model.profile import ProfileError, load_profile
 from loadtests.users.bench_user import USER_CLASSES, BroadcastUser, EchoUser, RoomUser
 from loadtests.webui.install import install_web_ui
 
@@ -148,7 +148,7 @@ def settings_from(options: Any) -> RunSettings:
     if getattr(options, "roombench_profile", ""):
         try:
             scenario = replace(scenario, protocol=load_profile(options.roombench_profile))
-        except ProtocolError as exc:
+        except ProfileError as exc:
             raise ScenarioError(str(exc).replace("--profile", "--roombench-profile", 1)) from exc
     control = getattr(options, "roombench_control", "")
     return RunSettings(

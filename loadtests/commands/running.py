@@ -30,7 +30,7 @@ from loadtests.commands.options import (
 )
 from loadtests.commands.report import SummaryCommand, run_summary
 from loadtests.model.load import ScenarioError
-from loadtests.model.profile import ProtocolError, load_profile
+from loadtests.model.profile import ProfileError, load_profile
 from loadtests.orchestrate.redis_check import check_queue_urls
 from loadtests.orchestrate.runner import Manifest, RunOptions, results_name, run_scenario
 from loadtests.orchestrate.scenario_file import Scenario, load_scenario, target_scenario
@@ -88,7 +88,7 @@ def prepare(spec: RunSpec) -> Scenario:
     if target.profile:
         try:
             matrix = matrix.with_protocol(load_profile(target.profile))
-        except ProtocolError as exc:
+        except ProfileError as exc:
             raise ScenarioError(str(exc)) from exc
     if spec.selection.only:
         matrix = matrix.only(list(spec.selection.only))

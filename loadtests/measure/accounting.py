@@ -32,7 +32,7 @@ needs to know whose clock stamped each: only then (``split_workers`` = W > 1)
 does a receiver file fan-out latencies per sender worker rank (``g % W``,
 ``model.layout``), and only then does the receive path pay one more branch.
 
-Every counter goes to the ``Bucket`` of the message's *send* second
+Every counter goes to the ``RawSecond`` of the message's *send* second
 (``t_ns // 1e9``): the master sums the buckets of the window's seconds, so the
 worker never needs to know the window to count.
 
@@ -67,7 +67,7 @@ REJOINING = 5  # reconnected, re-join sent: still expected under the first inter
 EXPECTING = (JOINED, AWAY, REJOINING)  # states whose strict interval is open
 
 
-# A Bucket's counters, written once (the recorder's deltas and the master's sums use them).
+# A RawSecond's counters, written once (the recorder's deltas and the master's sums use them).
 # Message counters are keyed by the message's send second; ``dropped`` (connections
 # the harness did not close), ``rejoined`` and ``reconnect_us`` by the second of the
 # drop or re-join.
@@ -89,8 +89,12 @@ COUNT_NAMES: tuple[CountName, ...] = (
 LATENCY_NAMES = ("fanout_us", "self_us", "lag_us", "reconnect_us")
 
 
-class Bucket:
-    """Counters and raw latencies (µs) of one second."""
+class RawSecond:
+    """Counters and raw latencies (µs) of one send second, on one worker process.
+
+    The master's ``measure.second.Second`` is the same second summed over processes, its
+    latencies in HDR histograms; the recorder turns a ``RawSecond`` into a delta entry.
+    """
 
     __slots__ = (*COUNT_NAMES, *LATENCY_NAMES, "fanout_split")
 
@@ -138,10 +142,10 @@ class Bucket:
         }
 
 
-def bucket(buckets: dict[int, Bucket], second: int) -> Bucket:
+def bucket(buckets: dict[int, RawSecond], second: int) -> RawSecond:
     found = buckets.get(second)
     if found is None:
-        found = buckets[second] = Bucket()
+        found = buckets[second] = RawSecond()
     return found
 
 
@@ -181,7 +185,7 @@ _NEVER_SHARED = _NeverShared()
 class ReceiverLedger:
     """One receiver's memberships, dedupe bitmaps and counters.
 
-    ``buckets`` is the process's shared ``{send second: Bucket}``; closed strict
+    ``buckets`` is the process's shared ``{send second: RawSecond}``; closed strict
     intervals are appended to ``intervals``. The last ``grace_s`` of strict
     receipts are kept per membership to reclassify them when a leave is sent
     (or the connection drops). ``split_workers`` W > 1 files fan-out latencies
@@ -194,7 +198,7 @@ class ReceiverLedger:
     def __init__(
         self,
         receiver: int,
-        buckets: dict[int, Bucket],
+        buckets: dict[int, RawSecond],
         intervals: list[Interval],
         grace_s: float = 1.0,
         away_intervals: list[Interval] | None = None,
@@ -310,7 +314,7 @@ class ReceiverLedger:
         second = t_ns // NS_PER_S
         b = self.buckets.get(second)
         if b is None:
-            b = self.buckets[second] = Bucket()
+            b = self.buckets[second] = RawSecond()
         key = (sender, room)
         seen = self._seen.get(key)
         if seen is None:
@@ -370,7 +374,7 @@ class ReceiverLedger:
             b.optional += 1
 
     @staticmethod
-    def _note_away_receipt(m: Membership, t_ns: int, b: Bucket) -> None:
+    def _note_away_receipt(m: Membership, t_ns: int, b: RawSecond) -> None:
         # Off the common path: only memberships that were ever away get here.
         for start_ns, end_ns in m.away:
             if start_ns <= t_ns < end_ns:

@@ -1,7 +1,7 @@
 """One generator process's measurements, and the deltas it reports to the master.
 
 Every Locust process that runs users holds one ``Recorder``: the per-send-second
-``Bucket``s its receivers and senders fill, connect and join latencies, event
+``RawSecond``s its receivers and senders fill, connect and join latencies, event
 counters, the send log (``t_ns`` per room), closed strict membership intervals,
 connected-user samples and its own CPU/RSS samples. ``take_delta`` turns what
 accumulated since the last call into a plain, msgpack-able dict — histograms
@@ -30,12 +30,12 @@ import psutil
 
 from loadtests.measure import hdr, schedstat
 from loadtests.measure.accounting import (
-    Bucket,
     Interval,
+    RawSecond,
     ReceiverLedger,
     bucket,
 )
-from loadtests.model.results import Delta, DeltaBucket, DeltaSamples, EmptyDelta, LatencyKind
+from loadtests.model.results import Delta, DeltaSamples, DeltaSecond, EmptyDelta, LatencyKind
 from loadtests.units import NS_PER_S
 from loadtests.wire import readpoll
 
@@ -71,7 +71,7 @@ class Recorder:
         self.grace_s = grace_s
         self.rank = rank  # this worker's rank: the receiver side of split fan-out
         self.split_workers = split_workers  # W > 1: fan-out split by sender rank
-        self.buckets: dict[int, Bucket] = {}
+        self.buckets: dict[int, RawSecond] = {}
         self.intervals: list[Interval] = []
         self.away_intervals: list[Interval] = []
         self.connect_us = array("q")
@@ -154,9 +154,9 @@ class Recorder:
         """
         if self.closed:
             return {}
-        buckets: dict[str, DeltaBucket] = {}
+        buckets: dict[str, DeltaSecond] = {}
         for second, b in self.buckets.items():
-            entry: DeltaBucket = {**b.counts()}
+            entry: DeltaSecond = {**b.counts()}
             clamped: dict[str, list[int]] = {}
             kinds: tuple[tuple[LatencyKind, array], ...] = (
                 ("fanout", b.fanout_us),

@@ -36,7 +36,8 @@ DENSE_SECONDS = 8
 
 @dataclass
 class Second:
-    """Everything sent in one second, summed over processes.
+    """Everything sent in one second, summed over processes (each worker process keeps its
+    own ``measure.accounting.RawSecond`` and sends it in deltas).
 
     Its histograms are dense while it is recent and hdrh's compressed encoding once
     ``compact`` ran (decoding is lossless: the same counts, hence the same figures).

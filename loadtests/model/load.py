@@ -19,7 +19,7 @@ from typing import Any
 from loadtests.model import strict
 from loadtests.model.churn import Churn
 from loadtests.model.json_object import JsonObject
-from loadtests.model.profile import REFERENCE, Protocol, ProtocolError
+from loadtests.model.profile import REFERENCE, ProfileError, Protocol
 
 USER_CLASSES = ("room", "broadcast", "echo")
 RECONNECT_TARGETS = ("same", "any")
@@ -91,7 +91,7 @@ class Load:
         if not isinstance(protocol, Protocol):
             try:
                 protocol = Protocol.from_dict(protocol, "scenario.protocol")
-            except ProtocolError as exc:
+            except ProfileError as exc:
                 raise ScenarioError(str(exc)) from exc
         scenario = _build(cls, values, "", churn=churn, protocol=protocol)
         scenario.check()

@@ -34,7 +34,7 @@ from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 from loadtests.model.profile_checks import (
     KEY_CHECKS,
-    ProtocolError,
+    ProfileError,
     count_whole,
     fail,
     render,
@@ -98,9 +98,9 @@ class Protocol:
         ``join_rooms_payload`` joins one room a call; one that sets ``send_event``
         but not ``receive_event`` receives on ``send_event``.
         """
-        table = strict.table_of(mapping, where, ProtocolError)
+        table = strict.table_of(mapping, where, ProfileError)
         fields = {f.name: f for f in dataclasses.fields(cls)}
-        strict.check_keys(table, set(fields), where, ProtocolError)
+        strict.check_keys(table, set(fields), where, ProfileError)
         values = dict(table)
         if "join_payload" in values and "join_rooms_payload" not in values:
             values["join_rooms_payload"] = None
@@ -114,7 +114,7 @@ class Protocol:
         return protocol
 
     def check(self, where: str = "protocol") -> None:
-        """Raise ProtocolError on what a value-by-value check cannot see."""
+        """Raise ProfileError on what a value-by-value check cannot see."""
         stamp_places = count_whole(self.send_payload, "stamp")
         if stamp_places > 1:
             fail(f"{where}.send_payload", '"{stamp}" appears more than once', "one place")
@@ -236,7 +236,7 @@ def load_profile(spec: str, base_dir: Path = Path("."), where: str = "--profile"
             )
     elif not path.is_absolute():
         path = base_dir / path
-    doc = strict.read_toml(path, ProtocolError, "profile file")
+    doc = strict.read_toml(path, ProfileError, "profile file")
     doc.setdefault("name", path.stem)
     return Protocol.from_dict(doc, f"{path}")
 
@@ -245,4 +245,4 @@ def protocol_from(value: Any, where: str, base_dir: Path = Path(".")) -> Protoco
     """A scenario's ``protocol``: a profile name or file (a string), or a table."""
     if isinstance(value, str):
         return load_profile(value, base_dir, where)
-    return Protocol.from_dict(strict.table_of(value, where, ProtocolError), where)
+    return Protocol.from_dict(strict.table_of(value, where, ProfileError), where)

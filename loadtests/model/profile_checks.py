@@ -4,7 +4,7 @@ Templates are JSON values whose strings may hold placeholders (``{room}``):
 ``render`` fills them, ``placeholders`` lists them so a profile naming an
 unknown one is refused before anything runs. Each profile key has a check
 here (``KEY_CHECKS``) that returns the value to keep or raises
-``ProtocolError`` in the one wording (``KEY: what is wrong; allowed: …``).
+``ProfileError`` in the one wording (``KEY: what is wrong; allowed: …``).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ _RESERVED_HEADERS = frozenset(
 )
 
 
-class ProtocolError(strict.InputError):
+class ProfileError(strict.InputError):
     """A profile key is unknown or its value is wrong; the message names it."""
 
 
@@ -66,7 +66,7 @@ def count_whole(template: Any, name: str) -> int:
 
 
 def fail(key: str, problem: str, allowed: str) -> None:
-    strict.fail(key, problem, allowed, ProtocolError)
+    strict.fail(key, problem, allowed, ProfileError)
 
 
 def _template(
@@ -100,7 +100,7 @@ def _check_json(value: Any, key: str) -> None:
 
 
 def _event(value: Any, key: str, *, may_be_empty: bool = False) -> str:
-    name = strict.typed(value, str, key, ProtocolError)
+    name = strict.typed(value, str, key, ProfileError)
     if may_be_empty and name == "":
         return name
     if not _EVENT.match(name) or name in ("connect", "disconnect", "connect_error"):
@@ -114,7 +114,7 @@ def _event(value: Any, key: str, *, may_be_empty: bool = False) -> str:
 
 
 def _string_table(value: Any, key: str) -> dict[str, str]:
-    table = strict.table_of(value, key, ProtocolError)
+    table = strict.table_of(value, key, ProfileError)
     for name, item in table.items():
         if not isinstance(item, str):
             fail(f"{key}.{name}", f"{item!r} is not a string", "string values")
@@ -135,14 +135,14 @@ def _headers(value: Any, key: str) -> dict[str, str]:
 
 
 def _namespace(value: Any, key: str) -> str:
-    name = strict.typed(value, str, key, ProtocolError)
+    name = strict.typed(value, str, key, ProfileError)
     if not re.fullmatch(r"/[^,\s]*", name):
         fail(key, f"{name!r} is not a namespace", '"/" or "/name" (no commas or spaces)')
     return name
 
 
 def _receive_path(value: Any, key: str) -> str:
-    path = strict.typed(value, str, key, ProtocolError)
+    path = strict.typed(value, str, key, ProfileError)
     if path and not all(path.split(".")):
         fail(key, f"{path!r} has an empty segment", 'dotted keys like "data._rb" or "1.msg"')
     return path
@@ -151,7 +151,7 @@ def _receive_path(value: Any, key: str) -> str:
 def _auth(value: Any, key: str) -> JsonObject | None:
     if value is None:  # JSON null (a profile carried to Locust): no auth
         return None
-    table = dict(strict.table_of(value, key, ProtocolError))
+    table = dict(strict.table_of(value, key, ProfileError))
     return dict(_template(CONNECT_PLACEHOLDERS)(table, key))
 
 
@@ -162,7 +162,7 @@ def _join_rooms(value: Any, key: str) -> Any:
 
 
 def _stamp_key(value: Any, key: str) -> str:
-    name = strict.typed(value, str, key, ProtocolError)
+    name = strict.typed(value, str, key, ProfileError)
     if not name:
         fail(key, "empty", "a key name such as _rb")
     return name
@@ -170,14 +170,12 @@ def _stamp_key(value: Any, key: str) -> str:
 
 def _settle(value: Any, key: str) -> float:
     return float(
-        strict.in_range(
-            strict.typed(value, float, key, ProtocolError), 0, 60_000, key, ProtocolError
-        )
+        strict.in_range(strict.typed(value, float, key, ProfileError), 0, 60_000, key, ProfileError)
     )
 
 
 def _name(value: Any, key: str) -> str:
-    name = strict.typed(value, str, key, ProtocolError)
+    name = strict.typed(value, str, key, ProfileError)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", name):
         fail(key, f"{name!r} is not a valid name", "1-64 of letters, digits, '_', '.', '-'")
     return name
@@ -193,7 +191,7 @@ KEY_CHECKS: dict[str, Callable[[Any, str], Any]] = {
     "join_event": _event,
     "join_payload": _template(JOIN_PLACEHOLDERS),
     "join_rooms_payload": _join_rooms,
-    "join_ack": lambda v, k: strict.typed(v, bool, k, ProtocolError),
+    "join_ack": lambda v, k: strict.typed(v, bool, k, ProfileError),
     "join_settle_ms": _settle,
     "leave_event": _event,
     "leave_payload": _template(JOIN_PLACEHOLDERS),

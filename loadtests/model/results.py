@@ -399,7 +399,7 @@ class DeltaCounts(TypedDict):
     shared_stamp: int  # fan-out receipts whose read's kernel stamp may be late
 
 
-class DeltaBucket(DeltaCounts, total=False):
+class DeltaSecond(DeltaCounts, total=False):
     """One second of a delta: its counts, and each latency kind recorded, HDR-encoded (µs)."""
 
     fanout: str
@@ -429,7 +429,7 @@ class Delta(TypedDict):
     rank: int  # the receiver side of split fan-out
     pid: int
     host: str
-    buckets: dict[str, DeltaBucket]  # by second (str: msgpack map keys)
+    buckets: dict[str, DeltaSecond]  # by second (str: msgpack map keys)
     connect: str  # HDR-encoded (µs), "" when none
     join: str
     connect_range: list[int]

@@ -23,7 +23,7 @@ from loadtests.cluster.supervisor import QUEUES, check_topology
 from loadtests.cluster.targets import TargetURLError, target_url
 from loadtests.model import strict
 from loadtests.model.load import Load, ScenarioError
-from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from
+from loadtests.model.profile import REFERENCE, ProfileError, Protocol, protocol_from
 from loadtests.orchestrate.config_spec import (
     MAX_NODES,
     CommandServer,
@@ -72,7 +72,7 @@ def parse_config(
     if "protocol" in table:
         try:
             protocol = protocol_from(table["protocol"], f"{where}.protocol", base_dir)
-        except ProtocolError as exc:
+        except ProfileError as exc:
             raise ScenarioError(str(exc)) from exc
     common = _Common(name, own_load, protocol)
     if "command" in table and "target" in table:

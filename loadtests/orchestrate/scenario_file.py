@@ -67,7 +67,7 @@ from loadtests.cluster.cpusets import CpuPlan
 from loadtests.model import strict
 from loadtests.model.json_object import JsonObject
 from loadtests.model.load import Load, ScenarioError
-from loadtests.model.profile import REFERENCE, Protocol, ProtocolError, protocol_from
+from loadtests.model.profile import REFERENCE, ProfileError, Protocol, protocol_from
 from loadtests.orchestrate import generator_size
 from loadtests.orchestrate.config_spec import ConfigSpec
 from loadtests.orchestrate.config_table import parse_config
@@ -177,7 +177,7 @@ def parse_scenario(doc: Mapping[str, Any], source: str = "<scenario>") -> Scenar
             base_protocol = protocol_from(
                 doc["protocol"], f"{source}.protocol", Path(source).parent
             )
-        except ProtocolError as exc:
+        except ProfileError as exc:
             raise ScenarioError(str(exc)) from exc
         load = replace(load, protocol=base_protocol)
     tables = doc.get("config")

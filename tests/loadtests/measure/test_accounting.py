@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from loadtests.measure.accounting import Bucket, ReceiverLedger, expected_strict
+from loadtests.measure.accounting import RawSecond, ReceiverLedger, expected_strict
 
 S = 1_000_000_000
 ROOM = "room-0"
@@ -10,13 +10,13 @@ ROOM = "room-0"
 
 def ledger(
     receiver: int = 1, grace_s: float = 1.0
-) -> tuple[ReceiverLedger, dict[int, Bucket], list]:
-    buckets: dict[int, Bucket] = {}
+) -> tuple[ReceiverLedger, dict[int, RawSecond], list]:
+    buckets: dict[int, RawSecond] = {}
     intervals: list = []
     return ReceiverLedger(receiver, buckets, intervals, grace_s), buckets, intervals
 
 
-def totals(buckets: dict[int, Bucket]) -> dict[str, int]:
+def totals(buckets: dict[int, RawSecond]) -> dict[str, int]:
     keys = ("sent", "strict", "optional", "duplicated", "leaked", "reordered")
     out = {k: sum(getattr(b, k) for b in buckets.values()) for k in keys}
     out["fanout"] = sum(len(b.fanout_us) for b in buckets.values())
@@ -101,7 +101,7 @@ def test_expected_strict_counts_window_sends_inside_intervals() -> None:
 
 def test_loss_is_expected_minus_strict_deliveries() -> None:
     """End to end in miniature: 3 receivers, one misses a message, one joins late."""
-    buckets: dict[int, Bucket] = {}
+    buckets: dict[int, RawSecond] = {}
     intervals: list = []
     receivers = {r: ReceiverLedger(r, buckets, intervals, 1.0) for r in (1, 2, 3)}
     for r, led in receivers.items():

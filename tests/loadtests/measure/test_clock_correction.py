@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 
 from loadtests.measure import hdr
-from loadtests.measure.accounting import Bucket, ReceiverLedger
+from loadtests.measure.accounting import RawSecond, ReceiverLedger
 from loadtests.measure.aggregate import Aggregate
 from loadtests.measure.clocks import ClockTable, RoundTrip, WorkerClock
 from loadtests.measure.recorder import Recorder
@@ -56,7 +56,7 @@ def _values(histogram: object) -> list[int]:
 
 def test_the_ledger_splits_fanout_by_sender_rank_only_when_asked() -> None:
     for split_workers, expect_split in ((0, None), (2, {0: [900], 1: [800]})):
-        buckets: dict[int, Bucket] = {}
+        buckets: dict[int, RawSecond] = {}
         ledger = ReceiverLedger(3, buckets, [], split_workers=split_workers)
         ledger.join_sent(ROOM, 0)
         ledger.join_acked(ROOM, 1)
@@ -168,7 +168,7 @@ def test_one_host_negatives_are_counted_too() -> None:
 
 def test_split_deltas_carry_signed_pairs() -> None:
     recorder = Recorder("worker-1", rank=1, split_workers=2)
-    b = recorder.buckets.setdefault(START_S, Bucket())
+    b = recorder.buckets.setdefault(START_S, RawSecond())
     b.fanout_from(0).extend(array("q", [-5, 7]))
     entry = recorder.take_delta()["buckets"][str(START_S)]
     assert set(entry["fanout_split"]) == {"0"}

@@ -10,8 +10,8 @@ import pytest
 from loadtests.model.load import Load, ScenarioError
 from loadtests.model.profile import (
     REFERENCE,
+    ProfileError,
     Protocol,
-    ProtocolError,
     load_profile,
     profile_names,
     render,
@@ -142,7 +142,7 @@ def test_connect_options_are_templated_per_user() -> None:
     ],
 )
 def test_bad_profiles_are_errors_naming_the_key(table: dict[str, object], message: str) -> None:
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProfileError) as caught:
         Protocol.from_dict(table)
     assert str(caught.value).startswith(message), str(caught.value)
 
@@ -153,14 +153,14 @@ def test_event_names_with_spaces_are_fine() -> None:
 
 def test_unknown_profile_name_lists_the_ready_made_ones(tmp_path: Path) -> None:
     with pytest.raises(
-        ProtocolError, match=r"--profile: no ready-made profile 'nodejs'; allowed: .*reference"
+        ProfileError, match=r"--profile: no ready-made profile 'nodejs'; allowed: .*reference"
     ):
         load_profile("nodejs")
     path = tmp_path / "mine.toml"
     path.write_text('send_event = "say"\nreceive_path = "x"\n')
     assert load_profile(str(path)).name == "mine"
     path.write_text('send_event = "say"\nrecieve_path = "x"\n')
-    with pytest.raises(ProtocolError, match=r"mine.toml.recieve_path: unknown key"):
+    with pytest.raises(ProfileError, match=r"mine.toml.recieve_path: unknown key"):
         load_profile(str(path))
 
 

@@ -5,7 +5,7 @@ from typing import get_args
 
 from loadtests.abuse.conn import Tally
 from loadtests.measure import aggregate, recorder
-from loadtests.measure.accounting import COUNT_NAMES, Bucket
+from loadtests.measure.accounting import COUNT_NAMES, RawSecond
 from loadtests.measure.schema import optional, required
 from loadtests.model.results import (
     AbuseOutcome,
@@ -20,7 +20,7 @@ from loadtests.model.results import (
 def test_count_names_are_the_delta_counts_in_order():
     assert get_args(CountName) == COUNT_NAMES
     assert required(DeltaCounts) == COUNT_NAMES
-    assert tuple(Bucket().counts()) == COUNT_NAMES
+    assert tuple(RawSecond().counts()) == COUNT_NAMES
 
 
 def test_latency_kinds_match_the_aggregate():

@@ -6,7 +6,7 @@ import time
 
 import gevent
 
-from loadtests.measure.accounting import Bucket, ReceiverLedger
+from loadtests.measure.accounting import RawSecond, ReceiverLedger
 from loadtests.model.profile import REFERENCE, Protocol
 from loadtests.users.kinds import KINDS, kind_for
 from loadtests.users.probe import MARKER, ReceiveProbe, check_at_window_start
@@ -22,8 +22,8 @@ WRAPPED = Protocol.from_dict(
 )
 
 
-def joined_ledger() -> tuple[ReceiverLedger, dict[int, Bucket]]:
-    buckets: dict[int, Bucket] = {}
+def joined_ledger() -> tuple[ReceiverLedger, dict[int, RawSecond]]:
+    buckets: dict[int, RawSecond] = {}
     ledger = ReceiverLedger(1, buckets, [])
     ledger.join_sent("room-0", 0)
     ledger.join_acked("room-0", 1)
