@@ -30,6 +30,9 @@ from loadtests.model.capacity import (
 )
 
 BASELINE = "untuned"
+# The tuning study changes one setting of this configuration at a time: each row says
+# whether it differs from it beyond the spread of both (their ranges do not overlap).
+REFERENCE = "shipped"
 # Verdicts whose capacity is a lower bound: the search never found the server's limit.
 LOWER_BOUND_VERDICTS = ("above-range", "generator-limited")
 COUNTED_VERDICTS = ("capacity", *LOWER_BOUND_VERDICTS)
@@ -115,13 +118,42 @@ def what_moves(doc: CapacityDoc) -> list[MovesRow]:
             "ratio_low": None,
             "ratio_high": None,
             "node_cpu_us_per_delivery": round(statistics.median(cpus), 1) if cpus else None,
+            "against_reference": None,
         }
         if caps and base:
             row["ratio"] = round(statistics.median(caps) / statistics.median(base), 2)
             row["ratio_low"] = round(min(caps) / max(base), 2)
             row["ratio_high"] = round(max(caps) / min(base), 2)
         rows.append(row)
+    if REFERENCE in groups:
+        reference = groups[REFERENCE]
+        for row in rows:
+            row["against_reference"] = (
+                "reference"
+                if row["name"] == REFERENCE
+                else beyond_spread(groups[row["name"]], reference)
+            )
     return rows
+
+
+def beyond_spread(searches: list[ConfigEntry], reference: list[ConfigEntry]) -> str:
+    """Whether ``searches`` differ from ``reference`` beyond the spread of both.
+
+    Only with 2 or more capacities a side (one search says nothing of its spread).
+    "higher" needs the reference's every capacity to be exact (a lower bound there could
+    be higher still), "lower" this configuration's; otherwise overlapping ranges, or a
+    side that cannot be compared, are "within the spread".
+    """
+    caps, ref_caps = _capacities(searches), _capacities(reference)
+    if len(caps) < 2 or len(ref_caps) < 2:
+        return "spread unknown (fewer than 2 capacities a side)"
+    exact = all(e["verdict"] == "capacity" for e in searches)
+    ref_exact = all(e["verdict"] == "capacity" for e in reference)
+    if min(caps) > max(ref_caps) and ref_exact:
+        return "higher"
+    if max(caps) < min(ref_caps) and exact:
+        return "lower"
+    return "within the spread"
 
 
 def _range_text(row: MovesRow, low: RangeLow, high: RangeHigh, fmt: str) -> str:
@@ -152,13 +184,19 @@ def moves_lines(doc: CapacityDoc) -> list[str]:
         return []
     searches = max(row["searches"] for row in rows)
     over = f"; median (range) of {searches} searches" if searches > 1 else ""
+    against = any(row["against_reference"] is not None for row in rows)
     lines = [
         f"What moves capacity (deliveries/s against {BASELINE!r}; node CPU per delivery at the "
-        f"knee{over}):"
+        f"knee{over}"
+        + (f"; against {REFERENCE!r}: beyond the spread of both?" if against else "")
+        + "):"
     ]
     for row in rows:
         capacity, ratio = cells(row)
         cpu = row["node_cpu_us_per_delivery"]
         cpu_text = "-" if cpu is None else f"{cpu:.1f} µs"
-        lines.append(f"  {row['name']:<18} {capacity:>26} {ratio:>20} {cpu_text:>9}")
+        line = f"  {row['name']:<18} {capacity:>26} {ratio:>20} {cpu_text:>9}"
+        if against:
+            line += f"  {row['against_reference'] or '-'}"
+        lines.append(line)
     return lines

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from loadtests import atomic
 from loadtests.model.capacity import CapacityDoc, ConfigEntry, label
 from reports import capacity_machine
-from reports.capacity_compare import BASELINE, cells, what_moves
+from reports.capacity_compare import BASELINE, REFERENCE, cells, what_moves
 from reports.html import sections, svg
 from reports.html.page import embed_json
 from reports.html.templating import Section, render
@@ -96,6 +96,7 @@ def _moves(doc: CapacityDoc) -> list[dict[str, str]]:
                 "capacity": capacity,
                 "ratio": ratio,
                 "cpu": _num(row["node_cpu_us_per_delivery"], 1),
+                "against": row["against_reference"] or "",
             }
         )
     return rows
@@ -163,6 +164,7 @@ def render_capacity_page(doc: CapacityDoc, generated_utc: str) -> str:
     incomplete = "; ".join(
         f"{label(c)}: {c['incomplete']}" for c in doc["configs"] if c.get("incomplete")
     ) or ("interrupted" if doc.get("interrupted") else "")
+    moves = _moves(doc)
     page = [
         Section(
             "generated.html",
@@ -181,8 +183,10 @@ def render_capacity_page(doc: CapacityDoc, generated_utc: str) -> str:
                     svg_markup(hockey_stick(doc, "p50_us")),
                 ],
                 "curves": _curves(doc),
-                "moves": _moves(doc),
+                "moves": moves,
+                "moves_against": any(row["against"] for row in moves),
                 "baseline": BASELINE,
+                "reference": REFERENCE,
             },
         ),
         capacity_machine.section(doc),  # speed, normalised capacity, bracket, windows

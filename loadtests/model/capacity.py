@@ -159,6 +159,10 @@ class MovesRow(TypedDict):
     ratio_low: float | None
     ratio_high: float | None
     node_cpu_us_per_delivery: float | None
+    # against the study's reference (compare.REFERENCE, "shipped"): "higher" or "lower"
+    # beyond the spread of both, "within the spread", "reference", or why it cannot say;
+    # None without a reference configuration
+    against_reference: str | None
 
 
 # The (low, high) pairs of a MovesRow shown as a range.

@@ -156,3 +156,44 @@ def test_the_page_shows_the_section_only_with_a_baseline(tmp_path: Path) -> None
         parsed.feed(html)
         assert ("capacity-moves" in parsed.ids) is expected
         assert "<i>" not in html
+
+
+def _study(shipped: list[float], other: list[float], other_verdict: str = "capacity") -> Any:
+    """untuned, shipped and one change, each searched ``len(...)`` times."""
+    doc = _tuning()
+    untuned = doc["configs"][0]
+    configs = [_searched(untuned, 1, 4000.0), _searched(untuned, 2, 4000.0)]
+    for name, caps, verdict in (("shipped", shipped, "capacity"), ("orjson", other, other_verdict)):
+        for k, cap in enumerate(caps, 1):
+            entry = _searched(untuned, k, cap)
+            entry.update(name=name, repeats=len(caps), verdict=verdict)
+            configs.append(entry)
+    doc["configs"] = configs
+    return doc
+
+
+def test_the_study_says_which_settings_differ_beyond_the_spread() -> None:
+    def against(shipped: list[float], other: list[float], verdict: str = "capacity") -> str:
+        rows = {row["name"]: row for row in what_moves(_study(shipped, other, verdict))}
+        assert rows["shipped"]["against_reference"] == "reference"
+        return str(rows["orjson"]["against_reference"])
+
+    assert against([10_000, 11_000], [11_500, 12_000]) == "higher"
+    assert against([10_000, 11_000], [8_000, 9_999]) == "lower"
+    assert against([10_000, 11_000], [10_900, 12_000]) == "within the spread"  # overlap
+    # a lower bound may be higher still: never the lower side of a difference
+    assert against([10_000, 11_000], [8_000, 9_000], "generator-limited") == "within the spread"
+    assert against([10_000, 11_000], [12_000]).startswith("spread unknown")
+    lines = moves_lines(_study([10_000, 11_000], [11_500, 12_000]))
+    assert "against 'shipped': beyond the spread of both?" in lines[0]
+    assert lines[-1].rstrip().endswith("higher")
+
+
+def test_without_a_reference_configuration_there_is_no_such_column(tmp_path: Path) -> None:
+    rows = what_moves(_tuning())
+    assert all(row["against_reference"] is None for row in rows)
+    assert "beyond the spread" not in moves_lines(_tuning())[0]
+    path = tmp_path / "capacity.json"
+    document.write(_study([10_000, 11_000], [11_500, 12_000]), path)
+    page = build_capacity_report(path).read_text()
+    assert "<th>against shipped</th>" in page and "<td>higher</td>" in page
