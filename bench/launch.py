@@ -5,9 +5,8 @@ at it (``loadtests.orchestrate.rundir``); run pytest on ``bench/`` in a child pr
 ``--benchmark-json <run dir>/bench.json``; run the eventlet benchmarks in a
 second child (``python -m bench.eventlet_main``: eventlet must monkey-patch
 before anything is imported) and merge its results into the same
-``bench.json``; print the headline numbers (``bench.summary``); and, when the
-``reports`` package has a command line (``reports/__main__.py``), run
-``roombench report <run dir>`` and print where the HTML went. The command line
+``bench.json``; print the headline numbers (``bench.summary``); and build the
+HTML page in this process (``reports.build``) and print where it went. The command line
 itself (options, exit codes) is ``loadtests/commands/bench.py``.
 
 With ``--instructions`` it then counts the instructions of the fan-out
@@ -38,6 +37,7 @@ from bench.instructions.cases import CASES
 from bench.instructions.run import CountSettings, count_all, progress_line
 from bench.merge import merge_benchmarks
 from loadtests.model.bench import BenchJson
+from reports import build as reports_build
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH_DIR = REPO / "bench"
@@ -81,10 +81,6 @@ def eventlet_argv(json_path: Path, extra: Sequence[str] = ()) -> list[str]:
     ]
 
 
-def report_argv(run_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "loadtests.cli", "report", str(run_dir)]
-
-
 def run_eventlet(run_dir: Path, json_path: Path, extra: Sequence[str]) -> int:
     """Run the eventlet benchmarks and merge them into ``json_path``; return pytest's code."""
     eventlet_json = run_dir / EVENTLET_JSON_NAME
@@ -101,13 +97,17 @@ def run_eventlet(run_dir: Path, json_path: Path, extra: Sequence[str]) -> int:
 
 
 def build_report(run_dir: Path) -> int:
-    result = subprocess.run(report_argv(run_dir), cwd=REPO)
-    if result.returncode != 0:
-        command = " ".join(report_argv(run_dir))
-        print(f"report build failed (exit code {result.returncode}): {command}")
-        return result.returncode
-    for html in sorted(run_dir.glob("*.html")):
-        print(f"HTML report: {html}")
+    """The HTML page of ``run_dir``, built in this process; 1 (printed) if it failed.
+
+    The benchmarks' results are written already: a failure names itself and the
+    command that builds the page again, ``roombench report RUN_DIR``.
+    """
+    try:
+        html = reports_build.build_report([run_dir])
+    except Exception as exc:  # noqa: BLE001 - any failure of the page, reported as such
+        print(f"report build failed ({type(exc).__name__}: {exc}): roombench report {run_dir}")
+        return 1
+    print(f"HTML report: {html}")
     return 0
 
 

@@ -253,10 +253,11 @@ def test_the_rules_that_hold_today() -> None:
         "loadtests.cluster",  # bench.conftest starts redis-server for the queue benchmark
         "loadtests.measure",
         "loadtests.model",  # the bench document's types (loadtests.model.bench)
-        "loadtests.orchestrate",  # bench.__main__ -> orchestrate.rundir (the run folder)
+        "loadtests.orchestrate",  # bench.launch -> orchestrate.rundir (the run folder)
         "loadtests.units",
         "loadtests.users",
         "loadtests.wire",
+        "reports",  # bench.launch builds the page in-process (reports.build)
         "target_app",
     }
 

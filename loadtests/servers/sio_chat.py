@@ -44,6 +44,7 @@ def make_app(
         ping_timeout=ping_timeout_s,
     )
 
+    # Any values: the ASGI environ python-socketio passes holds its server's own objects.
     @sio.on("connect", namespace=namespace)
     async def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         if auth_token is None:

@@ -74,3 +74,20 @@ def test_instruction_options_select_cases_and_the_known_answer() -> None:
     known = instruction_settings(args.counting)
     assert known is not None and known.extra_work is True and len(known.case_names) > 10
     assert instruction_settings(parse_args([])[0].counting) is None
+
+
+def test_the_page_is_built_in_process_and_a_failure_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.launch import build_report
+    from tests.reports.factory import make_bench, write_json
+
+    run_dir = tmp_path / "run"
+    write_json(make_bench(), run_dir / "bench.json")
+    assert build_report(run_dir) == 0
+    assert capsys.readouterr().out == f"HTML report: {run_dir / 'index.html'}\n"
+    assert (run_dir / "index.html").read_text().startswith("<!DOCTYPE html>")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert build_report(empty) == 1  # no bench or results file: the page is not built
+    assert capsys.readouterr().out.startswith("report build failed (InputError: ")
