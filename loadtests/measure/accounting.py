@@ -53,7 +53,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Protocol
 
-from loadtests.model.results import CountName, DeltaCounts
+from loadtests.model.delta import CountName, DeltaCounts
 from loadtests.units import NS_PER_S
 
 OPEN_END_NS = 2**62  # the end of a membership still open at the flush
@@ -90,11 +90,7 @@ LATENCY_NAMES = ("fanout_us", "self_us", "lag_us", "reconnect_us")
 
 
 class RawSecond:
-    """Counters and raw latencies (µs) of one send second, on one worker process.
-
-    The master's ``measure.second.Second`` is the same second summed over processes, its
-    latencies in HDR histograms; the recorder turns a ``RawSecond`` into a delta entry.
-    """
+    """One send second's counts and raw latencies (µs) on one worker (the master: Second)."""
 
     __slots__ = (*COUNT_NAMES, *LATENCY_NAMES, "fanout_split")
 

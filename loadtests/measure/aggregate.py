@@ -36,15 +36,8 @@ from loadtests.measure.sampling import ProcessSeries
 from loadtests.measure.second import DENSE_SECONDS, Second
 from loadtests.measure.timeseries import timeseries
 from loadtests.measure.window import Window
-from loadtests.model.results import (
-    Counters,
-    Delta,
-    EmptyDelta,
-    Latency,
-    LatencyKind,
-    LatencySummary,
-    Measured,
-)
+from loadtests.model.delta import Delta, EmptyDelta, LatencyKind
+from loadtests.model.results import Counters, Latency, LatencySummary, Measured
 
 LATENCY_KINDS: tuple[LatencyKind, ...] = ("fanout", "self", "lag", "reconnect")
 SUMMARY_KINDS = {"fanout": "fanout", "self": "self", "lag": "schedule_lag"}

@@ -35,7 +35,7 @@ from loadtests.measure.accounting import (
     ReceiverLedger,
     bucket,
 )
-from loadtests.model.results import Delta, DeltaSamples, DeltaSecond, EmptyDelta, LatencyKind
+from loadtests.model.delta import Delta, DeltaSamples, DeltaSecond, EmptyDelta, LatencyKind
 from loadtests.units import NS_PER_S
 from loadtests.wire import readpoll
 

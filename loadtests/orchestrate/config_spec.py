@@ -18,6 +18,7 @@ does not have at the reference's defaults, so the results documents keep the
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ _DOC_DEFAULTS: ConfigDoc = {
 
 
 @dataclass(frozen=True)
-class ConfigSpec:
+class ConfigSpec(ABC):
     """What every kind of server configuration has; use one of the three kinds below."""
 
     name: str
@@ -68,8 +69,8 @@ class ConfigSpec:
 
     # What the runner asks of every kind; each kind has them as keys or derives them.
     @property
-    def nodes(self) -> int:
-        raise NotImplementedError
+    @abstractmethod
+    def nodes(self) -> int: ...
 
     @property
     def queue(self) -> str:
@@ -83,19 +84,19 @@ class ConfigSpec:
     def test_hosts(self) -> bool:
         return False
 
+    @abstractmethod
     def server_text(self) -> str:
         """The server, in the runner's one-line announcement of a run."""
-        raise NotImplementedError
 
     def target_app_args(self) -> list[str]:
         """The extra ``python -m target_app`` arguments (none: not a target_app)."""
         return []
 
+    @abstractmethod
     def cluster_spec(
         self, redis_url: str | None = None, redis_binary: str | None = None
     ) -> ClusterSpec:
         """What the runner (and the capacity search) starts for this configuration."""
-        raise NotImplementedError
 
     def _handshake(self) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
         """The protocol's (query, headers) for the Engine.IO handshake that checks a server."""

@@ -72,8 +72,7 @@ class SioClient:
     ``handlers`` maps event names to ``handler(first_arg, recv_ns)``;
     ``on_close(reason)`` is called once when the connection ends, whoever ended it.
     ``stats`` counts this connection's reads (shared by a process's clients).
-    ``max_message_bytes`` caps one received message (``wsframe.MAX_MESSAGE_BYTES``,
-    1 MiB, by default); a larger one ends the connection with close code 1009.
+    ``max_message_bytes`` caps one received message (default 1 MiB): past it, close 1009.
     A server's own protocol may ask for a ``namespace`` (default "/"), an
     ``auth`` JSON object in the namespace connect packet (default none), and
     ``query`` parameters and ``headers`` in the websocket handshake (default
@@ -295,7 +294,7 @@ class SioClient:
         elif kind == siopacket.EIO_MESSAGE:
             self._socketio(siopacket.decode_socketio(text[1:]), now)
         elif kind == siopacket.EIO_OPEN:
-            sid = siopacket.decode_open(text).get("sid")  # the server's JSON: a string
+            sid = siopacket.decode_open(text).get("sid")  # JSON: a string, unless broken
             self.engine_sid = sid if isinstance(sid, str) else None
             connect = siopacket.encode_connect(self.auth)
             if self._ns_prefix:

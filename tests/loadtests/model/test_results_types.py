@@ -7,14 +7,8 @@ from loadtests.abuse.conn import Tally
 from loadtests.measure import aggregate, recorder
 from loadtests.measure.accounting import COUNT_NAMES, RawSecond
 from loadtests.measure.schema import optional, required
-from loadtests.model.results import (
-    AbuseOutcome,
-    AbuseTally,
-    CountName,
-    Delta,
-    DeltaCounts,
-    LatencyKind,
-)
+from loadtests.model.delta import CountName, Delta, DeltaCounts, LatencyKind
+from loadtests.model.results import AbuseOutcome, AbuseTally
 
 
 def test_count_names_are_the_delta_counts_in_order():
