@@ -69,6 +69,10 @@ def test_a_command_config_fills_python_and_here_and_keeps_start_placeholders() -
             },
             "events: a fault timeline needs processes the harness started",
         ),
+        (  # not even a list: refused by the same rule, never a TypeError
+            {"target": "http://127.0.0.1:1", "events": 5},
+            "events: a fault timeline needs processes the harness started",
+        ),
         ({"protocol": "nodejs"}, "protocol: no ready-made profile 'nodejs'"),
         (
             {"protocol": {"send_payload": {"x": "{nope}"}}},
