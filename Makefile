@@ -65,7 +65,7 @@ $(NODE_CHAT_STAMP): $(NODE_CHAT)/package.json
 
 # The whole suite: unit tests plus the bounded end-to-end tests against real servers.
 test: setup system-redis system-chromium system-ss system-valgrind node-chat
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=25 $(PYTEST_ARGS)
 
 # Pure-logic tests only (no servers, no browser): seconds.
 test-fast: setup
