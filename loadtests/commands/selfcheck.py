@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from loadtests.commands.gate import GATE_SCENARIO
 from loadtests.commands.options import CpuSets, Load, Output, Redis, Repeats, Rules
 from loadtests.commands.running import RunSpec, prepare
 from loadtests.commands.subcommand import Subcommand
@@ -22,8 +23,6 @@ from loadtests.model.exit_codes import EXIT_OK
 from loadtests.model.load import ScenarioError
 from loadtests.orchestrate.runner import RunOptions
 from reports.rules import RulesError, load_rules
-
-GATE_SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "gate.toml"
 
 
 @dataclass(frozen=True)
