@@ -40,7 +40,12 @@ def _sets(entry: ConfigEntry) -> str:
         return "not pinned (shared)"
     servers = ",".join(map(str, sets["servers"]))
     generator = ",".join(map(str, sets["generator"]))
-    return f"servers {servers}, generator {generator}" + (" (shared)" if sets["shared"] else "")
+    text = f"servers {servers}, generator {generator}" + (" (shared)" if sets["shared"] else "")
+    near = entry.get("neighbour")
+    if near:  # --cpu-neighbour: the experiment is named where the sets are
+        cpus = ",".join(map(str, near["cpus"]))
+        text += f"; a CPU-bound neighbour on {cpus} (experiment: compare normalised)"
+    return text
 
 
 def rows(doc: CapacityDoc) -> list[dict[str, object]]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from loadtests.capacity.search import Outcome, Search
 from loadtests.capacity.session import StepRunner
 from loadtests.capacity.slo import Term
 from loadtests.capacity.steps import summarise
+from loadtests.cluster import neighbour
 from loadtests.cluster.processes import ProcessError
 from loadtests.cluster.supervisor import Cluster, cluster
 from loadtests.measure import results, speed
@@ -65,6 +67,7 @@ class CapacityOptions:
     confirm_windows: int = DEFAULT_BUDGET  # extra windows to confirm the knee (bracket.py)
     noisy_remeasures: int = 3  # windows measured again, a search, because the machine was noisy
     external: ExternalWorkers | None = None  # every step's workers started elsewhere
+    neighbour: bool = False  # a busy loop on the servers' CPUs (cluster/neighbour.py)
 
 
 def raise_open_files_limit() -> int:
@@ -122,36 +125,39 @@ def search_config(
     cpu_plan = matrix.cpu_plan_for(config)
     entry["cpu_sets"] = cpu_plan.to_schema()
     spec = replace(config.cluster_spec(options.redis_url, options.redis_binary), cpu_plan=cpu_plan)
-    before = speed.probe_schema("before", cpu_plan)
-    confirm = Confirmation([], options.confirm_windows)
-    try:
-        with (
-            cluster(log_dir, spec) as running,
-            StepRunner(running, stem, axis.reuses_users) as steps,
-        ):
-            windows = _Windows(matrix, config, options, entry, running, steps, say, record)
-            while (load := search.next_load()) is not None:
-                got = windows.measure(load, base, "search")
-                if got is None:
-                    break
-                search.record(load, *got)
-                document.answer_into(entry, search, axis)
-                record(entry)
-            confirm = Confirmation(search.steps, options.confirm_windows)
-            while not entry.get("incomplete") and (load := confirm.next_load()) is not None:
-                got = windows.measure(load, base, "confirm")
-                if got is None:
-                    break
-                confirm.record(load, *got)
-                document.answer_into(entry, confirm.answer(search.answer()), axis)
-                entry["bracket"] = confirm.to_schema()
-                record(entry)
-    except ProcessError as exc:
-        entry["incomplete"] = str(exc).splitlines()[0]
-        say(f"{document.label(entry)}: FAILED: {exc}")
-    document.answer_into(entry, confirm.answer(search.answer()), axis)
-    entry["bracket"] = confirm.to_schema()
-    entry["speed"] = speed.combined([before, speed.probe_schema("after", cpu_plan)])
+    with ExitStack() as around:  # --cpu-neighbour: from the first probe to the last
+        if options.neighbour:
+            entry["neighbour"] = around.enter_context(neighbour.running(cpu_plan, log_dir))
+        before = speed.probe_schema("before", cpu_plan)
+        confirm = Confirmation([], options.confirm_windows)
+        try:
+            with (
+                cluster(log_dir, spec) as running,
+                StepRunner(running, stem, axis.reuses_users) as steps,
+            ):
+                windows = _Windows(matrix, config, options, entry, running, steps, say, record)
+                while (load := search.next_load()) is not None:
+                    got = windows.measure(load, base, "search")
+                    if got is None:
+                        break
+                    search.record(load, *got)
+                    document.answer_into(entry, search, axis)
+                    record(entry)
+                confirm = Confirmation(search.steps, options.confirm_windows)
+                while not entry.get("incomplete") and (load := confirm.next_load()) is not None:
+                    got = windows.measure(load, base, "confirm")
+                    if got is None:
+                        break
+                    confirm.record(load, *got)
+                    document.answer_into(entry, confirm.answer(search.answer()), axis)
+                    entry["bracket"] = confirm.to_schema()
+                    record(entry)
+        except ProcessError as exc:
+            entry["incomplete"] = str(exc).splitlines()[0]
+            say(f"{document.label(entry)}: FAILED: {exc}")
+        document.answer_into(entry, confirm.answer(search.answer()), axis)
+        entry["bracket"] = confirm.to_schema()
+        entry["speed"] = speed.combined([before, speed.probe_schema("after", cpu_plan)])
     document.normalise_into(entry)
     record(entry)
     return entry
@@ -218,6 +224,8 @@ class _Windows:
                 progress.done()
             add_protocol(doc, self.config, self.running.targets)  # what a foreign server leaves out
             doc["machine"]["speed"] = speed.combined([probe])
+            if "neighbour" in entry:  # the experiment is said in every window it ran in
+                doc["flags"][neighbour.FLAG] = neighbour.flag_text(entry["neighbour"]["cpus"])
             results.dump(doc, step.results_path)
             outcome, reason = evaluate(doc, list(self.options.terms))
             # Another process can only slow a window down: a noisy pass is still a pass,

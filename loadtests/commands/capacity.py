@@ -17,6 +17,7 @@ from loadtests.capacity.driver import CapacityOptions, run_capacity
 from loadtests.capacity.plan import check_plan, fixed_processes
 from loadtests.capacity.precision import precision_lines
 from loadtests.capacity.slo import parse_slo
+from loadtests.cluster import neighbour
 from loadtests.commands.options import (
     CpuSets,
     External,
@@ -51,6 +52,7 @@ class CapacityCommand:
     cpu: CpuSets = CpuSets()
     redis: Redis = Redis()
     external: External = External()
+    cpu_neighbour: bool = False
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +86,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="first load (default: the scenario's)",
     )
     CpuSets.add_to(parser)
+    parser.add_argument(
+        "--cpu-neighbour",
+        action="store_true",
+        help="an experiment: run a CPU-bound busy loop on the servers' CPUs through each "
+        "search, so the node gets about half its core (does the speed index predict the "
+        "capacity? compare normalised capacities); every window is flagged cpu_neighbour",
+    )
     Redis.add_to(parser)
     External.add_to(parser)
 
@@ -102,6 +111,7 @@ def options(ns: argparse.Namespace) -> CapacityCommand:
         cpu=CpuSets.from_namespace(ns),
         redis=Redis.from_namespace(ns),
         external=External.from_namespace(ns),
+        cpu_neighbour=ns.cpu_neighbour,
     )
 
 
@@ -121,6 +131,8 @@ def execute(command: CapacityCommand, _extra: list[str]) -> int:
         base = matrix.load_for(config)
         start = command.start if command.start is not None else axis.start(base)
         check_plan(axis, base, config, start, fixed_processes(matrix))
+        if command.cpu_neighbour:
+            neighbour.check_plan(matrix.cpu_plan_for(config))
     external = command.external.checked(InputError)
     if external is not None:  # a master a step: the workers follow them (worker_loop)
         external = external.following(DEFAULT_MASTER_TIMEOUT_S)
@@ -139,6 +151,7 @@ def execute(command: CapacityCommand, _extra: list[str]) -> int:
         redis_url=command.redis.url,
         redis_binary=command.redis.server,
         external=external,
+        neighbour=command.cpu_neighbour,
     )
     try:
         doc = run_capacity(matrix, options)

@@ -101,6 +101,15 @@ class Bracket(TypedDict):
     p99_us: NotRequired[dict[str, list[int | None]]]  # f"{load:g}" -> every window's p99
 
 
+class Neighbour(TypedDict):
+    """``configs[].neighbour``: the CPU-bound neighbour of ``--cpu-neighbour``
+    (``loadtests.cluster.neighbour``), an experiment: the node shared its CPU(s)."""
+
+    cpus: list[int]
+    processes: int
+    pids: list[int]
+
+
 class ConfigEntry(TypedDict):
     """``configs[]``: one configuration's ``repeat``-th search."""
 
@@ -120,6 +129,7 @@ class ConfigEntry(TypedDict):
     bracket: NotRequired[Bracket]
     speed: NotRequired[MachineSpeed | None]  # the search's probes (measure/speed.py)
     cpu_sets: NotRequired[CpuSets]
+    neighbour: NotRequired[Neighbour]  # --cpu-neighbour: a busy loop shared the servers' CPUs
 
 
 class CapacityDoc(TypedDict):
@@ -191,7 +201,9 @@ class PrecisionRow(TypedDict):
 
 
 def label(entry: ConfigEntry) -> str:
-    """The configuration's name, with ``#k`` when it was searched more than once."""
+    """The configuration's name, with ``#k`` when it was searched more than once, and
+    ``+cpu-neighbour`` when a busy loop shared the servers' CPUs (``--cpu-neighbour``)."""
+    name = str(entry["name"])
     if entry.get("repeats", 1) > 1:
-        return f"{entry['name']} #{entry['repeat']}"
-    return str(entry["name"])
+        name = f"{name} #{entry['repeat']}"
+    return f"{name} +cpu-neighbour" if entry.get("neighbour") else name

@@ -1,0 +1,115 @@
+"""A deliberate CPU-bound neighbour on the servers' CPUs: does the speed probe predict?
+
+Issue 22 asks for proof that a capacity divided by the machine's speed index
+(``measure/speed.py``) travels between machines: that the normalised capacity
+agrees where the raw one does not. Two machines of different speed are one
+way; a neighbour that takes part of the node's CPU is another, on one machine.
+``roombench capacity --cpu-neighbour`` starts one busy loop per server CPU,
+each pinned to the servers' CPU set, before a search's first speed probe, and
+stops it (by its process group) after the last. The node then gets about half
+of its core, as on a machine about half as fast, and the probes, pinned to the
+same set, see the same share.
+
+The neighbour is the run's own process (a child of the runner), so the noise
+accounting (``measure/machine_noise.py``) does not count it as load from
+outside, and a failing window is decided on as the node's. That is the
+experiment, and it is said everywhere the answer is shown: every window of
+such a search carries the flag ``cpu_neighbour``, the capacity entry its
+``neighbour`` object, and the terminal and page name it beside the
+configuration. Such a capacity is the node's on a shared core; compare it with
+others only normalised.
+
+Bounded: each loop ends by itself after ``--seconds`` (the runner's budget for
+the search) or as soon as the process that started it is gone.
+
+Run it alone: ``python -m loadtests.cluster.neighbour --seconds 60``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from loadtests.cluster.cpusets import CpuPlan, format_cpus
+from loadtests.cluster.processes import ManagedProcess
+from loadtests.model.capacity import Neighbour
+from loadtests.model.strict import InputError
+
+FLAG = "cpu_neighbour"
+# A search of capacity.toml takes 3-6 min; a loop outlives no search by more than this.
+DEFAULT_SECONDS = 3600.0
+CHECK_EVERY = 200_000  # loop turns between looks at the clock and the parent (a few ms)
+
+
+def spin(seconds: float, parent: int) -> int:
+    """Burn CPU until ``seconds`` pass or ``parent`` is no longer this process's parent;
+    the number of checks made (at least one)."""
+    deadline = time.monotonic() + seconds
+    checks = 0
+    while True:
+        for _ in range(CHECK_EVERY):
+            pass
+        checks += 1
+        if time.monotonic() >= deadline or os.getppid() != parent:
+            return checks
+
+
+def check_plan(plan: CpuPlan) -> None:
+    """InputError unless the servers are pinned to CPUs of their own: a neighbour
+    must share the node's CPU, not the generator's."""
+    if not plan.pinned or plan.shared:
+        raise InputError(
+            "--cpu-neighbour needs servers and generator on disjoint CPU sets (--cpu-sets "
+            f"auto or servers=...,generator=...), not {plan.source!r} on "
+            f"{len(plan.available)} CPU(s): the neighbour would slow the generator too"
+        )
+
+
+def flag_text(cpus: Iterable[int]) -> str:
+    return (
+        f"a CPU-bound neighbour ran on the servers' CPU(s) {format_cpus(cpus)} "
+        "(--cpu-neighbour, an experiment): the node had about half a core; compare "
+        "capacities normalised"
+    )
+
+
+@contextmanager
+def running(plan: CpuPlan, log_dir: Path, seconds: float = DEFAULT_SECONDS) -> Iterator[Neighbour]:
+    """One busy loop per server CPU, pinned to the servers' set, while the block runs."""
+    check_plan(plan)
+    argv = [
+        sys.executable, "-m", "loadtests.cluster.neighbour",
+        "--seconds", f"{seconds:g}", "--parent", str(os.getpid()),
+    ]  # fmt: skip
+    with ExitStack() as stack:
+        pids: list[int] = []
+        for index in range(len(plan.servers)):
+            log = log_dir / f"neighbour-{index}.log"
+            loop = ManagedProcess(f"cpu-neighbour-{index}", argv, log)
+            loop.cpus = plan.servers
+            stack.callback(loop.stop)
+            pids.append(loop.start().pid)
+        yield {"cpus": sorted(plan.servers), "processes": len(pids), "pids": pids}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests.cluster.neighbour",
+        description="Burn one CPU until --seconds pass or --parent is gone.",
+    )
+    parser.add_argument("--seconds", type=float, default=DEFAULT_SECONDS)
+    parser.add_argument("--parent", type=int, default=os.getppid())
+    ns = parser.parse_args(argv)
+    if not 0 < ns.seconds <= 24 * 3600:
+        parser.error(f"--seconds: {ns.seconds:g} is out of range; allowed: above 0, at most 86400")
+    spin(ns.seconds, ns.parent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
