@@ -136,19 +136,24 @@ class ProcessSeries:
     def busy_fraction(
         self, window_start_ns: int, window_end_ns: int, above_percent: float
     ) -> float:
-        """Fraction of the window's sample intervals in which CPU was above ``above_percent``."""
-        busy = total = 0
+        """Share of the window's sampled *time* in which CPU was above ``above_percent``.
+
+        Weighted by each interval's length: the sampler adds samples at the window's
+        edges, and a 0.2-s edge interval counted as one interval among nine made a
+        short burst read as 11 % of an 8-s window (a spurious ``generator_saturated``
+        that ended a capacity search early, 2026-12-08).
+        """
+        busy = total = 0.0
         for i in range(1, len(self.t_ns)):
             # Only intervals wholly inside the window speak for it.
             if self.t_ns[i - 1] < window_start_ns or self.t_ns[i] > window_end_ns:
                 continue
             elapsed_s = (self.t_ns[i] - self.t_ns[i - 1]) / 1e9
-            total += 1
-            if (
-                elapsed_s > 0
-                and 100.0 * (self.cpu_s[i] - self.cpu_s[i - 1]) / elapsed_s > above_percent
-            ):
-                busy += 1
+            if elapsed_s <= 0:
+                continue
+            total += elapsed_s
+            if 100.0 * (self.cpu_s[i] - self.cpu_s[i - 1]) / elapsed_s > above_percent:
+                busy += elapsed_s
         return busy / total if total else 0.0
 
 

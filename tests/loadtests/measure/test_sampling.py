@@ -38,6 +38,20 @@ def test_busy_fraction_counts_intervals_above_threshold() -> None:
     assert _series().busy_fraction(1 * S, 5 * S, above_percent=100.0) == 0.0
 
 
+def test_busy_fraction_weighs_each_interval_by_its_length() -> None:
+    # An 8-s window sampled each second, plus the sampler's sample at the window's start
+    # 0.2 s before the first 1-s sample: that 0.2-s edge was busy (95 %), the rest at 40 %.
+    series = ProcessSeries("generator", "worker-0", 7)
+    times = [0.0, 0.2, *[0.2 + k for k in range(1, 8)], 8.0]
+    cpu = 0.0
+    for i, t in enumerate(times):
+        if i:
+            cpu += (0.95 if i == 1 else 0.40) * (t - times[i - 1])
+        series.add(round(t * S), cpu, 1000)
+    # The burst is 0.2 s of 8 (2.5 %), not one interval of nine (11 %, above the 10 % flag).
+    assert series.busy_fraction(0, 8 * S, above_percent=90.0) == pytest.approx(0.2 / 8)
+
+
 def test_sampler_samples_a_live_process() -> None:
     sampler = Sampler(interval_s=0.05)
     series = sampler.watch("generator", "self", os.getpid())
