@@ -2,13 +2,17 @@
 range and relative spread (issue 22), raw and normalised to the reference machine.
 
 Only searches that ended at a confirmed capacity count; the others are named
-by verdict, as a lower bound or an unconfirmed knee is not a capacity.
+by verdict, as a lower bound or an unconfirmed knee is not a capacity. With a
+fan-out p99 objective, the windows of all the searches together also place the
+knee (``knee_fit``), and say how many windows one search would need for ±5 %.
 """
 
 from __future__ import annotations
 
 import statistics
 
+from loadtests.capacity import knee_fit
+from loadtests.capacity.slo import SloError, parse_slo
 from loadtests.model.capacity import CapacityDoc, ConfigEntry, PrecisionRow, Spread
 
 
@@ -72,4 +76,31 @@ def precision_lines(doc: CapacityDoc) -> list[str]:
         others = row["other_verdicts"]
         line += f"; others: {', '.join(others)}]" if others else "]"
         lines.append(line)
+    return lines + _pooled_knee_lines(doc)
+
+
+def _p99_limit_us(slo: str) -> float | None:
+    try:
+        terms = parse_slo(slo)
+    except SloError:
+        return None
+    limits = [t.limit for t in terms if t.metric == "fanout_p99" and t.op in ("<=", "<")]
+    return min(limits) if limits else None
+
+
+def _pooled_knee_lines(doc: CapacityDoc) -> list[str]:
+    """Each configuration's pooled knee over its searches' windows (rate axis, p99 SLO)."""
+    limit = _p99_limit_us(doc.get("slo", ""))
+    if limit is None or doc.get("axis") != "rate":
+        return []
+    groups: dict[str, list[ConfigEntry]] = {}
+    for entry in doc["configs"]:
+        groups.setdefault(entry["name"], []).append(entry)
+    lines = [
+        f"Pooled knee (every window's p99 against load, trend through {limit / 1000:g} ms; "
+        "± one standard error):"
+    ]
+    for name, searches in groups.items():
+        result = knee_fit.fit(knee_fit.windows_of(searches), limit)
+        lines.append(knee_fit.line(name, result, doc["unit"]))
     return lines
