@@ -45,6 +45,8 @@ def _sets(entry: ConfigEntry) -> str:
     if near:  # --cpu-neighbour: the experiment is named where the sets are
         cpus = ",".join(map(str, near["cpus"]))
         text += f"; a CPU-bound neighbour on {cpus} (experiment: compare normalised)"
+        if near.get("ran_to_end") is False:
+            text += "; A NEIGHBOUR LOOP ENDED EARLY: later windows ran without it"
     return text
 
 

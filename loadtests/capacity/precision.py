@@ -29,13 +29,18 @@ def spread(values: list[float]) -> Spread | None:
     }
 
 
-def precision(doc: CapacityDoc) -> list[PrecisionRow]:
-    """One row per configuration name, in the order they first appear."""
+def by_name(doc: CapacityDoc) -> dict[str, list[ConfigEntry]]:
+    """Each configuration's searches, in the order the names first appear."""
     groups: dict[str, list[ConfigEntry]] = {}
     for entry in doc["configs"]:
         groups.setdefault(entry["name"], []).append(entry)
+    return groups
+
+
+def precision(doc: CapacityDoc) -> list[PrecisionRow]:
+    """One row per configuration name, in the order they first appear."""
     rows: list[PrecisionRow] = []
-    for name, searches in groups.items():
+    for name, searches in by_name(doc).items():
         exact = [e for e in searches if e["verdict"] == "capacity" and e["capacity"]]
         caps = [e["capacity"] for e in exact if e["capacity"]]
         raw = [c["deliveries_per_s"] for c in caps]
@@ -93,14 +98,11 @@ def _pooled_knee_lines(doc: CapacityDoc) -> list[str]:
     limit = _p99_limit_us(doc.get("slo", ""))
     if limit is None or doc.get("axis") != "rate":
         return []
-    groups: dict[str, list[ConfigEntry]] = {}
-    for entry in doc["configs"]:
-        groups.setdefault(entry["name"], []).append(entry)
     lines = [
         f"Pooled knee (every window's p99 against load, trend through {limit / 1000:g} ms; "
         "± one standard error):"
     ]
-    for name, searches in groups.items():
+    for name, searches in by_name(doc).items():
         result = knee_fit.fit(knee_fit.windows_of(searches), limit)
         lines.append(knee_fit.line(name, result, doc["unit"]))
     return lines

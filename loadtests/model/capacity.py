@@ -108,6 +108,7 @@ class Neighbour(TypedDict):
     cpus: list[int]
     processes: int
     pids: list[int]
+    ran_to_end: NotRequired[bool]  # every loop still ran when the search stopped them
 
 
 class ConfigEntry(TypedDict):

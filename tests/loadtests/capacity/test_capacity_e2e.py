@@ -25,7 +25,7 @@ name = "known"
 [load]
 users = 20
 rooms = 10
-rate_per_sender_per_s = 10.0  # first step: 200 messages/s, 400 deliveries/s (the knee: ~300)
+rate_per_sender_per_s = 10.0  # first step: 200 messages/s, 400 deliveries/s (knee ~300 messages/s)
 warmup_s = 2.0
 window_s = 11.0   # saturation flags need over 10 % of the window: one stray second is not enough
 drain_s = 1.0

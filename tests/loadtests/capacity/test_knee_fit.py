@@ -33,7 +33,11 @@ def test_the_trend_meets_the_limit_at_the_placed_knee() -> None:
     assert result.knee == pytest.approx(KNEE, rel=1e-9)
     s = result.residual_sd
     assert s == pytest.approx(0.2, abs=0.01)
-    assert result.knee_se == pytest.approx(s / 1.0 / math.sqrt(result.windows))
+    xs = [math.log(load) for load, _ in _windows() if load <= 2 * KNEE]
+    mean_x = sum(xs) / len(xs)
+    sxx = sum((x - mean_x) ** 2 for x in xs)
+    leverage = (math.log(KNEE) - mean_x) ** 2 / sxx
+    assert result.knee_se == pytest.approx(s * math.sqrt(1 / len(xs) + leverage))
     assert result.windows_for_target == math.ceil((2 * s / math.log(1.05)) ** 2)
     # Only windows between half and twice the knee count (the 30,000 ones are outside).
     assert result.windows == 7 * len(SCATTER)
@@ -50,12 +54,27 @@ def test_no_window_above_the_limit_or_no_rising_trend_is_no_knee() -> None:
     assert knee_fit.fit([(load, 5_000.0) for load, _ in _windows()], LIMIT_US) is None
     falling = [(load, 1e8 / load) for load, _ in _windows()]
     assert knee_fit.fit(falling, LIMIT_US) is None
+    # Almost flat: the trend would meet the limit at an absurd load; no knee, no overflow.
+    flat = [(load, p99**1e-6 * 9_000.0) for load, p99 in _windows()]
+    flat.append((16_000.0, 10_500.0))
+    assert knee_fit.fit(flat, LIMIT_US) is None
+    assert knee_fit.fit(_windows(), 0.0) is None
 
 
-def test_noisy_windows_are_left_out_and_the_terminal_prints_the_pooled_knee() -> None:
-    steps = [{"load": load, "p99_us": p99, "role": "search"} for load, p99 in _windows()]
-    steps.append({"load": 7_000.0, "p99_us": 900_000, "role": "noisy"})
-    steps.append({"load": 7_000.0, "p99_us": None, "role": "search"})
+def test_too_few_windows_or_one_load_is_no_knee() -> None:
+    one_load = [(12_000.0, p99) for p99 in (8_000.0, 9_000.0, 11_000.0, 12_000.0, 13_000.0)]
+    assert knee_fit.fit(one_load, LIMIT_US) is None
+    assert knee_fit.fit([(11_000.0, 9_000.0), (13_000.0, 11_000.0)], LIMIT_US) is None
+
+
+def test_noisy_and_generator_limited_windows_are_left_out_and_the_terminal_prints_it() -> None:
+    steps = [
+        {"load": load, "p99_us": p99, "role": "search", "outcome": "pass"}
+        for load, p99 in _windows()
+    ]
+    steps.append({"load": 7_000.0, "p99_us": 900_000, "role": "noisy", "outcome": "fail"})
+    steps.append({"load": 7_000.0, "p99_us": 800_000, "outcome": "generator-limited"})
+    steps.append({"load": 7_000.0, "p99_us": None, "role": "search", "outcome": "pass"})
     doc = {
         "slo": "fanout_p99<=10ms,lost=0",
         "axis": "rate",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from loadtests.cluster import cpusets, neighbour
+from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.measure.machine_noise import tree_cpu_s
 from loadtests.model.capacity import ConfigEntry, label
 from loadtests.model.strict import InputError
@@ -49,7 +50,8 @@ def test_the_loop_runs_pinned_to_the_servers_as_the_runs_own_process_and_stops(
         time.sleep(0.5)
         # It burns CPU, and that CPU is the run's (a descendant), not noise from outside.
         assert tree_cpu_s(os.getpid()) - before > 0.2
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text()
+    assert near["ran_to_end"] is True
+    assert not Path(f"/proc/{pid}").exists()  # stopped and reaped
 
 
 def test_the_loop_ends_by_itself_when_its_time_is_up() -> None:
@@ -106,3 +108,33 @@ def test_the_terminal_and_the_page_name_the_neighbour() -> None:
     )
     del entry["neighbour"]
     assert label(entry) == "eventlet"
+
+
+def test_a_loop_that_never_spins_is_an_error_naming_its_log(tmp_path: Path) -> None:
+    loop = ManagedProcess(
+        "cpu-neighbour-0", [sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "n.log"
+    )
+    try:
+        loop.start()
+        with pytest.raises(ProcessError, match="cpu-neighbour-0 did not start spinning"):
+            neighbour._wait_spinning(loop, timeout_s=10)
+    finally:
+        loop.stop()
+
+
+def test_the_page_says_when_a_loop_ended_early() -> None:
+    entry: ConfigEntry = {
+        "name": "eventlet",
+        "config": {},
+        "verdict": None,
+        "capacity": None,
+        "first_failing": None,
+        "bound_by": "",
+        "knee": None,
+        "steps": [],
+        "incomplete": None,
+        "cpu_sets": cpusets.plan(None, 1, frozenset({0, 1})).to_schema(),
+        "neighbour": {"cpus": [0], "processes": 1, "pids": [4242], "ran_to_end": False},
+    }
+    [row] = rows({"configs": [entry]})  # type: ignore[typeddict-item]
+    assert "A NEIGHBOUR LOOP ENDED EARLY" in str(row["cpu_sets"])
