@@ -13,7 +13,7 @@ import pytest
 from loadtests.cluster import cpusets, neighbour
 from loadtests.cluster.processes import ManagedProcess, ProcessError
 from loadtests.measure.machine_noise import tree_cpu_s
-from loadtests.model.capacity import ConfigEntry, label
+from loadtests.model.capacity import ConfigEntry, Neighbour, label
 from loadtests.model.strict import InputError
 from reports.capacity_machine import rows
 
@@ -87,8 +87,9 @@ def test_capacity_refuses_a_neighbour_on_unpinned_cpus_before_anything_starts() 
     assert "step" not in done.stdout
 
 
-def test_the_terminal_and_the_page_name_the_neighbour() -> None:
-    entry: ConfigEntry = {
+def _entry(near: Neighbour) -> ConfigEntry:
+    """A capacity entry of a pinned search on 2 CPUs with ``near`` as its neighbour."""
+    return {
         "name": "eventlet",
         "config": {},
         "verdict": None,
@@ -99,8 +100,12 @@ def test_the_terminal_and_the_page_name_the_neighbour() -> None:
         "steps": [],
         "incomplete": None,
         "cpu_sets": cpusets.plan(None, 1, frozenset({0, 1})).to_schema(),
-        "neighbour": {"cpus": [0], "processes": 1, "pids": [4242]},
+        "neighbour": near,
     }
+
+
+def test_the_terminal_and_the_page_name_the_neighbour() -> None:
+    entry = _entry({"cpus": [0], "processes": 1, "pids": [4242]})
     assert label(entry) == "eventlet +cpu-neighbour"
     [row] = rows({"configs": [entry]})  # type: ignore[typeddict-item]
     assert row["cpu_sets"] == (
@@ -123,18 +128,6 @@ def test_a_loop_that_never_spins_is_an_error_naming_its_log(tmp_path: Path) -> N
 
 
 def test_the_page_says_when_a_loop_ended_early() -> None:
-    entry: ConfigEntry = {
-        "name": "eventlet",
-        "config": {},
-        "verdict": None,
-        "capacity": None,
-        "first_failing": None,
-        "bound_by": "",
-        "knee": None,
-        "steps": [],
-        "incomplete": None,
-        "cpu_sets": cpusets.plan(None, 1, frozenset({0, 1})).to_schema(),
-        "neighbour": {"cpus": [0], "processes": 1, "pids": [4242], "ran_to_end": False},
-    }
+    entry = _entry({"cpus": [0], "processes": 1, "pids": [4242], "ran_to_end": False})
     [row] = rows({"configs": [entry]})  # type: ignore[typeddict-item]
     assert "A NEIGHBOUR LOOP ENDED EARLY" in str(row["cpu_sets"])
