@@ -27,6 +27,7 @@ from loadtests.model.capacity import (
     MovesRow,
     RangeHigh,
     RangeLow,
+    by_name,
 )
 
 BASELINE = "untuned"
@@ -50,14 +51,6 @@ def node_cpu_us_per_delivery(point: CurveStep) -> float | None:
     if cpu is None or not achieved:
         return None
     return round(cpu / 100.0 * 1e6 / achieved, 1)
-
-
-def _by_name(entries: list[ConfigEntry]) -> dict[str, list[ConfigEntry]]:
-    """Each configuration's searches, in the order the configurations first appear."""
-    groups: dict[str, list[ConfigEntry]] = {}
-    for entry in entries:
-        groups.setdefault(entry["name"], []).append(entry)
-    return groups
 
 
 def _capacities(searches: list[ConfigEntry]) -> list[float]:
@@ -93,7 +86,7 @@ def what_moves(doc: CapacityDoc) -> list[MovesRow]:
     ``counted`` is how many searches gave a capacity (a "below-range" search gives
     none); the median and range are over those.
     """
-    groups = _by_name(doc["configs"])
+    groups = by_name(doc["configs"])
     if BASELINE not in groups or len(groups) < 2 or doc.get("axis") == "connections":
         return []
     base = _baseline(groups[BASELINE])

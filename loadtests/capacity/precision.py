@@ -13,7 +13,7 @@ import statistics
 
 from loadtests.capacity import knee_fit
 from loadtests.capacity.slo import SloError, parse_slo
-from loadtests.model.capacity import CapacityDoc, ConfigEntry, PrecisionRow, Spread
+from loadtests.model.capacity import CapacityDoc, PrecisionRow, Spread, by_name
 
 
 def spread(values: list[float]) -> Spread | None:
@@ -29,18 +29,10 @@ def spread(values: list[float]) -> Spread | None:
     }
 
 
-def by_name(doc: CapacityDoc) -> dict[str, list[ConfigEntry]]:
-    """Each configuration's searches, in the order the names first appear."""
-    groups: dict[str, list[ConfigEntry]] = {}
-    for entry in doc["configs"]:
-        groups.setdefault(entry["name"], []).append(entry)
-    return groups
-
-
 def precision(doc: CapacityDoc) -> list[PrecisionRow]:
     """One row per configuration name, in the order they first appear."""
     rows: list[PrecisionRow] = []
-    for name, searches in by_name(doc).items():
+    for name, searches in by_name(doc["configs"]).items():
         exact = [e for e in searches if e["verdict"] == "capacity" and e["capacity"]]
         caps = [e["capacity"] for e in exact if e["capacity"]]
         raw = [c["deliveries_per_s"] for c in caps]
@@ -102,7 +94,7 @@ def _pooled_knee_lines(doc: CapacityDoc) -> list[str]:
         f"Pooled knee (every window's p99 against load, trend through {limit / 1000:g} ms; "
         "± one standard error):"
     ]
-    for name, searches in by_name(doc).items():
+    for name, searches in by_name(doc["configs"]).items():
         result = knee_fit.fit(knee_fit.windows_of(searches), limit)
         lines.append(knee_fit.line(name, result, doc["unit"]))
     return lines

@@ -208,3 +208,11 @@ def label(entry: ConfigEntry) -> str:
     if entry.get("repeats", 1) > 1:
         name = f"{name} #{entry['repeat']}"
     return f"{name} +cpu-neighbour" if entry.get("neighbour") else name
+
+
+def by_name(entries: list[ConfigEntry]) -> dict[str, list[ConfigEntry]]:
+    """Each configuration's searches, in the order the configurations first appear."""
+    groups: dict[str, list[ConfigEntry]] = {}
+    for entry in entries:
+        groups.setdefault(entry["name"], []).append(entry)
+    return groups
